@@ -1,0 +1,114 @@
+"""The Flask application: `create_app` is the one place an app is assembled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from clinic.encryption import KeyRing
+from clinic.extensions import csrf, db, login_manager, migrate
+from clinic.instance_secrets import development_encryption_keys, development_secret_key
+from config.settings import Settings, settings_from_env
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are not safe or not complete for this environment."""
+
+
+def _flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
+    secret_key = settings.secret_key
+    encryption_keys = settings.encryption_keys
+    if settings.is_production:
+        missing = [
+            name
+            for name, value in (
+                ("SECRET_KEY", secret_key),
+                ("ENCRYPTION_KEYS", encryption_keys),
+                ("DATABASE_URL", settings.database_url),
+                ("CELERY_BROKER_URL", settings.celery_broker_url),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigurationError(f"production needs these settings: {', '.join(missing)}")
+    else:
+        secret_key = secret_key or development_secret_key(instance_path)
+        encryption_keys = encryption_keys or development_encryption_keys(instance_path)
+    return {
+        "APP_ENV": settings.app_env,
+        "SECRET_KEY": secret_key,
+        "ENCRYPTION_KEYS": encryption_keys,
+        "SQLALCHEMY_DATABASE_URI": settings.database_url
+        or f"sqlite:///{Path(instance_path) / 'clinic.sqlite'}",
+        "CELERY_BROKER_URL": settings.celery_broker_url or "filesystem://",
+        "BROKER_PUBLISH_TIMEOUT": settings.broker_publish_timeout,
+        "OUTBOX_SWEEP_SECONDS": settings.outbox_sweep_seconds,
+        "OUTBOX_REPUBLISH_AFTER": settings.outbox_republish_after,
+        "CLINIC_BASE_URL": settings.clinic_base_url,
+        "MAIL_SERVER": settings.mail_server,
+        "MAIL_PORT": settings.mail_port,
+        "MAIL_USE_TLS": settings.mail_use_tls,
+        "MAIL_USE_SSL": settings.mail_use_ssl,
+        "MAIL_USERNAME": settings.mail_username,
+        "MAIL_PASSWORD": settings.mail_password,
+        "MAIL_DEFAULT_SENDER": settings.mail_default_sender,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.is_production,
+        "WTF_CSRF_TIME_LIMIT": 3600,
+    }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite is shared by web, worker and beat processes: WAL and a busy wait."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app from environment settings; `overrides` (tests) win over them."""
+    settings = settings_from_env()
+    app = Flask(
+        __name__,
+        instance_path=str(REPO_ROOT / "instance"),
+        template_folder=str(REPO_ROOT / "templates"),
+    )
+    overrides = dict(overrides or {})
+    app.instance_path = (
+        overrides.pop("INSTANCE_PATH", None) or settings.instance_path or app.instance_path
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(_flask_config(settings, app.instance_path))
+    app.config.update(overrides)
+    app.extensions["keyring"] = KeyRing.parse(app.config["ENCRYPTION_KEYS"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.login"
+    login_manager.login_message = "Please sign in to see the staff console."
+
+    from workers.celery_app import init_celery
+
+    init_celery(app)
+
+    from clinic import health, intake, staff
+    from clinic.cli import register_commands
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(intake.bp)
+    app.register_blueprint(staff.bp)
+    register_commands(app)
+    return app

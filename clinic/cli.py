@@ -1,0 +1,119 @@
+"""`flask` commands: encryption keys, staff accounts, the development demo."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from clinic.encryption import KeyRing
+from clinic.extensions import db
+from clinic.instance_secrets import add_development_encryption_key, new_encryption_key_entry
+from clinic.models import IntakeSubmission, StaffUser
+from clinic.models.columns import EncryptedJSON
+from clinic.staff.services import create_staff_user
+
+keys_cli = AppGroup("keys", help="Encryption keys of the answers and contact details.")
+staff_cli = AppGroup("staff", help="Staff accounts.")
+demo_cli = AppGroup("demo", help="The development demo.")
+
+ENCRYPTED_MODELS = (IntakeSubmission,)
+DEMO_EMAIL = "coordinator@demo.clinic.invalid"
+BATCH_SIZE = 200
+
+
+def _encrypted_fields(model: type) -> Iterator[str]:
+    for name, value in vars(model).items():
+        if isinstance(value, EncryptedJSON):
+            yield name
+
+
+@keys_cli.command("generate")
+def generate_key() -> None:
+    """Print a new `key_id:key` entry to put first in ENCRYPTION_KEYS (production)."""
+    click.echo(new_encryption_key_entry(f"k{secrets.token_hex(3)}"))
+
+
+@keys_cli.command("add")
+def add_key() -> None:
+    """Development only: add a new key, first in instance/encryption_keys."""
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException("in production, set ENCRYPTION_KEYS (see `flask keys generate`)")
+    spec = add_development_encryption_key(current_app.instance_path)
+    click.echo(f"New key {KeyRing.parse(spec).primary_id} added; run `flask keys rotate` next.")
+
+
+@keys_cli.command("rotate")
+def rotate_keys() -> None:
+    """Re-encrypt every encrypted value with the first key of ENCRYPTION_KEYS."""
+    ring: KeyRing = current_app.extensions["keyring"]
+    changed = 0
+    for model in ENCRYPTED_MODELS:
+        names = list(_encrypted_fields(model))
+        ids = list(db.session.scalars(select(model.id).order_by(model.id)))
+        for start in range(0, len(ids), BATCH_SIZE):
+            rows = db.session.scalars(
+                select(model).where(model.id.in_(ids[start : start + BATCH_SIZE]))
+            )
+            for row in rows:
+                for name in names:
+                    token = getattr(row, f"{name}_encrypted")
+                    if token is not None and ring.key_id_of(token) != ring.primary_id:
+                        setattr(row, name, getattr(row, name))
+                        changed += 1
+            db.session.commit()
+    click.echo(f"Re-encrypted {changed} value(s) with key {ring.primary_id}.")
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice(["intake_coordinator", "clinician", "admin"]),
+    required=True,
+)
+@click.option("--queue", "queues", multiple=True, help="A queue they work (repeatable).")
+@click.password_option()
+def create_staff(
+    email: str, display_name: str, role: str, queues: tuple[str, ...], password: str
+) -> None:
+    """Create a staff account."""
+    try:
+        create_staff_user(
+            email=email, display_name=display_name, password=password, role=role, queues=queues
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {role} {email}.")
+
+
+@demo_cli.command("setup")
+def demo_setup() -> None:
+    """Development only: create the demo coordinator once and print its login once."""
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException("the demo account is for development only")
+    if db.session.scalar(select(func.count()).select_from(StaffUser)):
+        return
+    password = secrets.token_urlsafe(12)
+    create_staff_user(
+        email=DEMO_EMAIL,
+        display_name="Demo coordinator",
+        password=password,
+        role="intake_coordinator",
+    )
+    db.session.commit()
+    click.echo(
+        "\nDemo staff account (shown once; use `flask staff create` for real ones):\n"
+        f"  email:    {DEMO_EMAIL}\n  password: {password}\n"
+    )
+
+
+def register_commands(app: Flask) -> None:
+    for group in (keys_cli, staff_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,73 @@
+"""A referral of one intake to one specialist queue, and the events in its life."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.extensions import db
+from clinic.models.columns import created_at, updated_at, uuid_pk
+
+PRIORITIES = ("urgent", "priority", "routine")
+
+
+class Referral(db.Model):
+    __tablename__ = "referral"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "queue", name="uq_referral_submission_queue"),
+        CheckConstraint("priority IN ('urgent', 'priority', 'routine')", name="priority"),
+        db.Index("ix_referral_queue_status_priority", "queue", "status", "priority", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    submission_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("intake_submission.id"), nullable=False, index=True
+    )
+    queue: Mapped[str] = mapped_column(String(32), nullable=False, comment="specialist queue")
+    rank: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, comment="order in the decision; 0 is the primary"
+    )
+    priority: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="new")
+    explanation: Mapped[dict[str, Any]] = mapped_column(
+        JSON, nullable=False, comment="rule ids, facts and plain sentences behind this referral"
+    )
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_user.id"), nullable=True, index=True
+    )
+    version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=1, comment="optimistic lock counter"
+    )
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    submission = relationship("IntakeSubmission", back_populates="referrals")
+    assignee = relationship("StaffUser")
+    events = relationship("ReferralEvent", back_populates="referral", order_by="ReferralEvent.id")
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class ReferralEvent(db.Model):
+    __tablename__ = "referral_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("referral.id"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(
+        String(32), nullable=False, comment="created, transition, contact_attempt, note"
+    )
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_user.id"), nullable=True, index=True, comment="null: the system"
+    )
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = created_at()
+
+    referral = relationship("Referral", back_populates="events")

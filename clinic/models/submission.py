@@ -1,0 +1,60 @@
+"""One intake: the client's answers and contact details, encrypted, and where it stands."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.extensions import db
+from clinic.models.columns import (
+    EncryptedJSON,
+    UTCDateTime,
+    ciphertext,
+    created_at,
+    updated_at,
+    uuid_pk,
+)
+
+SUBMISSION_STATUSES = ("draft", "submitted", "routed", "needs_review")
+
+
+class IntakeSubmission(db.Model):
+    __tablename__ = "intake_submission"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'routed', 'needs_review')", name="status"
+        ),
+        CheckConstraint("path IN ('adult_self', 'teen_self', 'caregiver_child')", name="path"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    path: Mapped[str] = mapped_column(String(32), nullable=False, comment="respondent path")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft", index=True)
+    definitions_version: Mapped[str] = mapped_column(
+        String(64), nullable=False, comment="version of the instrument definitions asked"
+    )
+    answers_encrypted: Mapped[str | None] = ciphertext()
+    contact_encrypted: Mapped[str | None] = ciphertext()
+    routing_error: Mapped[str | None] = mapped_column(
+        String, nullable=True, comment="why routing failed (needs_review); no answers in it"
+    )
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    answers = EncryptedJSON()
+    contact = EncryptedJSON()
+
+    referrals = relationship("Referral", back_populates="submission", order_by="Referral.rank")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("id", uuid.uuid4())
+        encrypted = {name: kwargs.pop(name) for name in ("answers", "contact") if name in kwargs}
+        super().__init__(**kwargs)
+        for name, value in encrypted.items():
+            setattr(self, name, value)

@@ -1,0 +1,81 @@
+"""The Celery app, bound to the Flask app factory (Flask's Celery pattern).
+
+Every task runs in a fresh Flask app context, so it gets its own database
+session, committed or rolled back at the task's end. Messages are JSON and
+carry ids only; tasks are acknowledged after they finish (`acks_late`) and a
+worker that dies mid-task gives its message back (`reject_on_worker_lost`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+from kombu import Queue
+
+from workers.queues import TASK_QUEUES, Queues, TaskNames
+
+
+def filesystem_broker_options(instance_path: str) -> dict[str, Any]:
+    """Folders of the embedded default's filesystem broker, made if missing."""
+    root = Path(instance_path) / "broker"
+    folders = {"in": root / "queue", "processed": root / "processed", "control": root / "control"}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folders["in"]),
+        "data_folder_out": str(folders["in"]),
+        "processed_folder": str(folders["processed"]),
+        "control_folder": str(folders["control"]),
+        "store_processed": False,
+    }
+
+
+def celery_config(app: Flask) -> dict[str, Any]:
+    broker_url: str = app.config["CELERY_BROKER_URL"]
+    config: dict[str, Any] = {
+        "broker_url": broker_url,
+        "broker_connection_timeout": app.config["BROKER_PUBLISH_TIMEOUT"],
+        "broker_connection_retry_on_startup": True,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_hijack_root_logger": False,
+        "task_default_queue": Queues.ROUTING,
+        "task_queues": [Queue(name, routing_key=name) for name in Queues.all()],
+        "task_routes": {name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
+        "beat_schedule": {
+            "sweep-outbox": {
+                "task": TaskNames.SWEEP_OUTBOX,
+                "schedule": app.config["OUTBOX_SWEEP_SECONDS"],
+            }
+        },
+        "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
+        # A publish fails at once when the broker is down; the outbox sweep retries it.
+        "broker_transport_options": {"max_retries": 0},
+    }
+    if broker_url.startswith("filesystem://"):
+        config["broker_transport_options"].update(filesystem_broker_options(app.instance_path))
+    return config
+
+
+def init_celery(app: Flask) -> Celery:
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.config_from_object(celery_config(app))
+    celery.conf.update(app.config.get("CELERY_OVERRIDES", {}))
+    celery.set_default()
+    import workers.tasks  # noqa: F401  registers the tasks with this app
+
+    app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,14 @@
+"""The periodic outbox sweep (beat): publishes again whatever is still due."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from clinic import outbox
+from workers.queues import TaskNames
+
+
+@shared_task(name=TaskNames.SWEEP_OUTBOX)
+def sweep_outbox() -> int:
+    """Publish due outbox rows; returns how many the broker took."""
+    return sum(outbox.publish(message_id) for message_id in outbox.due_ids())
