@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from clinic import outbox
+from clinic.extensions import db
+from clinic.models import IntakeSubmission, OutboxMessage
+from clinic.models.columns import utcnow
+from tests import factories
+from tests.support.html import csrf_token
+from workers.celery_app import init_celery
+from workers.tasks.outbox import sweep_outbox
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
+
+
+def _use_broker(app: Flask, url: str) -> None:
+    app.config["CELERY_BROKER_URL"] = url
+    init_celery(app)
+
+
+def test_broker_down_at_submit_keeps_the_intake_and_leaves_the_row_pending(
+    app: Flask, client: FlaskClient
+) -> None:
+    _use_broker(app, UNREACHABLE_BROKER)
+    token = csrf_token(client, "/intake")
+    response = client.post(
+        "/intake",
+        data={"path": "adult_self", "subject_age": "30", "safety_now": "1", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert db.session.scalars(select(IntakeSubmission)).one().status == "submitted"
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert message.last_error == "OperationalError"
+    assert message.next_attempt_at > utcnow()
+
+
+def test_rolled_back_outbox_rows_are_never_published(app: Flask) -> None:
+    factories.submitted_intake()
+    db.session.rollback()
+    outbox.commit()
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_sweep_publishes_due_pending_rows_once_the_broker_is_back(app: Flask) -> None:
+    _use_broker(app, UNREACHABLE_BROKER)
+    factories.submitted_intake()
+    outbox.commit()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.status == "pending"
+
+    _use_broker(app, "memory://")
+    assert sweep_outbox() == 0  # not yet due: it backs off
+    message.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert sweep_outbox() == 1
+    db.session.refresh(message)
+    assert (message.status, message.attempts) == ("published", 2)
+
+
+def test_sweep_republishes_rows_published_long_ago_but_not_done(app: Flask) -> None:
+    factories.submitted_intake()
+    outbox.commit()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.status == "published"
+    assert sweep_outbox() == 0
+    message.published_at = utcnow() - timedelta(seconds=app.config["OUTBOX_REPUBLISH_AFTER"] + 1)
+    db.session.commit()
+    assert sweep_outbox() == 1
+
+
+def test_done_rows_are_not_published_again(app: Flask) -> None:
+    submission = factories.submitted_intake()
+    outbox.commit()
+    outbox.mark_done("routing.route_submission", submission.id)
+    db.session.commit()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    message.published_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    assert message.status == "done"
+    assert sweep_outbox() == 0

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clinic import ConfigurationError, create_app
+from clinic.encryption import KeyRing
+from config.settings import SETTINGS, settings_from_env
+
+
+def test_every_setting_has_a_default_and_help() -> None:
+    names = [s.name for s in SETTINGS]
+    assert len(names) == len(set(names))
+    assert all(s.help for s in SETTINGS)
+    settings = settings_from_env({})
+    assert settings.app_env == "development"
+    assert settings.broker_publish_timeout == 3.0
+    assert settings.mail_use_tls is True
+
+
+def test_environment_overrides_defaults() -> None:
+    env = {"MAIL_PORT": "2525", "MAIL_USE_TLS": "no", "APP_ENV": "production"}
+    settings = settings_from_env(env)
+    assert settings.mail_port == 2525
+    assert settings.mail_use_tls is False
+    assert settings.is_production
+
+
+def test_production_refuses_to_start_without_secrets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    for name in ("SECRET_KEY", "ENCRYPTION_KEYS", "DATABASE_URL", "CELERY_BROKER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY, ENCRYPTION_KEYS, DATABASE_URL"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_development_generates_secrets_once_into_the_instance_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("APP_ENV", "SECRET_KEY", "ENCRYPTION_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)})
+    second = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["ENCRYPTION_KEYS"] == second.config["ENCRYPTION_KEYS"]
+    assert KeyRing.parse(first.config["ENCRYPTION_KEYS"]).primary_id == "k1"
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'clinic.sqlite'}"
+    assert first.config["CELERY_BROKER_URL"] == "filesystem://"
+
+
+def test_keys_add_puts_a_new_key_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("APP_ENV", "ENCRYPTION_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    result = app.test_cli_runner().invoke(args=["keys", "add"])
+    assert result.exit_code == 0, result.output
+    ring = KeyRing.parse((tmp_path / "encryption_keys").read_text())
+    assert ring.primary_id == "k2"
+    assert set(ring.keys) == {"k1", "k2"}

@@ -1,0 +1,125 @@
+"""Fixtures shared by the whole suite.
+
+Database tests run on PostgreSQL when TEST_DATABASE_URL answers (migrations
+applied once per session, each test inside a transaction rolled back at its
+end: Warehouse's SAVEPOINT pattern), otherwise on a SQLite copy of a migrated
+template file. Under REQUIRE_SERVICES=1 an unreachable PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.globals import app_ctx
+from flask.testing import FlaskClient
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from clinic import create_app
+from clinic.extensions import db
+from clinic.instance_secrets import new_encryption_key_entry
+from tests.support.services import (
+    create_postgres_database,
+    drop_postgres_database,
+    reachable,
+    services_required,
+)
+
+TEST_SECRET_KEY = "test-secret-key-not-for-production"
+TEST_ENCRYPTION_KEYS = new_encryption_key_entry("t1")
+
+
+def app_overrides(database_url: str, instance_path: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "CELERY_BROKER_URL": "memory://",
+        **extra,
+    }
+
+
+def apply_migrations(database_url: str, instance_path: Path) -> None:
+    app = create_app(app_overrides(database_url, instance_path))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url and reachable(url):
+        return url
+    if services_required():
+        pytest.fail("REQUIRE_SERVICES=1 but PostgreSQL (TEST_DATABASE_URL) does not answer")
+    return None
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a database with every migration applied (PostgreSQL, else a SQLite template)."""
+    instance = tmp_path_factory.mktemp("migrate-instance")
+    base_url = _postgres_url()
+    if base_url is None:
+        template = tmp_path_factory.mktemp("sqlite") / "template.sqlite"
+        url = f"sqlite:///{template}"
+        apply_migrations(url, instance)
+        yield url
+        return
+    url = create_postgres_database(base_url)
+    try:
+        apply_migrations(url, instance)
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+def on_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+@pytest.fixture
+def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on the migrated database; every change made in a test is undone after it."""
+    if on_postgres(migrated_database):
+        url = migrated_database
+    else:
+        copy = tmp_path / "clinic.sqlite"
+        shutil.copy(migrated_database.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    application = create_app(app_overrides(url, tmp_path / "instance"))
+    with application.app_context():
+        if not on_postgres(url):
+            yield application
+            db.session.remove()
+            db.engine.dispose()
+            return
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        real_session = db.session
+        # Flask-SQLAlchemy's own Session ignores `bind`: use SQLAlchemy's, scoped the same way.
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=lambda: id(app_ctx._get_current_object()),
+        )
+        try:
+            yield application
+        finally:
+            db.session.remove()
+            db.session = real_session
+            transaction.rollback()
+            connection.close()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

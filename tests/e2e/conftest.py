@@ -1,0 +1,137 @@
+"""End-to-end stacks: the web app in this process, a live worker (and beat) in others.
+
+Each stack is one of the supported deployments: the embedded default (SQLite
+and the filesystem broker), PostgreSQL + Redis, and PostgreSQL + RabbitMQ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from flask import Flask
+from kombu import Connection
+
+from clinic import create_app
+from clinic.extensions import db
+from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY, apply_migrations
+from tests.support.services import create_postgres_database, drop_postgres_database, service_url
+from tests.support.tcp_proxy import TcpProxy
+from workers.queues import Queues
+
+STACKS = ("embedded", "postgres-redis", "postgres-rabbitmq")
+E2E_REDIS_DB = "13"  # a database number of its own, so other users of the server are untouched
+
+
+@dataclass
+class Stack:
+    name: str
+    database_url: str
+    broker_url: str
+    instance_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    _app: Flask | None = None
+
+    def web_app(self) -> Flask:
+        """The web app of this stack (one per test, its connections closed after it)."""
+        if self._app is None:
+            self._app = create_app(
+                {
+                    "INSTANCE_PATH": str(self.instance_path),
+                    "SQLALCHEMY_DATABASE_URI": self.database_url,
+                    "CELERY_BROKER_URL": self.broker_url,
+                    "SECRET_KEY": TEST_SECRET_KEY,
+                    "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+                }
+            )
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            with self._app.app_context():
+                db.engine.dispose()
+
+
+def _broker_url(stack: str) -> str:
+    if stack.endswith("redis"):
+        parts = urlsplit(service_url("redis"))
+        return urlunsplit(parts._replace(path=f"/{E2E_REDIS_DB}"))
+    return service_url("rabbitmq")
+
+
+def _purge(broker_url: str) -> None:
+    """Drop messages an earlier run may have left, so this run's worker sees only its own."""
+    with Connection(broker_url, connect_timeout=5) as connection:
+        channel = connection.channel()
+        for queue in Queues.all():
+            try:
+                channel.queue_purge(queue)
+            except Exception:  # a queue that does not exist yet has nothing to purge
+                channel = connection.channel()
+
+
+def _environment(database_url: str, broker_url: str, instance_path: Path) -> dict[str, str]:
+    return {
+        "APP_ENV": "development",
+        "INSTANCE_PATH": str(instance_path),
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        "OUTBOX_SWEEP_SECONDS": "1",
+        "OUTBOX_REPUBLISH_AFTER": "60",
+    }
+
+
+def _make_stack(name: str, tmp_path: Path, broker_url: str | None = None) -> Iterator[Stack]:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    if name == "embedded":
+        database_url = f"sqlite:///{instance / 'clinic.sqlite'}"
+        broker_url = "filesystem://"
+    else:
+        database_url = create_postgres_database(service_url("postgres"))
+        broker_url = broker_url or _broker_url(name)
+        _purge(broker_url)
+    try:
+        apply_migrations(database_url, instance)
+        stack = Stack(
+            name,
+            database_url,
+            broker_url,
+            instance,
+            _environment(database_url, broker_url, instance),
+        )
+        yield stack
+        stack.close()
+    finally:
+        if database_url.startswith("postgresql"):
+            drop_postgres_database(database_url)
+
+
+@pytest.fixture(params=STACKS)
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    yield from _make_stack(request.param, tmp_path)
+
+
+@dataclass
+class ProxiedStack:
+    stack: Stack
+    proxy: TcpProxy
+
+
+@pytest.fixture(params=("postgres-redis", "postgres-rabbitmq"))
+def proxied_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProxiedStack]:
+    """A server-broker stack whose every broker connection goes through a TCP proxy."""
+    real = urlsplit(_broker_url(request.param))
+    proxy = TcpProxy(real.hostname or "127.0.0.1", real.port or 0)
+    proxy.start()
+    netloc = real.netloc.rsplit(":", 1)[0] + f":{proxy.port}"
+    try:
+        for stack in _make_stack(request.param, tmp_path, urlunsplit(real._replace(netloc=netloc))):
+            yield ProxiedStack(stack, proxy)
+    finally:
+        proxy.stop()

@@ -1,0 +1,80 @@
+"""Live Celery worker and beat processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from clinic.devserver import celery_commands
+
+STARTUP_TIMEOUT = 90.0
+
+
+class LiveProcess:
+    """A child process whose output goes to a log file the test can wait on."""
+
+    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], log_path: Path) -> None:
+        self.name = name
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            argv,
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_output(self, text: str, timeout: float = STARTUP_TIMEOUT) -> None:
+        wait_until(lambda: text in self.output(), timeout, f"{self.name} to print {text!r}", self)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: the worker and its pool, with no warm shutdown."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+
+def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, process: LiveProcess | None = None
+) -> None:
+    """Wait for `condition` (a bound on waiting, not a speed assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if process is not None and process.process.poll() is not None:
+            raise AssertionError(f"{process.name} exited early:\n{process.output()[-4000:]}")
+        time.sleep(0.2)
+    tail = f"\n{process.name} output:\n{process.output()[-4000:]}" if process else ""
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{tail}")
+
+
+def start_worker(env: Mapping[str, str], log_dir: Path, name: str = "worker") -> LiveProcess:
+    argv = celery_commands(sys.executable, hostname=f"{name}-{os.getpid()}-{time.time_ns()}@%h")
+    worker = LiveProcess(name, argv["worker"], env, log_dir / f"{name}.log")
+    worker.wait_for_output(" ready.")
+    return worker
+
+
+def start_beat(env: Mapping[str, str], log_dir: Path) -> LiveProcess:
+    beat = LiveProcess("beat", celery_commands(sys.executable)["beat"], env, log_dir / "beat.log")
+    beat.wait_for_output("beat: Starting")
+    return beat
