@@ -14,10 +14,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from flask import Flask
 from kombu import Connection
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from clinic import create_app
 from clinic.extensions import db
 from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY, apply_migrations
+from tests.support.browser import CHROMIUM_ARGS, chromium_path
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 from tests.support.tcp_proxy import TcpProxy
 from workers.queues import Queues
@@ -135,3 +137,24 @@ def proxied_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pr
             yield ProxiedStack(stack, proxy)
     finally:
         proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=[(1280, 900), (320, 640)], ids=["desktop", "320px"])
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context (no cookies) at desktop width and at 320 px."""
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()

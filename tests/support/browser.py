@@ -1,0 +1,71 @@
+"""Real headless Chromium (Debian's package) driven by Playwright, and a live web server.
+
+`LiveServer` serves a Flask app from a thread on a free local port. `launch_chromium`
+starts the system Chromium; `assert_accessible` runs axe-core in the page and fails
+on any WCAG 2.x A/AA violation; `save_screenshot` keeps pictures as test artifacts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+
+
+def chromium_path() -> str:
+    """The system Chromium, or skip (fail under REQUIRE_SERVICES=1) when it is missing."""
+    if not os.access(CHROMIUM, os.X_OK):
+        message = f"{CHROMIUM} is not installed (Debian package `chromium`)"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"REQUIRE_SERVICES=1 but {message}", pytrace=False)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+def assert_accessible(page: object) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+
+
+def save_screenshot(page: object, name: str) -> Path:
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]  # type: ignore[attr-defined]
+    path = folder / f"{name}-{width}px.png"
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    return path
