@@ -1,0 +1,336 @@
+"""Intake flows: which steps are asked, in what order, given the answers so far.
+
+A *step* is one screen: a whole section (``phq9``, ``safety``) or a part of a longer
+one (``itq-ptsd``, ``cats_7_17-symptoms_1``). Each :class:`Step` carries what the
+web layer renders: title, instructions, "why we ask", content note (or None), and
+its :class:`Question` s with wording already chosen for the path, the option codes
+and labels, and whether "prefer not to answer" (stored as None) is offered.
+
+Branching is recomputed from the answers every time (no hidden state):
+
+* ``path_fits_age(path, age)`` -- adult_self 18+, teen_self 12-17, caregiver_child 0-17.
+* ``flow_for(path, subject_age)`` -- every step that may be asked at that age.
+* ``next_steps(path, subject_age, answers)`` -- a :class:`FlowState`: the steps to ask
+  given the answers (only their relevant questions), the ones still unanswered
+  (``next_step`` first), ``total_steps`` (it can change as answers branch) and the
+  answered ids that branching made irrelevant.
+* ``relevant_answers(...)`` -- the answers minus those irrelevant ones; score from this.
+* ``instruments_in_flow(...)`` -- the instrument ids to score, in flow order.
+
+A question counts as answered when its id is present (``None`` = prefer not to
+answer). Show-when rules only look at earlier steps, so a step's questions are
+settled before it is shown. Unknown answer ids raise ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from forms.conditions import Condition, evaluate, referenced_instruments, referenced_items
+from forms.fields import DefinitionError
+from forms.loader import parse_condition
+from forms.model import PATHS, Definition, Option
+from forms.registry import DEFINITIONS, ITEMS, section_of
+from forms.scoring import score
+
+FLOWS_FILE = Path(__file__).parent / "flows.yaml"
+MAX_AGE = 125
+RESPONDENTS = ("self", "caregiver")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    options: tuple[Option, ...]
+    prefer_not_to_answer: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    section: str
+    title: str
+    instructions: str
+    why: str
+    content_note: str | None
+    questions: tuple[Question, ...]
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(question.id for question in self.questions)
+
+
+@dataclass(frozen=True)
+class Flow:
+    path: str
+    subject_age: int
+    respondent: str
+    sections: tuple[str, ...]
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class FlowState:
+    path: str
+    subject_age: int
+    steps: tuple[Step, ...]
+    remaining: tuple[Step, ...]
+    irrelevant: frozenset[str]
+    instruments: tuple[str, ...]
+
+    @property
+    def next_step(self) -> Step | None:
+        return self.remaining[0] if self.remaining else None
+
+    @property
+    def total_steps(self) -> int:
+        return len(self.steps)
+
+    @property
+    def step_number(self) -> int | None:
+        """1-based position of ``next_step`` among ``steps`` (None when complete)."""
+        step = self.next_step
+        return None if step is None else self.steps.index(step) + 1
+
+    @property
+    def complete(self) -> bool:
+        return not self.remaining
+
+
+@dataclass(frozen=True)
+class _Entry:
+    section: str
+    min_age: int | None = None
+    max_age: int | None = None
+    when: Condition | None = None
+
+    def fits(self, age: int) -> bool:
+        return (self.min_age is None or age >= self.min_age) and (
+            self.max_age is None or age <= self.max_age
+        )
+
+
+@dataclass(frozen=True)
+class _PathSpec:
+    id: str
+    respondent: str
+    min_age: int
+    max_age: int
+    entries: tuple[_Entry, ...]
+
+
+def load_flows(file: Path = FLOWS_FILE) -> dict[str, _PathSpec]:
+    """Parse and check the flows file; errors name the file and the field."""
+    data: Any = yaml.safe_load(file.read_text(encoding="utf-8"))
+
+    def fail(field: str, message: str) -> DefinitionError:
+        return DefinitionError(file, field, message)
+
+    if not isinstance(data, dict) or not isinstance(data.get("paths"), dict):
+        raise fail("paths", "must be a mapping of path id to path")
+    if set(data["paths"]) != set(PATHS):
+        raise fail("paths", f"must define exactly {', '.join(PATHS)}")
+    specs: dict[str, _PathSpec] = {}
+    for path_id, raw in data["paths"].items():
+        where = f"paths.{path_id}"
+        if not isinstance(raw, dict):
+            raise fail(where, "must be a mapping")
+        if raw.get("respondent") not in RESPONDENTS:
+            raise fail(f"{where}.respondent", f"must be one of {', '.join(RESPONDENTS)}")
+        ages = raw.get("ages") or {}
+        entries: list[_Entry] = []
+        for index, entry in enumerate(raw.get("sections") or []):
+            entries.append(_parse_entry(file, f"{where}.sections[{index}]", entry, entries))
+        if not entries:
+            raise fail(f"{where}.sections", "must not be empty")
+        specs[path_id] = _PathSpec(
+            path_id, raw["respondent"], ages.get("min", 0), ages.get("max", MAX_AGE), tuple(entries)
+        )
+    return specs
+
+
+def _parse_entry(file: Path, where: str, raw: object, earlier: list[_Entry]) -> _Entry:
+    if isinstance(raw, str):
+        raw = {"section": raw}
+    if not isinstance(raw, dict) or set(raw) - {"section", "ages", "when"}:
+        raise DefinitionError(file, where, "must be a section id or {section, ages, when}")
+    section = raw.get("section")
+    if section not in DEFINITIONS:
+        raise DefinitionError(file, f"{where}.section", f"unknown section {section!r}")
+    if any(e.section == section for e in earlier):
+        raise DefinitionError(file, f"{where}.section", f"{section!r} is listed twice")
+    ages = raw.get("ages") or {}
+    when = parse_condition(file, f"{where}.when", raw["when"]) if "when" in raw else None
+    if when is not None:
+        before = {e.section for e in earlier}
+        for ref in [*referenced_items(when), *referenced_instruments(when)]:
+            if section_of(ref) not in before:
+                raise DefinitionError(
+                    file, f"{where}.when", f"{ref!r} is not from an earlier section of this path"
+                )
+    return _Entry(cast(str, section), ages.get("min"), ages.get("max"), when)
+
+
+PATH_SPECS: Mapping[str, _PathSpec] = load_flows()
+
+
+def _path_spec(path: str) -> _PathSpec:
+    spec = PATH_SPECS.get(path)
+    if spec is None:
+        raise ValueError(f"unknown path {path!r}; known: {', '.join(PATHS)}")
+    return spec
+
+
+def path_fits_age(path: str, age: int) -> bool:
+    """Whether ``path`` serves a subject of ``age``; ValueError for an unknown path."""
+    spec = _path_spec(path)
+    return (
+        isinstance(age, int) and not isinstance(age, bool) and spec.min_age <= age <= spec.max_age
+    )
+
+
+def _checked_spec(path: str, subject_age: int) -> _PathSpec:
+    spec = _path_spec(path)
+    if not path_fits_age(path, subject_age):
+        raise ValueError(
+            f"path {path!r} is for ages {spec.min_age}-{spec.max_age}, not {subject_age!r}"
+        )
+    return spec
+
+
+@cache
+def section_steps(section_id: str, path: str) -> tuple[Step, ...]:
+    """All steps of a section, worded for ``path``."""
+    definition: Definition = DEFINITIONS[section_id]
+    steps = []
+    for spec in definition.steps:
+        questions = tuple(
+            Question(
+                item.id,
+                item.text.for_path(path),
+                item.options,
+                item.sensitive,
+            )
+            for item in (definition.items_by_id[i] for i in spec.items)
+        )
+        steps.append(
+            Step(
+                id=spec.id,
+                section=section_id,
+                title=(spec.title or definition.title).for_path(path),
+                instructions=(spec.instructions or definition.instructions).for_path(path),
+                why=definition.why.for_path(path),
+                content_note=(
+                    definition.content_note.for_path(path) if definition.content_note else None
+                ),
+                questions=questions,
+            )
+        )
+    return tuple(steps)
+
+
+def flow_for(path: str, subject_age: int) -> Flow:
+    """Every section and step that may be asked on ``path`` at ``subject_age``."""
+    spec = _checked_spec(path, subject_age)
+    sections = tuple(e.section for e in spec.entries if e.fits(subject_age))
+    steps = tuple(step for section in sections for step in section_steps(section, path))
+    return Flow(path, subject_age, spec.respondent, sections, steps)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    steps: tuple[Step, ...]
+    relevant: dict[str, int | None]
+    instruments: tuple[str, ...]
+
+
+def _walk(
+    path: str,
+    subject_age: int,
+    answers: Mapping[str, int | None],
+    context: Mapping[str, object] | None,
+) -> _Walk:
+    spec = _checked_spec(path, subject_age)
+    unknown = sorted(key for key in answers if key not in ITEMS)
+    if unknown:
+        raise ValueError(f"unknown answer ids: {', '.join(unknown)}")
+    score_context = {**(context or {}), "subject_age": subject_age}
+    relevant: dict[str, int | None] = {}
+    steps: list[Step] = []
+    instruments: list[str] = []
+
+    def positive_of(instrument: str) -> bool | None:
+        return score(instrument, relevant, context=score_context).positive
+
+    for entry in spec.entries:
+        if not entry.fits(subject_age):
+            continue
+        if entry.when is not None and not evaluate(entry.when, relevant, positive_of):
+            continue
+        definition = DEFINITIONS[entry.section]
+        if definition.is_instrument:
+            instruments.append(entry.section)
+        for step in section_steps(entry.section, path):
+            shown = tuple(
+                question
+                for question in step.questions
+                if (condition := definition.items_by_id[question.id].show_when) is None
+                or evaluate(condition, relevant)
+            )
+            for question in shown:
+                if question.id in answers:
+                    relevant[question.id] = answers[question.id]
+            if shown:
+                steps.append(
+                    step if len(shown) == len(step.questions) else replace(step, questions=shown)
+                )
+    return _Walk(tuple(steps), relevant, tuple(instruments))
+
+
+def next_steps(
+    path: str,
+    subject_age: int,
+    answers: Mapping[str, int | None],
+    *,
+    context: Mapping[str, object] | None = None,
+) -> FlowState:
+    """Where the intake stands: steps to ask, what remains, what branching dropped.
+
+    ``context`` (optional) is passed to scoring for branch conditions, e.g. a clinic's
+    ``cut_offs``; ``subject_age`` is always set from the argument.
+    """
+    walk = _walk(path, subject_age, answers, context)
+    remaining = tuple(
+        step for step in walk.steps if any(q.id not in answers for q in step.questions)
+    )
+    irrelevant = frozenset(key for key in answers if key not in walk.relevant)
+    return FlowState(path, subject_age, walk.steps, remaining, irrelevant, walk.instruments)
+
+
+def relevant_answers(
+    path: str,
+    subject_age: int,
+    answers: Mapping[str, int | None],
+    *,
+    context: Mapping[str, object] | None = None,
+) -> dict[str, int | None]:
+    """The answers that still count: drops those branching made irrelevant."""
+    return _walk(path, subject_age, answers, context).relevant
+
+
+def instruments_in_flow(
+    path: str,
+    subject_age: int,
+    answers: Mapping[str, int | None],
+    *,
+    context: Mapping[str, object] | None = None,
+) -> tuple[str, ...]:
+    """Instrument ids to score for this intake, in flow order (after branching)."""
+    return _walk(path, subject_age, answers, context).instruments

@@ -1,0 +1,64 @@
+"""The data dictionary generator and the committed docs/data-dictionary.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from forms import SECTION_IDS, get_definition
+from forms.dictionary import CSV_COLUMNS, csv_text, main, markdown
+
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+
+
+def test_committed_markdown_is_in_sync() -> None:
+    assert COMMITTED.read_text(encoding="utf-8") == markdown(), (
+        "docs/data-dictionary.md is stale: run "
+        "python -m forms.dictionary --format md --output docs/data-dictionary.md"
+    )
+
+
+def test_csv_has_one_row_per_item_of_every_section() -> None:
+    rows = list(csv.DictReader(io.StringIO(csv_text())))
+    expected = [item.id for s in SECTION_IDS for item in get_definition(s).items]
+    assert sorted(row["item_id"] for row in rows) == sorted(expected)
+    assert tuple(rows[0]) == CSV_COLUMNS
+    phq9_9 = next(row for row in rows if row["item_id"] == "phq9.9")
+    assert (
+        phq9_9["codes"]
+        == "0=Not at all; 1=Several days; 2=More than half the days; 3=Nearly every day"
+    )
+    assert phq9_9["critical"] == "suicide_item at >= 1" and phq9_9["loinc"] == "44260-8"
+    assert "Positive at total >= 10; >= 11 when subject_age 12-17" in phq9_9["scoring"]
+    safety = next(row for row in rows if row["item_id"] == "safety.now")
+    assert safety["wording_caregiver_child"] == "Is your child safe where they are right now?"
+
+
+def test_markdown_lists_every_item_id() -> None:
+    text = markdown()
+    for section in SECTION_IDS:
+        for item in get_definition(section).items:
+            assert f"| `{item.id}` |" in text
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv"])
+def test_cli_writes_the_requested_format(tmp_path: Path, fmt: str) -> None:
+    output = tmp_path / f"dictionary.{fmt}"
+    assert main(["--format", fmt, "--output", str(output)]) == 0
+    assert output.read_text(encoding="utf-8") == (markdown() if fmt == "md" else csv_text())
+
+
+def test_cli_help_runs_as_a_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "forms.dictionary", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=COMMITTED.parents[1],
+    )
+    assert "--format {md,csv}" in result.stdout
