@@ -13,6 +13,7 @@ from clinic.encryption import KeyRing
 from clinic.extensions import csrf, db, login_manager, migrate
 from clinic.instance_secrets import development_encryption_keys, development_secret_key
 from config.settings import Settings, settings_from_env
+from referrals import DEFAULT_RULES_PATH, load_rules
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,11 @@ def _flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
         "BROKER_PUBLISH_TIMEOUT": settings.broker_publish_timeout,
         "OUTBOX_SWEEP_SECONDS": settings.outbox_sweep_seconds,
         "OUTBOX_REPUBLISH_AFTER": settings.outbox_republish_after,
+        "ROUTING_RULES": settings.routing_rules or str(DEFAULT_RULES_PATH),
+        "BROKER_VISIBILITY_TIMEOUT": settings.broker_visibility_timeout,
+        "TASK_RETRY_MAX_DELAY": settings.task_retry_max_delay,
+        "ROUTING_MAX_RETRIES": settings.routing_max_retries,
+        "OUTBOX_MAX_ATTEMPTS": settings.outbox_max_attempts,
         "CLINIC_BASE_URL": settings.clinic_base_url,
         "MAIL_SERVER": settings.mail_server,
         "MAIL_PORT": settings.mail_port,
@@ -92,6 +98,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(_flask_config(settings, app.instance_path))
     app.config.update(overrides)
     app.extensions["keyring"] = KeyRing.parse(app.config["ENCRYPTION_KEYS"])
+    app.extensions["routing_rules"] = load_rules(app.config["ROUTING_RULES"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)

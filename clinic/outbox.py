@@ -27,9 +27,12 @@ _NEW_IDS = "outbox_new_ids"
 MAX_BACKOFF_SECONDS = 600
 
 
-def enqueue(kind: str, target_id: object) -> OutboxMessage:
-    """Write an outbox row for task `kind` with the single argument `target_id`."""
-    message = OutboxMessage(id=uuid.uuid4(), kind=kind, target_id=str(target_id))
+def enqueue(kind: str, target_id: object, *, queue: str | None = None) -> OutboxMessage:
+    """Write an outbox row for task `kind` with the single argument `target_id`.
+
+    `queue` overrides the task's default queue (e.g. a specialist queue).
+    """
+    message = OutboxMessage(id=uuid.uuid4(), kind=kind, target_id=str(target_id), queue=queue)
     db.session.add(message)
     db.session.info.setdefault(_NEW_IDS, []).append(message.id)
     return message
@@ -60,7 +63,7 @@ def publish(message_id: uuid.UUID) -> bool:
             message.kind,
             args=[message.target_id],
             task_id=str(message.id),
-            queue=TASK_QUEUES[message.kind],
+            queue=message.queue or TASK_QUEUES[message.kind],
             retry=False,
         )
     except Exception as exc:  # any broker failure leaves the row for the sweep
@@ -89,6 +92,24 @@ def publish(message_id: uuid.UUID) -> bool:
     return True
 
 
+def give_up_on_exhausted() -> int:
+    """Rows published OUTBOX_MAX_ATTEMPTS times and still not done are marked failed.
+
+    Tasks are idempotent, so publishing again is safe, but not forever: a row
+    that never completes becomes visible to staff instead of looping.
+    """
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_(("pending", "published")),
+            OutboxMessage.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"],
+        )
+        .values(status="failed", last_error="gave up: published too many times without finishing")
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)
+
+
 def due_ids() -> list[uuid.UUID]:
     """Rows to publish again: pending and due, or published long ago and still not done."""
     now = utcnow()
@@ -100,6 +121,19 @@ def due_ids() -> list[uuid.UUID]:
         )
     )
     return list(db.session.scalars(query.order_by(OutboxMessage.created_at).limit(500)))
+
+
+def mark_failed(kind: str, target_id: object, error: str) -> None:
+    """In the task's own transaction: it failed for good; staff see the row as failed."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.target_id == str(target_id),
+            OutboxMessage.status.in_(("pending", "published")),
+        )
+        .values(status="failed", last_error=error[:500])
+    )
 
 
 def mark_done(kind: str, target_id: object) -> None:

@@ -1,25 +1,48 @@
-"""Routing a submitted intake: decide its referrals and record them, once.
+"""Routing a submitted intake: score it, decide its referrals, and record them, once.
 
-Placeholder rule until the routing engine lands: every intake goes to the
-general `intake` queue as routine.
+Runs in the routing worker. Everything is written in one transaction: the
+referrals with their explanations, the encrypted scores and decision, the
+submission's new status and an audit event.
+A submission that cannot be scored or decided is never dropped: it goes to
+general intake review as `needs_review`, with the reason recorded for staff.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
+import forms
 from clinic import audit, outbox
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, ReferralEvent
 from clinic.models.columns import utcnow
+from referrals import Decision, RuleSet, route
 from workers.queues import TaskNames
 
 log = logging.getLogger(__name__)
 
-PLACEHOLDER_RULE = "placeholder.all_to_intake"
+ROUTING_ERROR_RULE = "routing-error"
+NEEDS_REVIEW_PRIORITY = "priority"  # safer than routine when the answers could not be read
+
+
+def score_and_decide(
+    path: str, answers_document: Mapping[str, Any], rules: RuleSet
+) -> tuple[dict[str, forms.Score], Decision]:
+    """Score every instrument the flow asked (after branching) and decide (pure)."""
+    age = int(answers_document["subject_age"])
+    context = {"subject_age": age, "sex": answers_document.get("sex")}
+    answers = forms.relevant_answers(path, age, answers_document.get("answers", {}))
+    scores = {
+        instrument: forms.score(instrument, answers, context=context)
+        for instrument in forms.instruments_in_flow(path, age, answers)
+    }
+    return scores, route(answers, scores, age, rules)
 
 
 def route_submission(submission_id: str) -> str:
@@ -33,29 +56,92 @@ def route_submission(submission_id: str) -> str:
         log.warning("submission %s not found; nothing to route", submission_id)
         return "missing"
     if submission.status == "submitted":
-        referral = Referral(
-            submission_id=submission.id,
-            queue="intake",
-            rank=0,
-            priority="routine",
-            status="new",
-            explanation={
-                "rules": [PLACEHOLDER_RULE],
-                "sentences": ["General intake review: every intake is reviewed by a clinician."],
-            },
-        )
-        db.session.add(referral)
-        db.session.flush()
-        db.session.add(ReferralEvent(referral_id=referral.id, kind="created", to_status="new"))
-        submission.status = "routed"
-        submission.routed_at = utcnow()
-        audit.record(
-            "submission.routed",
-            target_type="submission",
-            target_id=submission.id,
-            actor_kind="system",
-            detail={"queues": ["intake"], "priority": "routine"},
-        )
+        try:
+            scores, decision = score_and_decide(
+                submission.path, submission.answers, current_app.extensions["routing_rules"]
+            )
+        except Exception as exc:  # any reason it cannot be decided: a person reviews it
+            _record_needs_review(submission, exc)
+        else:
+            _record_decision(submission, scores, decision)
     outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
     outbox.commit()
     return submission.status
+
+
+def _record_decision(
+    submission: IntakeSubmission, scores: Mapping[str, forms.Score], decision: Decision
+) -> None:
+    referrals = [
+        _add_referral(
+            submission,
+            rank,
+            queue=item.queue,
+            priority=str(item.priority),
+            explanation={**item.as_dict(), "sentence": item.sentence()},
+        )
+        for rank, item in enumerate(decision.referrals)
+    ]
+    submission.scores = {name: score.as_dict() for name, score in scores.items()}
+    submission.decision = decision.as_dict()
+    submission.rules_version = decision.rules_version
+    _finish(submission, "routed", referrals, flags=sorted(decision.flags))
+
+
+def _record_needs_review(submission: IntakeSubmission, exc: Exception) -> None:
+    reason = f"{type(exc).__name__}: {exc}"[:500]
+    log.warning("submission %s needs review: %s", submission.id, type(exc).__name__)
+    referral = _add_referral(
+        submission,
+        0,
+        queue="intake",
+        priority=NEEDS_REVIEW_PRIORITY,
+        explanation={
+            "rule_ids": [ROUTING_ERROR_RULE],
+            "facts": {},
+            "sentence": "Intake review: automatic routing could not read this intake "
+            f"({type(exc).__name__}); please review the answers.",
+        },
+    )
+    submission.routing_error = reason
+    _finish(submission, "needs_review", [referral], flags=[])
+
+
+def _add_referral(
+    submission: IntakeSubmission,
+    rank: int,
+    *,
+    queue: str,
+    priority: str,
+    explanation: dict[str, Any],
+) -> Referral:
+    referral = Referral(
+        submission_id=submission.id,
+        queue=queue,
+        rank=rank,
+        priority=priority,
+        status="new",
+        explanation=explanation,
+    )
+    db.session.add(referral)
+    db.session.add(ReferralEvent(referral_id=referral.id, kind="created", to_status="new"))
+    return referral
+
+
+def _finish(
+    submission: IntakeSubmission, status: str, referrals: list[Referral], flags: list[str]
+) -> None:
+    submission.status = status
+    submission.routed_at = utcnow()
+    audit.record(
+        f"submission.{status}",
+        target_type="submission",
+        target_id=submission.id,
+        actor_kind="system",
+        detail={
+            "referrals": [str(r.id) for r in referrals],
+            "queues": [r.queue for r in referrals],
+            "priority": referrals[0].priority,
+            "flags": flags,
+        },
+    )

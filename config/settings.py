@@ -72,6 +72,36 @@ SETTINGS: tuple[Setting, ...] = (
         "outbox row is published again (tasks are idempotent).",
     ),
     Setting(
+        "ROUTING_RULES",
+        "",
+        "Path of the clinic's routing rule file. Default: `config/routing.yaml` "
+        "(CLINICAL.md's policy). Checked at start-up.",
+    ),
+    Setting(
+        "BROKER_VISIBILITY_TIMEOUT",
+        "3600",
+        "Redis only: seconds before an unacknowledged task is delivered again. "
+        "TASK_RETRY_MAX_DELAY must be shorter (checked at start-up).",
+    ),
+    Setting(
+        "TASK_RETRY_MAX_DELAY",
+        "300",
+        "Longest wait, in seconds, between two tries of a task (exponential backoff "
+        "with jitter up to this).",
+    ),
+    Setting(
+        "ROUTING_MAX_RETRIES",
+        "8",
+        "Retries of a routing task that fails for a passing reason (database down) "
+        "before it is marked failed for staff.",
+    ),
+    Setting(
+        "OUTBOX_MAX_ATTEMPTS",
+        "20",
+        "Publications of one outbox row before the sweep gives up and marks it failed "
+        "(visible to staff), so nothing loops forever.",
+    ),
+    Setting(
         "CLINIC_BASE_URL",
         "http://127.0.0.1:5000",
         "Public address of the site, used in links in messages.",
@@ -101,6 +131,11 @@ class Settings:
     broker_publish_timeout: float
     outbox_sweep_seconds: float
     outbox_republish_after: float
+    routing_rules: str
+    broker_visibility_timeout: float
+    task_retry_max_delay: float
+    routing_max_retries: int
+    outbox_max_attempts: int
     clinic_base_url: str
     mail_server: str
     mail_port: int

@@ -8,6 +8,7 @@ worker that dies mid-task gives its message back (`reject_on_worker_lost`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,30 @@ def filesystem_broker_options(instance_path: str) -> dict[str, Any]:
     }
 
 
+class BrokerSettingsError(RuntimeError):
+    """Settings under which the broker would deliver a task twice while it still waits."""
+
+
+def check_visibility_timeout(config: Mapping[str, Any]) -> None:
+    """Refuse retry delays at or past Redis's visibility timeout.
+
+    Redis hands an unacknowledged task to another worker after the visibility
+    timeout; a retry (an ETA task held by the worker) waiting longer than that
+    would run twice, or loop.
+    """
+    if not str(config["CELERY_BROKER_URL"]).startswith(("redis://", "rediss://")):
+        return
+    timeout = config["BROKER_VISIBILITY_TIMEOUT"]
+    delay = config["TASK_RETRY_MAX_DELAY"]
+    if delay >= timeout:
+        raise BrokerSettingsError(
+            f"TASK_RETRY_MAX_DELAY ({delay:g}s) must be shorter than "
+            f"BROKER_VISIBILITY_TIMEOUT ({timeout:g}s)"
+        )
+
+
 def celery_config(app: Flask) -> dict[str, Any]:
+    check_visibility_timeout(app.config)
     broker_url: str = app.config["CELERY_BROKER_URL"]
     config: dict[str, Any] = {
         "broker_url": broker_url,
@@ -58,7 +82,10 @@ def celery_config(app: Flask) -> dict[str, Any]:
         },
         "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
         # A publish fails at once when the broker is down; the outbox sweep retries it.
-        "broker_transport_options": {"max_retries": 0},
+        "broker_transport_options": {
+            "max_retries": 0,
+            "visibility_timeout": app.config["BROKER_VISIBILITY_TIMEOUT"],
+        },
     }
     if broker_url.startswith("filesystem://"):
         config["broker_transport_options"].update(filesystem_broker_options(app.instance_path))

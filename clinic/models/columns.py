@@ -84,3 +84,18 @@ class EncryptedJSON:
                 key_ring(), value, table=obj.__tablename__, column=self.column, row_id=obj.id
             )
         setattr(obj, self.column, token)
+
+
+class HasEncryptedValues:
+    """Mixin: the row id is set before encrypted values, since they are bound to it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("id", uuid.uuid4())
+        encrypted = {
+            name: kwargs.pop(name)
+            for name in list(kwargs)
+            if isinstance(getattr(type(self), name, None), EncryptedJSON)
+        }
+        super().__init__(**kwargs)
+        for name, value in encrypted.items():
+            setattr(self, name, value)

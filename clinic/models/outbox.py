@@ -30,6 +30,9 @@ class OutboxMessage(db.Model):
     id: Mapped[uuid.UUID] = uuid_pk()
     kind: Mapped[str] = mapped_column(String(64), nullable=False, comment="task to publish")
     target_id: Mapped[str] = mapped_column(String(64), nullable=False, comment="id the task takes")
+    queue: Mapped[str | None] = mapped_column(
+        String(32), nullable=True, comment="Celery queue; null: the task's default queue"
+    )
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     attempts: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, comment="publish attempts"

@@ -10,12 +10,19 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.extensions import db
-from clinic.models.columns import created_at, updated_at, uuid_pk
+from clinic.models.columns import (
+    EncryptedJSON,
+    HasEncryptedValues,
+    ciphertext,
+    created_at,
+    updated_at,
+    uuid_pk,
+)
 
 PRIORITIES = ("urgent", "priority", "routine")
 
 
-class Referral(db.Model):
+class Referral(HasEncryptedValues, db.Model):
     __tablename__ = "referral"
     __table_args__ = (
         UniqueConstraint("submission_id", "queue", name="uq_referral_submission_queue"),
@@ -33,9 +40,7 @@ class Referral(db.Model):
     )
     priority: Mapped[str] = mapped_column(String(16), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="new")
-    explanation: Mapped[dict[str, Any]] = mapped_column(
-        JSON, nullable=False, comment="rule ids, facts and plain sentences behind this referral"
-    )
+    explanation_encrypted: Mapped[str | None] = ciphertext()
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_user.id"), nullable=True, index=True
     )
@@ -44,6 +49,8 @@ class Referral(db.Model):
     )
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+    explanation = EncryptedJSON()  # {"rule_ids", "facts", "sentence"}: why this referral
 
     submission = relationship("IntakeSubmission", back_populates="referrals")
     assignee = relationship("StaffUser")

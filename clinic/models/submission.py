@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from clinic.extensions import db
 from clinic.models.columns import (
     EncryptedJSON,
+    HasEncryptedValues,
     UTCDateTime,
     ciphertext,
     created_at,
@@ -22,7 +22,7 @@ from clinic.models.columns import (
 SUBMISSION_STATUSES = ("draft", "submitted", "routed", "needs_review")
 
 
-class IntakeSubmission(db.Model):
+class IntakeSubmission(HasEncryptedValues, db.Model):
     __tablename__ = "intake_submission"
     __table_args__ = (
         CheckConstraint(
@@ -39,6 +39,11 @@ class IntakeSubmission(db.Model):
     )
     answers_encrypted: Mapped[str | None] = ciphertext()
     contact_encrypted: Mapped[str | None] = ciphertext()
+    scores_encrypted: Mapped[str | None] = ciphertext()
+    decision_encrypted: Mapped[str | None] = ciphertext()
+    rules_version: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, comment="routing rule-set version of the decision"
+    )
     routing_error: Mapped[str | None] = mapped_column(
         String, nullable=True, comment="why routing failed (needs_review); no answers in it"
     )
@@ -47,14 +52,9 @@ class IntakeSubmission(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    answers = EncryptedJSON()
-    contact = EncryptedJSON()
+    answers = EncryptedJSON()  # {"subject_age", "sex", "answers": {item id: code or None}}
+    contact = EncryptedJSON()  # contact details and safe-contact wishes
+    scores = EncryptedJSON()  # {instrument id: forms Score.as_dict()}
+    decision = EncryptedJSON()  # referrals Decision.as_dict()
 
     referrals = relationship("Referral", back_populates="submission", order_by="Referral.rank")
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("id", uuid.uuid4())
-        encrypted = {name: kwargs.pop(name) for name in ("answers", "contact") if name in kwargs}
-        super().__init__(**kwargs)
-        for name, value in encrypted.items():
-            setattr(self, name, value)

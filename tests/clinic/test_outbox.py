@@ -84,3 +84,18 @@ def test_done_rows_are_not_published_again(app: Flask) -> None:
     db.session.commit()
     assert message.status == "done"
     assert sweep_outbox() == 0
+
+
+def test_sweep_gives_up_on_a_row_published_too_often_and_marks_it_failed(app: Flask) -> None:
+    factories.submitted_intake()
+    outbox.commit()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    message.attempts = app.config["OUTBOX_MAX_ATTEMPTS"]
+    message.published_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+
+    assert sweep_outbox() == 0
+
+    db.session.refresh(message)
+    assert message.status == "failed"
+    assert "gave up" in message.last_error

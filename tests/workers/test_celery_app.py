@@ -1,22 +1,30 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from flask import Flask
 
+from clinic import create_app
+from referrals import QUEUES
+from workers.celery_app import BrokerSettingsError, check_visibility_timeout
 from workers.queues import TASK_QUEUES, Queues, TaskNames
+from workers.tasks.routing import retry_delay
 
 
 def test_every_task_is_registered_under_its_explicit_name(app: Flask) -> None:
     celery = app.extensions["celery"]
-    for name in (TaskNames.ROUTE_SUBMISSION, TaskNames.SWEEP_OUTBOX):
+    names = {value for key, value in vars(TaskNames).items() if key.isupper()}
+    assert set(TASK_QUEUES) == names
+    for name in names:
         assert name in celery.tasks
-    assert set(TASK_QUEUES) == {TaskNames.ROUTE_SUBMISSION, TaskNames.SWEEP_OUTBOX}
 
 
 def test_every_declared_queue_is_configured(app: Flask) -> None:
     celery = app.extensions["celery"]
     assert [q.name for q in celery.conf.task_queues] == list(Queues.all())
     assert set(Queues.all()) >= {"routing", "notifications", "maintenance"}
-    assert set(Queues.SPECIALIST) == {"family", "play", "dbt", "emdr", "couples", "intake"}
+    assert set(Queues.SPECIALIST) == set(QUEUES)  # the routing engine's queue catalogue
 
 
 def test_delivery_settings_never_lose_a_task(app: Flask) -> None:
@@ -38,3 +46,32 @@ def test_tasks_run_in_a_fresh_app_context(app: Flask) -> None:
         return str(current_app.import_name)
 
     assert app_name() == "clinic"
+
+
+def test_retry_delays_longer_than_the_visibility_timeout_are_refused() -> None:
+    config = {
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "BROKER_VISIBILITY_TIMEOUT": 60.0,
+        "TASK_RETRY_MAX_DELAY": 60.0,
+    }
+    with pytest.raises(BrokerSettingsError, match=r"TASK_RETRY_MAX_DELAY \(60s\) must be shorter"):
+        check_visibility_timeout(config)
+    check_visibility_timeout({**config, "TASK_RETRY_MAX_DELAY": 59.0})
+    check_visibility_timeout({**config, "CELERY_BROKER_URL": "amqp://guest@127.0.0.1//"})
+
+
+def test_the_app_refuses_to_start_with_such_settings(tmp_path: Path) -> None:
+    with pytest.raises(BrokerSettingsError):
+        create_app(
+            {
+                "INSTANCE_PATH": str(tmp_path),
+                "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+                "BROKER_VISIBILITY_TIMEOUT": 10.0,
+            }
+        )
+
+
+def test_retry_delays_grow_and_stay_under_the_cap(app: Flask) -> None:
+    app.config["TASK_RETRY_MAX_DELAY"] = 30.0
+    for retries in range(12):
+        assert 0 <= retry_delay(retries) <= min(30.0, 2.0 ** (retries + 1))

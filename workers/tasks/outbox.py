@@ -11,4 +11,5 @@ from workers.queues import TaskNames
 @shared_task(name=TaskNames.SWEEP_OUTBOX)
 def sweep_outbox() -> int:
     """Publish due outbox rows; returns how many the broker took."""
+    outbox.give_up_on_exhausted()
     return sum(outbox.publish(message_id) for message_id in outbox.due_ids())

@@ -1,14 +1,47 @@
-"""Routing a submitted intake to specialist queues."""
+"""Routing a submitted intake."""
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+import random
+from typing import NoReturn
 
+from celery import Task, shared_task
+from flask import current_app
+from sqlalchemy.exc import DBAPIError
+
+from clinic import outbox
+from clinic.extensions import db
 from clinic.routing import route_submission as route
 from workers.queues import TaskNames
 
+log = logging.getLogger(__name__)
 
-@shared_task(name=TaskNames.ROUTE_SUBMISSION)
-def route_submission(submission_id: str) -> str:
+
+def retry_delay(retries: int) -> float:
+    """Exponential backoff with full jitter, capped below the broker's visibility timeout."""
+    cap = current_app.config["TASK_RETRY_MAX_DELAY"]
+    return random.uniform(0, min(cap, 2.0 ** (retries + 1)))
+
+
+def _retry_or_fail(task: Task, kind: str, target_id: str, exc: DBAPIError) -> NoReturn:
+    """The database went away: try again later; after the last try, say so where staff look."""
+    db.session.rollback()
+    if task.request.retries < current_app.config["ROUTING_MAX_RETRIES"]:
+        raise task.retry(exc=exc, countdown=retry_delay(task.request.retries))
+    log.error("%s %s failed after %s tries", kind, target_id, task.request.retries + 1)
+    try:
+        outbox.mark_failed(kind, target_id, f"database unavailable: {type(exc).__name__}")
+        db.session.commit()
+    except DBAPIError:
+        log.error("could not record the failure of %s %s; the outbox sweep will", kind, target_id)
+    raise exc
+
+
+@shared_task(name=TaskNames.ROUTE_SUBMISSION, bind=True, max_retries=None)
+def route_submission(self: Task, submission_id: str) -> str:
     """Idempotent: a submission already routed is left as it is. Returns its status."""
-    return route(submission_id)
+    try:
+        return route(submission_id)
+    except DBAPIError as exc:
+        _retry_or_fail(self, TaskNames.ROUTE_SUBMISSION, submission_id, exc)

@@ -1,0 +1,126 @@
+"""route_submission: real scoring and decisions, written once, encrypted, with follow-ups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select, text
+
+from clinic import outbox
+from clinic.extensions import db
+from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral, ReferralEvent
+from clinic.routing import route_submission
+from tests import factories
+from workers.queues import TaskNames
+
+PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}  # gate yes, 5 of 5 symptoms
+
+
+def _route(**intake: Any) -> IntakeSubmission:
+    submission = factories.submitted_intake(**intake)
+    outbox.commit()
+    route_submission(str(submission.id))
+    db.session.refresh(submission)
+    return submission
+
+
+def _referrals(submission: IntakeSubmission) -> list[Referral]:
+    return list(
+        db.session.scalars(
+            select(Referral).where(Referral.submission_id == submission.id).order_by(Referral.rank)
+        )
+    )
+
+
+def test_an_intake_with_no_indicators_goes_to_general_intake_as_routine(app: Flask) -> None:
+    submission = _route(answers={"safety.now": 1})
+
+    [referral] = _referrals(submission)
+    assert (referral.queue, referral.priority, referral.status) == ("intake", "routine", "new")
+    assert referral.explanation["rule_ids"] == ["fallback-intake"]
+    assert submission.status == "routed"
+    assert submission.rules_version == app.extensions["routing_rules"].version
+    assert submission.decision["priority"] == "routine"
+    assert db.session.scalars(select(ReferralEvent.kind)).all() == ["created"]
+    route_rows = db.session.scalars(
+        select(OutboxMessage.status).where(OutboxMessage.kind == TaskNames.ROUTE_SUBMISSION)
+    )
+    assert list(route_rows) == ["done"]
+
+
+def test_suicide_risk_and_ptsd_route_to_dbt_then_emdr_with_priority(app: Flask) -> None:
+    submission = _route(answers={"safety.now": 1, "phq9.9": 2, **PTSD_POSITIVE})
+
+    referrals = _referrals(submission)
+    assert [(r.queue, r.priority) for r in referrals] == [("dbt", "priority"), ("emdr", "priority")]
+    assert submission.scores["pcptsd5"]["total"] == 5
+    assert "suicide_item" in submission.scores["phq9"]["flags"]
+    assert referrals[1].explanation["sentence"].startswith("EMDR")
+
+
+def test_not_safe_now_makes_every_referral_urgent(app: Flask) -> None:
+    submission = _route(answers={"safety.now": 0})
+    assert [(r.queue, r.priority) for r in _referrals(submission)] == [("intake", "urgent")]
+    assert submission.decision["priority"] == "urgent"
+
+
+def test_a_child_is_routed_by_age(app: Flask) -> None:
+    submission = _route(path="caregiver_child", subject_age=6, answers={"child.2": 1})
+    assert [r.queue for r in _referrals(submission)] == ["play", "family"]
+
+
+def test_partner_risk_excludes_couples_and_is_flagged(app: Flask) -> None:
+    answers = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": None, "rship.5": 0}
+    submission = _route(answers=answers)
+
+    assert "couples" not in [r.queue for r in _referrals(submission)]
+    assert submission.decision["flags"] == ["partner_safety"]
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "submission.routed")
+    ).one()
+    assert audit.detail["flags"] == ["partner_safety"]
+
+
+def test_an_intake_that_cannot_be_scored_goes_to_review_and_is_not_lost(app: Flask) -> None:
+    submission = _route(answers={"phq9.1": 9})
+
+    [referral] = _referrals(submission)
+    assert submission.status == "needs_review"
+    assert (referral.queue, referral.priority) == ("intake", "priority")
+    assert referral.explanation["rule_ids"] == ["routing-error"]
+    assert submission.routing_error.startswith("ValueError")
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "submission.needs_review" in actions
+
+
+def test_routing_twice_changes_nothing(app: Flask) -> None:
+    submission = _route(answers={"safety.now": 0})
+    first = [r.id for r in _referrals(submission)]
+    events = len(db.session.scalars(select(AuditEvent)).all())
+
+    assert route_submission(str(submission.id)) == "routed"
+
+    assert [r.id for r in _referrals(submission)] == first
+    assert len(db.session.scalars(select(AuditEvent)).all()) == events
+
+
+def test_unknown_submission_is_left_alone(app: Flask) -> None:
+    assert route_submission("00000000-0000-0000-0000-000000000000") == "missing"
+    assert db.session.scalars(select(Referral)).all() == []
+
+
+def test_explanations_scores_and_decisions_are_ciphertext_in_the_database(app: Flask) -> None:
+    submission = _route(answers={"safety.now": 1, **PTSD_POSITIVE})
+    stored = db.session.execute(
+        text(
+            "SELECT s.scores_encrypted, s.decision_encrypted, r.explanation_encrypted "
+            "FROM intake_submission s JOIN referral r ON r.submission_id = s.id"
+        )
+    ).first()
+    assert stored is not None
+    for value in stored:
+        assert value.startswith("v1.")
+        for plaintext in ("pcptsd5", "EMDR", "positive"):
+            assert plaintext not in value
+    assert submission.scores["pcptsd5"]["positive"] is True
