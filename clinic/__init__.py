@@ -111,11 +111,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     init_celery(app)
 
-    from clinic import health, intake, staff
+    from clinic import api, health, intake, routing_cli, staff
+    from clinic.api import cli as api_cli
     from clinic.cli import register_commands
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(intake.bp)
     app.register_blueprint(staff.bp)
     register_commands(app)
+    api_cli.register(app)
+    routing_cli.register(app)
     return app

@@ -1,0 +1,159 @@
+"""The JSON intake API: bearer tokens, role scope, validation, the same pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from clinic.api.tokens import create_token
+from clinic.extensions import db
+from clinic.models import ApiToken, AuditEvent, IntakeSubmission
+from clinic.routing import route_submission
+from tests import factories
+
+PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
+
+
+def _token(role: str = "intake_coordinator", **staff: Any) -> str:
+    user = factories.staff_user(role=role, email=f"{role}@example.org", **staff)
+    token = create_token(user, "test")
+    db.session.commit()
+    return token
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _post(client: FlaskClient, token: str, body: Any) -> Any:
+    return client.post("/api/v1/intakes", json=body, headers=_auth(token))
+
+
+def test_requests_without_a_valid_token_are_refused(client: FlaskClient, app: Flask) -> None:
+    _token()
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
+        response = client.post("/api/v1/intakes", json={}, headers=headers)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("role", ["clinician", "admin"])
+def test_other_roles_are_forbidden_and_it_is_audited(
+    client: FlaskClient, app: Flask, role: str
+) -> None:
+    token = _token(role)
+    assert _post(client, token, {"path": "adult_self"}).status_code == 403
+    assert client.get("/api/v1/intakes/x", headers=_auth(token)).status_code == 403
+    assert "api.forbidden" in db.session.scalars(select(AuditEvent.action)).all()
+
+
+def test_a_disabled_account_token_stops_working(client: FlaskClient, app: Flask) -> None:
+    token = _token()
+    user = db.session.scalars(select(ApiToken)).one().staff_user
+    user.is_enabled = False
+    db.session.commit()
+    assert _post(client, token, {}).status_code == 401
+
+
+def test_tokens_are_stored_only_as_a_hash(app: Flask) -> None:
+    token = _token()
+    row = db.session.scalars(select(ApiToken)).one()
+    assert token not in row.token_hash
+    assert len(row.token_hash) == 64
+
+
+def test_an_intake_posted_goes_through_the_same_pipeline(client: FlaskClient, app: Flask) -> None:
+    token = _token()
+    answers = {"safety.now": 1, "phq9.9": 1, **PTSD_POSITIVE}
+    response = _post(
+        client, token, {"path": "adult_self", "subject_age": 30, "answers": answers, "contact": {}}
+    )
+    assert response.status_code == 201
+    submission_id = response.json["id"]
+    assert response.headers["Location"] == f"/api/v1/intakes/{submission_id}"
+
+    pending = client.get(f"/api/v1/intakes/{submission_id}", headers=_auth(token)).json
+    assert (pending["status"], pending["referrals"]) == ("submitted", [])
+
+    route_submission(submission_id)
+    body = client.get(f"/api/v1/intakes/{submission_id}", headers=_auth(token)).json
+
+    assert body["status"] == "routed"
+    assert [(r["queue"], r["priority"]) for r in body["referrals"]] == [
+        ("dbt", "priority"),
+        ("emdr", "priority"),
+    ]
+    assert body["referrals"][1]["explanation"].startswith("EMDR: PC-PTSD-5 score 5")
+    assert body["scores"]["pcptsd5"]["total"] == 5
+    assert body["scores"]["phq9"]["flags"] == ["incomplete", "suicide_item"]
+    assert body["priority"] == "priority"
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert {"api.intake_created", "api.intake_viewed"} <= set(actions)
+
+
+def test_the_decision_flags_are_reported(client: FlaskClient, app: Flask) -> None:
+    token = _token()
+    answers = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1, "rship.5": 0}
+    response = _post(client, token, {"path": "adult_self", "subject_age": 40, "answers": answers})
+    route_submission(response.json["id"])
+    body = client.get(f"/api/v1/intakes/{response.json['id']}", headers=_auth(token)).json
+    assert body["flags"] == ["partner_safety"]
+    assert [r["queue"] for r in body["referrals"]] == ["intake"]
+
+
+def test_a_path_that_does_not_fit_the_age_is_422(client: FlaskClient, app: Flask) -> None:
+    response = _post(client, _token(), {"path": "adult_self", "subject_age": 15, "answers": {}})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == ["subject_age"]
+    assert db.session.scalars(select(IntakeSubmission)).all() == []
+
+
+def test_each_bad_answer_is_named(client: FlaskClient, app: Flask) -> None:
+    answers = {"phq9.1": 7, "gad7.2": None, "nope.1": 1, "safety.now": 1}
+    response = _post(
+        client, _token(), {"path": "adult_self", "subject_age": 30, "answers": answers}
+    )
+    assert response.status_code == 422
+    assert sorted(e["field"] for e in response.json["errors"]) == ["gad7.2", "nope.1", "phq9.1"]
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ([], [""]),
+        ({"subject_age": 30}, ["path"]),
+        ({"path": "adult_self", "subject_age": "30"}, ["subject_age"]),
+        ({"path": "adult_self", "subject_age": 30, "answers": []}, ["answers"]),
+    ],
+)
+def test_malformed_bodies_are_422(
+    client: FlaskClient, app: Flask, body: Any, fields: list[str]
+) -> None:
+    response = _post(client, _token(), body)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == fields
+
+
+def test_unknown_intakes_are_404(client: FlaskClient, app: Flask) -> None:
+    token = _token()
+    for key in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
+        assert client.get(f"/api/v1/intakes/{key}", headers=_auth(token)).status_code == 404
+
+
+def test_flask_staff_token_create_prints_a_working_token(client: FlaskClient, app: Flask) -> None:
+    factories.staff_user()
+    db.session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["staff", "token", "create", "coordinator@example.org", "--name", "kiosk"]
+    )
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    response = client.get("/api/v1/intakes/not-a-uuid", headers=_auth(token))
+    assert response.status_code == 404
+    missing = app.test_cli_runner().invoke(args=["staff", "token", "create", "x@example.org"])
+    assert missing.exit_code != 0
+    assert "no active staff account" in missing.output
