@@ -1,0 +1,184 @@
+"""Delivery guarantees against a live worker on real Redis and RabbitMQ.
+
+A worker killed mid-task, a database that goes away, a task that keeps
+failing, and what a broker message may carry (ids only).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from kombu import Connection
+from sqlalchemy import create_engine, func, select, text
+
+from clinic import outbox
+from clinic.extensions import db
+from clinic.intake.services import submit_intake
+from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral
+from tests.e2e.conftest import Stack, _make_stack
+from tests.support.processes import LiveProcess, start_worker, wait_until
+from tests.support.tcp_proxy import TcpProxy
+from workers.queues import Queues
+
+pytestmark = pytest.mark.e2e
+
+ROUTING_TIMEOUT = 90.0
+CANARY_EMAIL = "canary-4c1d@example.org"
+CANARY_NAME = "Canary Quillfeather"
+FAST_REDELIVERY = {"BROKER_VISIBILITY_TIMEOUT": "8", "TASK_RETRY_MAX_DELAY": "2"}
+
+
+@pytest.fixture(params=("postgres-redis", "postgres-rabbitmq"))
+def server_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    yield from _make_stack(request.param, tmp_path)
+
+
+def _stored_not_published(app: Flask, **answers: int | None) -> tuple[str, str]:
+    """An intake committed with its outbox row still pending: (submission id, outbox id)."""
+    with app.app_context():
+        submission = submit_intake(
+            path="adult_self",
+            subject_age=30,
+            answers={"safety.now": 1, **answers},
+            contact={"email": CANARY_EMAIL, "name": CANARY_NAME},
+        )
+        db.session.commit()
+        message = db.session.scalars(select(OutboxMessage)).one()
+        return str(submission.id), str(message.id)
+
+
+def _publish(app: Flask, message_id: str) -> None:
+    import uuid
+
+    with app.app_context():
+        assert outbox.publish(uuid.UUID(message_id))
+
+
+def _status(app: Flask) -> str:
+    with app.app_context():
+        return db.session.scalars(select(IntakeSubmission.status)).one()
+
+
+def _count(app: Flask, model: type, *where: object) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _received(worker: LiveProcess, task_id: str) -> int:
+    return worker.output().count(f"[{task_id}] received")
+
+
+def test_a_worker_killed_mid_routing_is_replaced_and_routes_it_once(
+    server_stack: Stack, tmp_path: Path
+) -> None:
+    stack = server_stack
+    env = {**stack.env, **FAST_REDELIVERY}
+    app = stack.web_app()
+    submission_id, message_id = _stored_not_published(app)
+    locker = create_engine(stack.database_url)
+    worker = start_worker(env, tmp_path, "worker-a")
+    replacement = None
+    try:
+        with locker.connect() as connection:
+            transaction = connection.begin()
+            connection.execute(
+                text("SELECT id FROM intake_submission WHERE id = :id FOR UPDATE"),
+                {"id": submission_id},
+            )
+            _publish(app, message_id)
+            wait_until(lambda: _received(worker, message_id) == 1, 30, "the task", worker)
+            time.sleep(1)  # it is now waiting on the row lock, mid-routing
+            worker.kill()
+            transaction.rollback()
+        assert _status(app) == "submitted"
+
+        replacement = start_worker(env, tmp_path, "worker-b")
+        wait_until(lambda: _status(app) == "routed", ROUTING_TIMEOUT, "routing", replacement)
+
+        assert _count(app, Referral) == 1
+        assert _count(app, AuditEvent, AuditEvent.action == "submission.routed") == 1
+    finally:
+        worker.stop()
+        if replacement is not None:
+            replacement.stop()
+        locker.dispose()
+
+
+def _database_proxy(stack: Stack) -> tuple[TcpProxy, str]:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(stack.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    return proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+
+
+def test_a_task_whose_database_is_away_is_retried_and_routes_when_it_returns(
+    server_stack: Stack, tmp_path: Path
+) -> None:
+    stack = server_stack
+    proxy, proxied_url = _database_proxy(stack)
+    proxy.start()
+    env = {**stack.env, **FAST_REDELIVERY, "DATABASE_URL": proxied_url}
+    app = stack.web_app()
+    _, message_id = _stored_not_published(app)
+    worker = start_worker(env, tmp_path)
+    try:
+        proxy.stop()
+        _publish(app, message_id)
+        wait_until(lambda: "Retry in" in worker.output(), 60, "a retry", worker)
+        assert _status(app) == "submitted"
+
+        proxy.start()
+
+        wait_until(lambda: _status(app) == "routed", ROUTING_TIMEOUT, "routing", worker)
+        assert _count(app, Referral) == 1
+    finally:
+        worker.stop()
+        proxy.stop()
+
+
+def test_a_task_that_keeps_failing_stops_after_its_retries(
+    server_stack: Stack, tmp_path: Path
+) -> None:
+    stack = server_stack
+    _never_started, proxied_url = _database_proxy(stack)
+    env = {
+        **stack.env,
+        "DATABASE_URL": proxied_url,
+        "ROUTING_MAX_RETRIES": "2",
+        "TASK_RETRY_MAX_DELAY": "1",
+    }
+    app = stack.web_app()
+    _, message_id = _stored_not_published(app)
+    worker = start_worker(env, tmp_path)  # its database never answers
+    try:
+        _publish(app, message_id)
+        wait_until(lambda: "failed after 3 tries" in worker.output(), 60, "giving up", worker)
+        time.sleep(3)
+        assert _received(worker, message_id) == 3  # the first try and two retries, no more
+        assert _status(app) == "submitted"  # still there for the outbox sweep and staff
+    finally:
+        worker.stop()
+
+
+def test_broker_messages_carry_ids_and_nothing_personal(server_stack: Stack) -> None:
+    app = server_stack.web_app()
+    submission_id, message_id = _stored_not_published(app, **{"phq9.9": 3, "asq.1": 1})
+    _publish(app, message_id)
+
+    with Connection(server_stack.broker_url, connect_timeout=5) as connection:
+        message = connection.default_channel.basic_get(Queues.ROUTING, no_ack=True)
+        assert message is not None
+        body = message.body.decode() if isinstance(message.body, bytes) else str(message.body)
+        raw = body + json.dumps(message.headers, default=str)
+        raw += json.dumps(message.properties, default=str)
+
+    assert json.loads(body)[0] == [submission_id]
+    assert message.headers["id"] == message_id
+    for secret in (CANARY_EMAIL, CANARY_NAME, "phq9", "asq", "safety.now", "subject_age"):
+        assert secret not in raw
