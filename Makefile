@@ -31,7 +31,7 @@ pytest: $(DEV)
 test: lint pytest
 
 bench: $(DEV)
-	$(PY) -m pytest bench --benchmark-only
+	$(PY) -m pytest bench/bench_scoring.py bench/bench_decide.py --benchmark-only
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
