@@ -1,0 +1,83 @@
+"""Two routing runs of one intake at the same moment leave one set of referrals (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from clinic import create_app, outbox
+from clinic.extensions import db
+from clinic.intake.services import submit_intake
+from clinic.models import AuditEvent, Referral
+from clinic.routing import route_submission
+from tests.conftest import app_overrides, apply_migrations
+from tests.support.services import create_postgres_database, drop_postgres_database, service_url
+
+pytestmark = pytest.mark.postgres
+PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
+
+
+@pytest.fixture
+def committed_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app on a database of its own, where commits are real (no test rollback)."""
+    url = create_postgres_database(service_url("postgres"))
+    try:
+        apply_migrations(url, tmp_path)
+        app = create_app(app_overrides(url, tmp_path))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        drop_postgres_database(url)
+
+
+def test_concurrent_runs_route_once(committed_app: Flask) -> None:
+    with committed_app.app_context():
+        submission = submit_intake(
+            path="adult_self", subject_age=30, answers={"phq9.9": 2, **PTSD_POSITIVE}
+        )
+        outbox.commit()
+        submission_id = str(submission.id)
+    start = threading.Barrier(4)
+    results: list[str] = []
+
+    def run() -> None:
+        with committed_app.app_context():
+            start.wait()
+            results.append(route_submission(submission_id))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert results == ["routed"] * 4
+    with committed_app.app_context():
+        assert sorted(db.session.scalars(select(Referral.queue))) == ["dbt", "emdr"]
+        routed = select(func.count()).where(AuditEvent.action == "submission.routed")
+        assert db.session.scalar(routed) == 1
+
+
+def test_the_database_refuses_a_second_referral_to_the_same_queue(committed_app: Flask) -> None:
+    with committed_app.app_context():
+        submission = submit_intake(path="adult_self", subject_age=30, answers={})
+        outbox.commit()
+        route_submission(str(submission.id))
+        db.session.add(
+            Referral(
+                submission_id=submission.id,
+                queue="intake",
+                priority="routine",
+                explanation={"rule_ids": []},
+            )
+        )
+        with pytest.raises(IntegrityError, match="uq_referral_submission_queue"):
+            db.session.commit()
+        db.session.rollback()
