@@ -123,8 +123,8 @@ def due_ids() -> list[uuid.UUID]:
     return list(db.session.scalars(query.order_by(OutboxMessage.created_at).limit(500)))
 
 
-def mark_failed(kind: str, target_id: object, error: str) -> None:
-    """In the task's own transaction: it failed for good; staff see the row as failed."""
+def _finish_unfinished(kind: str, target_id: object, **values: object) -> None:
+    """Set `values` on the task's rows that are not finished yet."""
     db.session.execute(
         update(OutboxMessage)
         .where(
@@ -132,18 +132,15 @@ def mark_failed(kind: str, target_id: object, error: str) -> None:
             OutboxMessage.target_id == str(target_id),
             OutboxMessage.status.in_(("pending", "published")),
         )
-        .values(status="failed", last_error=error[:500])
+        .values(**values)
     )
+
+
+def mark_failed(kind: str, target_id: object, error: str) -> None:
+    """In the task's own transaction: it failed for good; staff see the row as failed."""
+    _finish_unfinished(kind, target_id, status="failed", last_error=error[:500])
 
 
 def mark_done(kind: str, target_id: object) -> None:
     """In the task's own transaction: its outbox rows are done."""
-    db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.kind == kind,
-            OutboxMessage.target_id == str(target_id),
-            OutboxMessage.status.in_(("pending", "published")),
-        )
-        .values(status="done", done_at=utcnow())
-    )
+    _finish_unfinished(kind, target_id, status="done", done_at=utcnow())
