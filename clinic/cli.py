@@ -1,4 +1,4 @@
-"""`flask` commands: encryption keys, staff accounts, the development demo."""
+"""`flask` commands: encryption keys and the development demo (staff: clinic/staff/cli.py)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ from sqlalchemy import func, select
 from clinic.encryption import KeyRing
 from clinic.extensions import db
 from clinic.instance_secrets import add_development_encryption_key, new_encryption_key_entry
-from clinic.models import IntakeSubmission, StaffUser
+from clinic.models import IntakeSubmission, Referral, ReferralNote, StaffUser
 from clinic.models.columns import EncryptedJSON
 from clinic.staff.services import create_staff_user
 
 keys_cli = AppGroup("keys", help="Encryption keys of the answers and contact details.")
-staff_cli = AppGroup("staff", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="The development demo.")
 
-ENCRYPTED_MODELS = (IntakeSubmission,)
+ENCRYPTED_MODELS = (IntakeSubmission, Referral, StaffUser, ReferralNote)
 DEMO_EMAIL = "coordinator@demo.clinic.invalid"
 BATCH_SIZE = 200
 
@@ -69,30 +68,6 @@ def rotate_keys() -> None:
     click.echo(f"Re-encrypted {changed} value(s) with key {ring.primary_id}.")
 
 
-@staff_cli.command("create")
-@click.option("--email", required=True)
-@click.option("--name", "display_name", required=True)
-@click.option(
-    "--role",
-    type=click.Choice(["intake_coordinator", "clinician", "admin"]),
-    required=True,
-)
-@click.option("--queue", "queues", multiple=True, help="A queue they work (repeatable).")
-@click.password_option()
-def create_staff(
-    email: str, display_name: str, role: str, queues: tuple[str, ...], password: str
-) -> None:
-    """Create a staff account."""
-    try:
-        create_staff_user(
-            email=email, display_name=display_name, password=password, role=role, queues=queues
-        )
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
-    click.echo(f"Created {role} {email}.")
-
-
 @demo_cli.command("setup")
 def demo_setup() -> None:
     """Development only: create the demo coordinator once and print its login once."""
@@ -115,5 +90,5 @@ def demo_setup() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (keys_cli, staff_cli, demo_cli):
+    for group in (keys_cli, demo_cli):
         app.cli.add_command(group)

@@ -44,6 +44,12 @@ class Referral(HasEncryptedValues, db.Model):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_user.id"), nullable=True, index=True
     )
+    rerouted_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("referral.id"),
+        nullable=True,
+        index=True,
+        comment="the referral staff rerouted to make this one",
+    )
     version: Mapped[int] = mapped_column(
         Integer, nullable=False, default=1, comment="optimistic lock counter"
     )
@@ -54,6 +60,7 @@ class Referral(HasEncryptedValues, db.Model):
 
     submission = relationship("IntakeSubmission", back_populates="referrals")
     assignee = relationship("StaffUser")
+    rerouted_from = relationship("Referral", remote_side="Referral.id")
     events = relationship("ReferralEvent", back_populates="referral", order_by="ReferralEvent.id")
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}

@@ -1,7 +1,30 @@
-"""The staff console: sign-in and the referral queues."""
+"""The staff console: sign-in with MFA, queues, referrals, overview, admin pages."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Flask
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from clinic.staff import views  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    """Settings, session cookie rules, rate limiter, and the blueprint itself."""
+    from clinic.security import ratelimit, sessions
+    from clinic.staff import settings
+    from clinic.staff.cli import register_commands
+
+    settings.init_app(app)
+    sessions.init_app(app)
+    ratelimit.init_app(app)
+    app.register_blueprint(bp)
+    register_commands(app)
+
+
+from clinic.staff import (  # noqa: E402,F401
+    admin_views,
+    auth_views,
+    dashboard_views,
+    hooks,
+    overview_views,
+    referral_views,
+)

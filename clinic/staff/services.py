@@ -1,4 +1,4 @@
-"""Staff accounts: creating them and checking a sign-in."""
+"""Staff accounts: creating them, checking a sign-in, and the changes admins make."""
 
 from __future__ import annotations
 
@@ -6,28 +6,45 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
+from clinic import audit
 from clinic.extensions import db
 from clinic.models import StaffQueue, StaffUser
+from clinic.models.columns import utcnow
 from clinic.models.staff import ROLES
-from clinic.passwords import hash_password, needs_rehash, verify_password
-
-MIN_PASSWORD_LENGTH = 12
+from clinic.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from clinic.security.password_policy import check_password
+from referrals import QUEUES
 
 
 def create_staff_user(
-    *, email: str, display_name: str, password: str, role: str, queues: Iterable[str] = ()
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    role: str,
+    queues: Iterable[str] = (),
+    is_admin: bool = False,
 ) -> StaffUser:
+    """A new account; the authenticator app is set up at its first sign-in."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    queues = sorted(set(queues))
+    unknown = [q for q in queues if q not in QUEUES]
+    if unknown:
+        raise ValueError(f"unknown queue(s) {', '.join(unknown)}: choose from {', '.join(QUEUES)}")
+    email = email.strip().lower()
+    if find_by_email(email) is not None:
+        raise ValueError("an account with that email already exists")
+    check_password(password, email=email, name=display_name)
     user = StaffUser(
-        email=email.strip().lower(),
+        email=email,
         display_name=display_name,
         password_hash=hash_password(password),
         role=role,
+        is_admin=is_admin or role == "admin",
+        password_changed_at=utcnow(),
     )
-    user.queue_assignments = [StaffQueue(queue=q) for q in sorted(set(queues))]
+    user.queue_assignments = [StaffQueue(queue=q) for q in queues]
     db.session.add(user)
     return user
 
@@ -39,10 +56,68 @@ def find_by_email(email: str) -> StaffUser | None:
 
 
 def check_sign_in(email: str, password: str) -> StaffUser | None:
-    """The enabled account these credentials belong to, or None (never says which part failed)."""
+    """The enabled account these credentials belong to, or None (never says which part failed).
+
+    A missing account costs the same hash check as a wrong password, so timing
+    does not tell them apart either.
+    """
     user = find_by_email(email)
-    if user is None or not user.is_enabled or not verify_password(user.password_hash, password):
+    if user is None:
+        verify_password(DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_enabled:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def change_password(user: StaffUser, current: str, new: str) -> None:
+    """Raise ValueError (plain message) unless `current` is right and `new` is allowed."""
+    if not verify_password(user.password_hash, current):
+        raise ValueError("Your current password is not right.")
+    if current == new:
+        raise ValueError("Choose a password different from your current one.")
+    check_password(new, email=user.email, name=user.display_name)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    audit.record("staff.password_changed", target_type="staff_user", target_id=user.id)
+
+
+def set_enabled(user: StaffUser, enabled: bool, *, actor: StaffUser | None = None) -> None:
+    """Disabling also ends every session of the account."""
+    user.is_enabled = enabled
+    if not enabled:
+        user.session_version += 1
+    action = "staff.enabled" if enabled else "staff.disabled"
+    audit.record(
+        action,
+        target_type="staff_user",
+        target_id=user.id,
+        actor=actor,
+        actor_kind=None if actor else "system",
+    )
+
+
+def update_access(
+    user: StaffUser, *, role: str, is_admin: bool, queues: Iterable[str], actor: StaffUser
+) -> None:
+    """Change what an account may do; its sessions end so the change applies at once."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    wanted = sorted(set(queues) & set(QUEUES))
+    before = {"role": user.role, "is_admin": user.is_admin, "queues": user.queues}
+    user.role = role
+    user.is_admin = is_admin or role == "admin"
+    user.queue_assignments = [StaffQueue(queue=q) for q in wanted]
+    user.session_version += 1
+    audit.record(
+        "staff.access_changed",
+        target_type="staff_user",
+        target_id=user.id,
+        actor=actor,
+        detail={
+            "before": before,
+            "after": {"role": user.role, "is_admin": user.is_admin, "queues": wanted},
+        },
+    )

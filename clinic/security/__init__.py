@@ -1,0 +1,1 @@
+"""Staff sign-in protection: password policy, TOTP, sessions and rate limits."""

@@ -1,0 +1,176 @@
+"""Signing in (password, then the authenticator code), out, and changing the password."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from clinic import audit
+from clinic.extensions import db
+from clinic.security import sessions, totp
+from clinic.security.ratelimit import (
+    account_limit,
+    email_key,
+    failed,
+    ip_limit,
+    limiter,
+    mark_failed,
+    pending_account_key,
+)
+from clinic.staff import bp, mfa
+from clinic.staff.access import home_url, me
+from clinic.staff.forms import CodeForm, PasswordChangeForm, SignInForm
+from clinic.staff.navigation import safe_next
+from clinic.staff.services import change_password, check_sign_in, find_by_email
+
+GENERIC_FAILURE = "That email and password do not match an active account."
+SIGN_IN_AGAIN = "Please sign in again: the time to enter your code ran out."
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    ip_limit, key_func=get_remote_address, methods=["POST"], scope="sign-in-ip", deduct_when=failed
+)
+@limiter.limit(
+    account_limit, key_func=email_key, methods=["POST"], scope="sign-in-account", deduct_when=failed
+)
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(home_url(me()))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = check_sign_in(form.email.data, form.password.data)
+        if user is None:
+            named = find_by_email(form.email.data)
+            audit.record(
+                "staff.sign_in_failed",
+                actor_kind="anonymous",
+                target_type="staff_user" if named else None,
+                target_id=named.id if named else None,
+                detail={"stage": "password"},
+            )
+            db.session.commit()
+            mark_failed()
+            flash(GENERIC_FAILURE, "error")
+        else:
+            sessions.begin_pending(user, safe_next(request.args.get("next")) or "")
+            audit.record("staff.password_accepted", actor=user)
+            db.session.commit()
+            return redirect(url_for("staff.mfa_code" if user.has_mfa else "staff.mfa_setup"))
+    return render_template("staff/login.html", form=form)
+
+
+@bp.route("/mfa", methods=["GET", "POST"])
+@limiter.limit(
+    account_limit,
+    key_func=pending_account_key,
+    methods=["POST"],
+    scope="mfa-account",
+    deduct_when=failed,
+)
+def mfa_code() -> str | Response:
+    user = sessions.pending_user()
+    if user is None:
+        flash(SIGN_IN_AGAIN, "error")
+        return redirect(url_for("staff.login"))
+    if not user.has_mfa:
+        return redirect(url_for("staff.mfa_setup"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        method = mfa.verify(user, form.code.data)
+        if method is None:
+            db.session.commit()
+            mark_failed()
+            flash("That code did not work. Check the time on your phone and try again.", "error")
+        else:
+            target = sessions.pending_next() or home_url(user)
+            sessions.sign_in(user)
+            audit.record("staff.sign_in", actor=user, detail={"method": method})
+            db.session.commit()
+            if method == "recovery_code":
+                left = mfa.unused_recovery_codes(user)
+                flash(f"You used a recovery code; {left} left. Each works once.", "info")
+            return redirect(target)
+    return render_template("staff/mfa.html", form=form)
+
+
+@bp.route("/mfa/setup", methods=["GET", "POST"])
+@limiter.limit(
+    account_limit,
+    key_func=pending_account_key,
+    methods=["POST"],
+    scope="mfa-account",
+    deduct_when=failed,
+)
+def mfa_setup() -> str | Response:
+    user = sessions.pending_user()
+    if user is None:
+        flash(SIGN_IN_AGAIN, "error")
+        return redirect(url_for("staff.login"))
+    if user.has_mfa:
+        return redirect(url_for("staff.mfa_code"))
+    secret = mfa.enrolment_secret(user)
+    db.session.commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = mfa.confirm_enrolment(user, form.code.data)
+        if codes is None:
+            db.session.commit()
+            mark_failed()
+            flash("That code did not work. Check the time on your phone and try again.", "error")
+        else:
+            target = sessions.pending_next() or home_url(user)
+            sessions.sign_in(user)
+            audit.record("staff.sign_in", actor=user, detail={"method": "totp"})
+            db.session.commit()
+            return render_template("staff/recovery_codes.html", codes=codes, target=target)
+    uri = totp.provisioning_uri(secret, user.email)
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render_template("staff/mfa_setup.html", form=form, qr=totp.qr_svg(uri), secret=grouped)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    user = me()
+    audit.record("staff.sign_out", actor=user)
+    sessions.sign_out(user)
+    db.session.commit()
+    flash("You have signed out.", "info")
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/session/keepalive", methods=["POST"])
+@login_required
+def keepalive() -> tuple[str, int]:
+    """The idle warning's "stay signed in" (the request itself resets the idle clock)."""
+    return "", 204
+
+
+@bp.route("/account")
+@login_required
+def account() -> str:
+    return render_template(
+        "staff/account.html", user=me(), codes_left=mfa.unused_recovery_codes(me())
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> str | Response:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = me()
+        try:
+            change_password(user, form.current.data, form.new.data)
+        except ValueError as exc:
+            db.session.rollback()
+            form.new.errors.append(str(exc))
+        else:
+            sessions.refresh_after_password_change(user)
+            db.session.commit()
+            flash("Your password is changed. Any other signed-in sessions have ended.", "info")
+            return redirect(url_for("staff.account"))
+    return render_template("staff/password.html", form=form)

@@ -1,0 +1,103 @@
+"""`flask staff ...` (accounts) and `flask audit verify` (the audit hash chain)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from clinic import audit
+from clinic.extensions import db
+from clinic.models.staff import ROLES, StaffUser
+from clinic.staff import mfa
+from clinic.staff.services import create_staff_user, find_by_email, set_enabled
+from referrals import QUEUES
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+def _account(email: str) -> StaffUser:
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no staff account with email {email}")
+    return user
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--admin", "is_admin", is_flag=True, help="Also an administrator.")
+@click.option(
+    "--queue", "queues", multiple=True, type=click.Choice(list(QUEUES)), help="Repeatable."
+)
+@click.password_option()
+def create_staff(
+    email: str, display_name: str, role: str, is_admin: bool, queues: tuple[str, ...], password: str
+) -> None:
+    """Create a staff account (the authenticator app is set up at first sign-in)."""
+    try:
+        user = create_staff_user(
+            email=email,
+            display_name=display_name,
+            password=password,
+            role=role,
+            queues=queues,
+            is_admin=is_admin,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.flush()
+    audit.record(
+        "staff.created",
+        target_type="staff_user",
+        target_id=user.id,
+        actor_kind="system",
+        detail={"role": role, "is_admin": user.is_admin, "queues": user.queues},
+    )
+    db.session.commit()
+    click.echo(f"Created {role} {user.email}.")
+
+
+@staff_cli.command("disable")
+@click.option("--email", required=True)
+def disable_staff(email: str) -> None:
+    """Disable an account and end its sessions."""
+    set_enabled(_account(email), False)
+    db.session.commit()
+    click.echo(f"Disabled {email}; its sessions have ended.")
+
+
+@staff_cli.command("enable")
+@click.option("--email", required=True)
+def enable_staff(email: str) -> None:
+    """Enable a disabled account again."""
+    set_enabled(_account(email), True)
+    db.session.commit()
+    click.echo(f"Enabled {email}.")
+
+
+@staff_cli.command("reset-mfa")
+@click.option("--email", required=True)
+def reset_staff_mfa(email: str) -> None:
+    """Forget the account's authenticator and recovery codes (set up again at next sign-in)."""
+    mfa.reset(_account(email))
+    db.session.commit()
+    click.echo(f"Authenticator reset for {email}: they set it up again at their next sign-in.")
+
+
+@audit_cli.command("verify")
+def verify_audit() -> None:
+    """Recompute the audit hash chain; exit 1 and name the first broken link if any."""
+    report = audit.verify_chain()
+    if not report.ok:
+        raise click.ClickException(
+            f"audit chain broken after checking {report.checked} event(s): {report.problem}"
+        )
+    click.echo(f"Audit chain intact: {report.checked} event(s) checked.")
+
+
+def register_commands(app: Flask) -> None:
+    for group in (staff_cli, audit_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,144 @@
+"""The queue dashboard: all my queues, or one; counts by priority, filters, pages, SLA."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from clinic import audit
+from clinic.extensions import db
+from clinic.models import Referral, StaffUser
+from clinic.models.columns import utcnow
+from clinic.staff import bp
+from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_queues
+from clinic.staff.hooks import clinic_zone
+from clinic.staff.lifecycle import eligible_assignees
+from clinic.staff.queue_query import (
+    ALL_STATUSES,
+    OPEN_STATUSES,
+    PRIORITY_ORDER,
+    UNASSIGNED,
+    Cursor,
+    Filters,
+    fetch_page,
+    open_counts,
+)
+from clinic.staff.sla import SlaState, parse_targets, sla_state
+
+
+@dataclass(frozen=True)
+class Row:
+    referral: Referral
+    waited_seconds: float
+    sla: SlaState
+
+
+def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters:
+    """Filters from the query string; anything unknown is ignored, never trusted."""
+    status = args.get("status", "open")
+    statuses = OPEN_STATUSES if status == "open" else (status,) if status in ALL_STATUSES else ()
+    priority = args.get("priority", "")
+    assignee: uuid.UUID | str | None = None
+    raw_assignee = args.get("assignee", "")
+    if raw_assignee == UNASSIGNED:
+        assignee = UNASSIGNED
+    elif raw_assignee:
+        try:
+            assignee = uuid.UUID(raw_assignee)
+        except ValueError:
+            assignee = None
+    return Filters(
+        queues=queues,
+        statuses=statuses or OPEN_STATUSES,
+        priorities=(priority,) if priority in PRIORITY_ORDER else PRIORITY_ORDER,
+        assignee=assignee,
+        received_from=_day_start(args.get("from")),
+        received_before=_day_start(args.get("to"), days_after=1),
+    )
+
+
+def _day_start(raw: str | None, days_after: int = 0) -> datetime | None:
+    try:
+        day = date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+    return datetime.combine(day + timedelta(days=days_after), time(), tzinfo=clinic_zone())
+
+
+def rows_for(referrals: list[Referral]) -> list[Row]:
+    now = utcnow()
+    targets = parse_targets(current_app.config["STAFF_SLA_TARGETS"])
+    zone = clinic_zone()
+    return [
+        Row(
+            r,
+            (now - r.created_at).total_seconds(),
+            sla_state(
+                priority=r.priority,
+                status=r.status,
+                created_at=r.created_at,
+                now=now,
+                targets=targets,
+                zone=zone,
+            ),
+        )
+        for r in referrals
+    ]
+
+
+def _render(queue: str | None) -> str:
+    queues = (queue,) if queue else visible_queues(me())
+    chosen = request.args.get("queue", "")
+    if not queue and chosen in queues:
+        queues = (chosen,)
+    filters = parse_filters(request.args, queues)
+    page = fetch_page(filters, Cursor.parse(request.args.get("after")))
+    counts = open_counts(queues)
+    assignees: list[StaffUser] = []
+    for q in queues:
+        assignees += [a for a in eligible_assignees(q) if a not in assignees]
+    audit.record(
+        "staff.queue_viewed",
+        target_type="queue",
+        target_id=queue or "mine",
+        detail={"queues": list(queues), "shown": len(page.referrals)},
+    )
+    db.session.commit()
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
+    here = {**(request.view_args or {}), **args}
+    next_url = None
+    if page.next_cursor is not None:
+        next_url = url_for(str(request.endpoint), **here, after=page.next_cursor.token())
+    return render_template(
+        "staff/dashboard.html",
+        queue=queue,
+        queues=queues,
+        filters=filters,
+        args=args,
+        rows=rows_for(page.referrals),
+        first_url=url_for(str(request.endpoint), **here),
+        next_url=next_url,
+        counts=counts,
+        assignees=assignees,
+        statuses=ALL_STATUSES,
+        priorities=PRIORITY_ORDER,
+        targets=parse_targets(current_app.config["STAFF_SLA_TARGETS"]),
+    )
+
+
+@bp.route("")
+@require(CLINICAL)
+def dashboard() -> str:
+    """All my queues."""
+    return _render(None)
+
+
+@bp.route("/queues/<queue>")
+@require(CLINICAL)
+def queue_view(queue: str) -> str:
+    return _render(queue_or_abort(queue))

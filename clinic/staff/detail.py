@@ -1,0 +1,249 @@
+"""What the referral page shows, read from the submission's encrypted documents.
+
+The decision (`referrals` Decision.as_dict()), the scores (`forms`
+Score.as_dict() by instrument) and the answers are turned into plain values
+for the templates: risk lines, explanation sentences, score bars, answers by
+section ("prefer not to answer" is not "not asked") and contact wishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import forms
+from clinic.models import IntakeSubmission, Referral
+from clinic.staff.charts import ScoreBar, score_bar
+
+RISK_FACTS = (
+    ("acute", "Acute risk"),
+    ("suicide_risk", "Suicide risk"),
+)
+PARTNER_SAFETY = "partner_safety"
+SAFE_TIMES = {
+    "weekday_morning": "weekday mornings",
+    "weekday_afternoon": "weekday afternoons",
+    "weekday_evening": "weekday evenings",
+    "weekend": "weekends",
+}
+PREFER_NOT = "Prefer not to answer"
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    title: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    instrument: str
+    title: str
+    summary: str
+    """E.g. 'Total 12 of 27 · moderate · positive (cut-off 10)'."""
+    bar: ScoreBar | None
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    id: str
+    text: str
+    answer: str
+    kind: str
+    """'answered', 'prefer_not' or 'not_asked'."""
+
+
+@dataclass(frozen=True)
+class SectionView:
+    id: str
+    title: str
+    answers: tuple[AnswerView, ...]
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    name: str
+    allowed: bool
+    detail: str | None
+    wishes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContactView:
+    name: str | None
+    do_not_contact: bool
+    channels: tuple[ChannelView, ...]
+    safe_times: tuple[str, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def risk_lines(referral: Referral, decision: Mapping[str, Any] | None) -> list[RiskLine]:
+    """The risk banner: acute, suicide risk, partner safety (from the stored decision)."""
+    lines: list[RiskLine] = []
+    facts = (decision or {}).get("facts", {})
+    for name, title in RISK_FACTS:
+        fact = facts.get(name) or {}
+        if fact.get("value"):
+            lines.append(RiskLine(title, tuple(fact.get("evidence", ()))))
+    if PARTNER_SAFETY in (decision or {}).get("flags", ()):
+        notes = tuple(n for n in (decision or {}).get("notes", ()) if "artner" in n)
+        lines.append(RiskLine("Partner safety", notes or ("couples therapy not offered",)))
+    if not lines and decision is None and referral.priority == "urgent":
+        lines.append(RiskLine("Urgent", ("see the routing explanation",)))
+    return lines
+
+
+def explanation(referral: Referral, decision: Mapping[str, Any] | None) -> list[str]:
+    """Plain sentences: why this referral, then the decision's own explanation."""
+    sentences: list[str] = []
+    own = referral.explanation or {}
+    if own.get("sentence"):
+        sentences.append(str(own["sentence"]))
+    for sentence in (decision or {}).get("explanation", ()):
+        if sentence not in sentences:
+            sentences.append(str(sentence))
+    return sentences
+
+
+def score_views(scores: Mapping[str, Mapping[str, Any]] | None) -> list[ScoreView]:
+    views = []
+    for instrument, result in (scores or {}).items():
+        try:
+            definition = forms.get_definition(instrument)
+        except forms.UnknownInstrument:
+            continue
+        views.append(_score_view(definition, result))
+    return views
+
+
+def _score_view(definition: forms.Definition, result: Mapping[str, Any]) -> ScoreView:
+    total = result.get("total")
+    cut_off = result.get("cut_off")
+    scoring = definition.scoring
+    parts: list[str] = []
+    bar = None
+    if scoring is not None and scoring.total_range is not None:
+        low, high = scoring.total_range
+        parts.append("Total not scored" if total is None else f"Total {total} of {high}")
+        bands = [(b.id, b.min, b.max) for b in scoring.bands]
+        bar = score_bar(total, low, high, bands, cut_off)
+    if result.get("band"):
+        parts.append(str(result["band"]).replace("_", " "))
+    if result.get("result"):
+        parts.append(str(result["result"]).replace("_", " "))
+    positive = result.get("positive")
+    if positive is not None:
+        word = "positive" if positive else "negative"
+        parts.append(f"{word} (cut-off {cut_off})" if cut_off is not None else word)
+    details = []
+    if result.get("ptsd"):
+        details.append("Meets ICD-11 PTSD criteria")
+    if result.get("cptsd"):
+        details.append("Meets ICD-11 complex PTSD criteria")
+    for name, value in (result.get("subscales") or {}).items():
+        details.append(f"{name.replace('_', ' ')}: {value}")
+    flags = [f.replace("_", " ") for f in result.get("flags", ())]
+    if flags:
+        details.append("Flags: " + ", ".join(flags))
+    answered, expected = result.get("answered"), result.get("expected")
+    if answered is not None and expected and answered < expected:
+        details.append(f"{answered} of {expected} questions answered")
+    return ScoreView(
+        definition.id, definition.title.default, " · ".join(parts), bar, tuple(details)
+    )
+
+
+def answer_sections(submission: IntakeSubmission) -> list[SectionView]:
+    """Every question of the intake's flow by section, with the answer or why there is none."""
+    document = submission.answers or {}
+    answers: Mapping[str, int | None] = document.get("answers", {})
+    try:
+        flow = forms.flow_for(submission.path, int(document["subject_age"]))
+    except (KeyError, TypeError, ValueError):
+        return [_loose_section(answers)] if answers else []
+    sections: dict[str, list[AnswerView]] = {}
+    seen: set[str] = set()
+    for step in flow.steps:
+        for question in step.questions:
+            seen.add(question.id)
+            sections.setdefault(step.section, []).append(
+                _answer(question.id, question.text, question.options, answers)
+            )
+    views = [
+        SectionView(
+            section, forms.get_definition(section).title.for_path(submission.path), tuple(items)
+        )
+        for section, items in sections.items()
+    ]
+    leftover = {k: v for k, v in answers.items() if k not in seen}
+    if leftover:
+        views.append(_loose_section(leftover))
+    return views
+
+
+def _answer(item_id: str, text: str, options: Any, answers: Mapping[str, int | None]) -> AnswerView:
+    if item_id not in answers:
+        return AnswerView(item_id, text, "Not asked", "not_asked")
+    code = answers[item_id]
+    if code is None:
+        return AnswerView(item_id, text, PREFER_NOT, "prefer_not")
+    label = next((o.label for o in options if o.code == code), None)
+    return AnswerView(item_id, text, f"{label} ({code})" if label else str(code), "answered")
+
+
+def _loose_section(answers: Mapping[str, int | None]) -> SectionView:
+    """Answers outside the flow as it stands now (e.g. definitions changed since)."""
+    items = tuple(
+        AnswerView(
+            k, k, PREFER_NOT if v is None else str(v), "prefer_not" if v is None else "answered"
+        )
+        for k, v in sorted(answers.items())
+    )
+    return SectionView("other", "Other answers", items)
+
+
+def contact_view(contact: Mapping[str, Any] | None, path: str) -> ContactView:
+    """The client's contact details with, beside each, how it is safe to use them."""
+    contact = contact or {}
+    channels = contact.get("channels") or {}
+    views = []
+    for name, title, detail_key in (
+        ("phone", "Phone call", "phone"),
+        ("text", "Text message", "phone"),
+        ("email", "Email", "email"),
+    ):
+        wish = channels.get(name) or {}
+        allowed = bool(wish.get("allowed"))
+        wishes = []
+        if allowed:
+            if name == "phone":
+                wishes.append(
+                    "voicemail is OK" if wish.get("leave_message") else "do NOT leave a voicemail"
+                )
+            wishes.append(
+                "the clinic's name may be used"
+                if wish.get("mention_clinic")
+                else "do NOT mention the clinic's name"
+            )
+        views.append(
+            ChannelView(title, allowed, contact.get(detail_key) if allowed else None, tuple(wishes))
+        )
+    notes = []
+    caregiver = contact.get("caregiver_contact_ok", "absent")
+    if caregiver is not None and caregiver != "absent":
+        notes.append(
+            "A parent or carer may be contacted"
+            if caregiver
+            else "Do NOT contact a parent or carer"
+        )
+    elif caregiver is None and "caregiver_contact_ok" in contact:
+        notes.append("Whether a parent or carer may be contacted: prefer not to answer")
+    return ContactView(
+        name=contact.get("name"),
+        do_not_contact=not any(v.allowed for v in views),
+        channels=tuple(views),
+        safe_times=tuple(SAFE_TIMES.get(t, t) for t in contact.get("safe_times", ())),
+        notes=tuple(notes),
+    )

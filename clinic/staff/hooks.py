@@ -1,0 +1,92 @@
+"""Every staff request: idle timeout, no caching, error pages, template helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user, logout_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from clinic import audit
+from clinic.extensions import db
+from clinic.security import sessions
+from clinic.staff import bp
+from clinic.staff.access import CLINICAL, visible_queues
+from referrals import QUEUES
+
+IDLE_MESSAGE = "You were signed out after a period without activity. Please sign in again."
+
+
+@bp.before_request
+def _idle_timeout() -> Response | None:
+    if not current_user.is_authenticated:
+        return None
+    if sessions.idle_expired():
+        audit.record("staff.session_expired")
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(IDLE_MESSAGE, "info")
+        target = request.full_path if request.method == "GET" else None
+        return redirect(url_for("staff.login", next=target))
+    sessions.touch()
+    return None
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Staff pages hold clinical details: never kept in a browser or proxy cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    return render_template("staff/error.html", code=code), code
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:
+    audit.record(
+        "staff.sign_in_rate_limited", actor_kind="anonymous", detail={"path": request.path}
+    )
+    db.session.commit()
+    return render_template("staff/rate_limited.html"), 429
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+
+@bp.app_template_filter("local")
+def _local(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    return "" if value is None else value.astimezone(clinic_zone()).strftime(fmt)
+
+
+@bp.app_template_filter("waited")
+def _waited(seconds: float) -> str:
+    """A short duration: '45 min', '5 h', '3 d'."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (60 * 24)} d"
+
+
+@bp.context_processor
+def _staff_context() -> dict[str, object]:
+    signed_in = current_user.is_authenticated
+    return {
+        "QUEUES": QUEUES,
+        "my_queues": visible_queues(current_user) if signed_in else (),
+        "is_clinical": signed_in and bool(current_user.roles & CLINICAL),
+        "is_admin": signed_in and "admin" in current_user.roles,
+        "idle_timeout": current_app.config["STAFF_IDLE_TIMEOUT"],
+    }

@@ -1,0 +1,79 @@
+"""Numbers for the overview page: referrals per week, waiting to first contact, open urgent."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+
+from clinic.extensions import db
+from clinic.models import Referral, ReferralEvent
+from clinic.staff.queue_query import OPEN_STATUSES
+
+WEEKS = 8
+
+
+def week_starts(now: datetime, zone: ZoneInfo, weeks: int = WEEKS) -> list[datetime]:
+    """Mondays 00:00 (clinic time) of the last `weeks` weeks, oldest first."""
+    local = now.astimezone(zone)
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return [monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+
+
+def referrals_per_week(queues: Sequence[str], starts: Sequence[datetime]) -> dict[str, list[int]]:
+    """Referrals received per queue in each week starting at `starts`."""
+    counts = {queue: [0] * len(starts) for queue in queues}
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else start + timedelta(weeks=1)
+        rows = db.session.execute(
+            select(Referral.queue, func.count())
+            .where(
+                Referral.queue.in_(queues),
+                Referral.created_at >= start,
+                Referral.created_at < end,
+            )
+            .group_by(Referral.queue)
+        )
+        for queue, count in rows:
+            counts[queue][i] = count
+    return counts
+
+
+def median_hours_to_contact(queues: Sequence[str], since: datetime) -> dict[str, float | None]:
+    """Median hours from referral to its first `contacted` step, for referrals since `since`."""
+    first_contact = (
+        select(ReferralEvent.referral_id, func.min(ReferralEvent.created_at).label("at"))
+        .where(ReferralEvent.to_status == "contacted", ReferralEvent.kind == "transition")
+        .group_by(ReferralEvent.referral_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Referral.queue, Referral.created_at, first_contact.c.at)
+        .join(first_contact, first_contact.c.referral_id == Referral.id)
+        .where(and_(Referral.queue.in_(queues), Referral.created_at >= since))
+    )
+    waits: dict[str, list[float]] = {queue: [] for queue in queues}
+    for queue, created, contacted in rows:
+        waits[queue].append((contacted - created).total_seconds() / 3600)
+    return {q: (statistics.median(w) if w else None) for q, w in waits.items()}
+
+
+def open_urgent(queues: Sequence[str]) -> dict[str, int]:
+    counts = dict.fromkeys(queues, 0)
+    rows = db.session.execute(
+        select(Referral.queue, func.count())
+        .where(
+            Referral.queue.in_(queues),
+            Referral.status.in_(OPEN_STATUSES),
+            Referral.priority == "urgent",
+        )
+        .group_by(Referral.queue)
+    )
+    for queue, count in rows:
+        counts[queue] = count
+    return counts

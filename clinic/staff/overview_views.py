@@ -1,0 +1,133 @@
+"""The overview page (SVG charts) and the CSV export of a queue's referral list."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask import Response, render_template, request, stream_with_context
+
+from clinic import audit
+from clinic.extensions import db
+from clinic.models.columns import utcnow
+from clinic.staff import bp, overview
+from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_queues
+from clinic.staff.charts import bar_chart, column_chart
+from clinic.staff.dashboard_views import parse_filters, rows_for
+from clinic.staff.hooks import clinic_zone
+from clinic.staff.queue_query import Cursor, fetch_page, filtered_count
+from referrals import QUEUES
+
+EXPORT_PAGE = 500
+EXPORT_COLUMNS = (
+    "reference",
+    "queue",
+    "priority",
+    "status",
+    "received",
+    "waiting_hours",
+    "assignee",
+    "sla_due",
+    "sla_overdue",
+)
+
+
+@bp.route("/overview")
+@require(CLINICAL)
+def overview_page() -> str:
+    queues = visible_queues(me())
+    now = utcnow()
+    starts = overview.week_starts(now, clinic_zone())
+    weekly = overview.referrals_per_week(queues, starts)
+    largest = max((max(v) for v in weekly.values()), default=0)
+    labels = [s.strftime("%d %b") for s in starts]
+    medians = overview.median_hours_to_contact(queues, starts[0])
+    urgent = overview.open_urgent(queues)
+    audit.record("staff.overview_viewed", detail={"queues": list(queues)})
+    db.session.commit()
+    return render_template(
+        "staff/overview.html",
+        queues=queues,
+        weekly={
+            q: column_chart(list(zip(labels, weekly[q], strict=True)), largest=largest)
+            for q in queues
+        },
+        weekly_numbers=weekly,
+        week_labels=labels,
+        medians=bar_chart(
+            [
+                (
+                    QUEUES[q].name,
+                    medians[q] or 0,
+                    "no contacts yet" if medians[q] is None else _hours(medians[q]),
+                )
+                for q in queues
+            ]
+        ),
+        urgent=bar_chart([(QUEUES[q].name, urgent[q], str(urgent[q])) for q in queues]),
+    )
+
+
+def _hours(value: float) -> str:
+    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
+
+
+@bp.route("/queues/<queue>/export.csv")
+@require(CLINICAL)
+def export_queue(queue: str) -> Response:
+    """The queue's referral list as the dashboard filters it; no answers, no contact details."""
+    queue_or_abort(queue)
+    filters = parse_filters(request.args, (queue,))
+    count = filtered_count(filters)
+    audit.record(
+        "referral_list.exported",
+        target_type="queue",
+        target_id=queue,
+        detail={
+            "rows": count,
+            "statuses": list(filters.statuses),
+            "priorities": list(filters.priorities),
+        },
+    )
+    db.session.commit()
+    zone = clinic_zone()
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        cursor: Cursor | None = None
+        while True:
+            page = fetch_page(filters, cursor, EXPORT_PAGE)
+            for row in rows_for(page.referrals):
+                r = row.referral
+                writer.writerow(
+                    (
+                        r.id,
+                        r.queue,
+                        r.priority,
+                        r.status,
+                        r.created_at.astimezone(zone).isoformat(timespec="minutes"),
+                        round(row.waited_seconds / 3600, 1),
+                        r.assignee.display_name if r.assignee else "",
+                        row.sla.due.astimezone(zone).isoformat(timespec="minutes")
+                        if row.sla.due
+                        else "",
+                        "yes" if row.sla.breached else "no",
+                    )
+                )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            db.session.expunge_all()
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    stamp = utcnow().strftime("%Y%m%d")
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{queue}-referrals-{stamp}.csv"'},
+    )

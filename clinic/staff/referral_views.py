@@ -1,0 +1,201 @@
+"""One referral: the detail page, its answers, lifecycle steps and notes."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from clinic import audit
+from clinic.extensions import db
+from clinic.models import Referral, ReferralEvent, ReferralNote, StaffUser
+from clinic.staff import bp, detail
+from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
+from clinic.staff.dashboard_views import rows_for
+from clinic.staff.forms import ActionForm, NoteForm
+from clinic.staff.lifecycle import (
+    ActionRefused,
+    Conflict,
+    Step,
+    add_note,
+    apply,
+    eligible_assignees,
+)
+from clinic.staff.reasons import (
+    CHANNEL_LABELS,
+    CLOSE_REASONS,
+    DECLINE_REASONS,
+    OUTCOME_LABELS,
+    REROUTE_REASONS,
+    reason_label,
+)
+from referrals import QUEUES, allowed_actions
+
+DONE = {
+    "start_review": "Review started.",
+    "accept": "Referral accepted and assigned.",
+    "mark_contacted": "Marked as contacted.",
+    "schedule": "Marked as scheduled.",
+    "close": "Referral closed.",
+    "decline": "Referral declined.",
+    "reroute": "Referral rerouted: a new referral is waiting in the other queue.",
+    "contact_attempt": "Contact attempt logged.",
+}
+
+
+def _history(referral: Referral) -> list[dict[str, object]]:
+    events = db.session.scalars(
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == referral.id)
+        .order_by(ReferralEvent.id)
+    ).all()
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = {
+        u.id: u.display_name
+        for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(actor_ids)))
+    }
+    note_ids = [uuid.UUID(str(e.detail["note_id"])) for e in events if e.detail.get("note_id")]
+    notes = {
+        n.id: n.text
+        for n in db.session.scalars(select(ReferralNote).where(ReferralNote.id.in_(note_ids)))
+    }
+    assignees = {
+        u.id: u.display_name
+        for u in db.session.scalars(
+            select(StaffUser).where(
+                StaffUser.id.in_(
+                    [
+                        uuid.UUID(str(e.detail["assignee_id"]))
+                        for e in events
+                        if e.detail.get("assignee_id")
+                    ]
+                )
+            )
+        )
+    }
+    history = []
+    for e in events:
+        note_id = e.detail.get("note_id")
+        assignee_id = e.detail.get("assignee_id")
+        history.append(
+            {
+                "event": e,
+                "actor": actors.get(e.actor_id, "System") if e.actor_id else "System",
+                "reason": reason_label(str(e.detail["reason"])) if e.detail.get("reason") else None,
+                "note": notes.get(uuid.UUID(str(note_id))) if note_id else None,
+                "assignee": assignees.get(uuid.UUID(str(assignee_id))) if assignee_id else None,
+                "channel": CHANNEL_LABELS.get(str(e.detail.get("channel")), None),
+                "outcome": OUTCOME_LABELS.get(str(e.detail.get("outcome")), None),
+                "target_queue": QUEUES[str(e.detail["target_queue"])].name
+                if e.detail.get("target_queue") in QUEUES
+                else None,
+            }
+        )
+    return history
+
+
+@bp.route("/referrals/<uuid:referral_id>")
+@require(CLINICAL)
+def referral(referral_id: uuid.UUID) -> str:
+    ref = referral_or_404(referral_id)
+    submission = ref.submission
+    decision = submission.decision
+    audit.record("referral.viewed", target_type="referral", target_id=ref.id)
+    db.session.commit()
+    visible = set(visible_queues(me()))
+    linked = [r for r in submission.referrals if r.id != ref.id and r.queue in visible]
+    return render_template(
+        "staff/referral.html",
+        referral=ref,
+        row=rows_for([ref])[0],
+        submission=submission,
+        risks=detail.risk_lines(ref, decision),
+        sentences=detail.explanation(ref, decision),
+        scores=detail.score_views(submission.scores),
+        contact=detail.contact_view(submission.contact, submission.path),
+        history=_history(ref),
+        linked=linked,
+        rerouted_to=[r for r in linked if r.rerouted_from_id == ref.id],
+        actions=[str(a) for a in allowed_actions(ref.status)],
+        assignees=eligible_assignees(ref.queue),
+        decline_reasons=DECLINE_REASONS,
+        reroute_reasons=REROUTE_REASONS,
+        close_reasons=CLOSE_REASONS,
+        channels=CHANNEL_LABELS,
+        outcomes=OUTCOME_LABELS,
+        other_queues=[q for q in QUEUES.values() if q.id != ref.queue],
+        action_form=ActionForm(),
+        note_form=NoteForm(),
+    )
+
+
+@bp.route("/referrals/<uuid:referral_id>/answers")
+@require(CLINICAL)
+def answers(referral_id: uuid.UUID) -> str:
+    ref = referral_or_404(referral_id)
+    sections = detail.answer_sections(ref.submission)
+    audit.record("referral.answers_viewed", target_type="referral", target_id=ref.id)
+    db.session.commit()
+    return render_template("staff/answers.html", referral=ref, sections=sections)
+
+
+def _none_if_blank(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+@bp.route("/referrals/<uuid:referral_id>/actions", methods=["POST"])
+@require(CLINICAL)
+def act(referral_id: uuid.UUID) -> Response:
+    ref = referral_or_404(referral_id)
+    back = url_for("staff.referral", referral_id=ref.id)
+    form = ActionForm()
+    if not form.validate_on_submit() or not form.version.data.isdigit():
+        flash("That form was incomplete or expired. Please try again.", "error")
+        return redirect(back)
+    assignee = _none_if_blank(form.assignee.data)
+    try:
+        assignee_id = uuid.UUID(assignee) if assignee else None
+    except ValueError:
+        flash("Choose a clinician from the list.", "error")
+        return redirect(back)
+    step = Step(
+        action=form.action.data,
+        assignee_id=assignee_id,
+        reason=_none_if_blank(form.reason.data),
+        target_queue=_none_if_blank(form.target_queue.data),
+        channel=_none_if_blank(form.channel.data),
+        outcome=_none_if_blank(form.outcome.data),
+        note=_none_if_blank(form.note.data),
+    )
+    try:
+        shown = apply(ref, step, actor=me(), expected_version=int(form.version.data))
+    except (ActionRefused, Conflict) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(DONE.get(step.action, "Done."), "info")
+    if shown.queue in visible_queues(me()):
+        return redirect(url_for("staff.referral", referral_id=shown.id))
+    return redirect(back)
+
+
+@bp.route("/referrals/<uuid:referral_id>/notes", methods=["POST"])
+@require(CLINICAL)
+def note(referral_id: uuid.UUID) -> Response:
+    ref = referral_or_404(referral_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            add_note(ref, form.text.data, actor=me())
+        except ActionRefused as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Note added.", "info")
+    else:
+        flash("Write the note first.", "error")
+    return redirect(url_for("staff.referral", referral_id=ref.id) + "#history")

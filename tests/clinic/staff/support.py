@@ -1,0 +1,99 @@
+"""Staff accounts with the authenticator set up, signing in as a browser would, referrals."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pyotp
+from flask.testing import FlaskClient
+
+from clinic.extensions import db
+from clinic.models import Referral, ReferralEvent, StaffUser
+from clinic.models.columns import utcnow
+from tests import factories
+from tests.support.html import csrf_token
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def staff(
+    role: str = "intake_coordinator",
+    *,
+    email: str | None = None,
+    queues: tuple[str, ...] = (),
+    is_admin: bool = False,
+    name: str | None = None,
+) -> StaffUser:
+    """An account whose authenticator app is set up with SECRET."""
+    user = factories.staff_user(
+        email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.org",
+        display_name=name or role.replace("_", " ").title(),
+        role=role,
+        queues=queues,
+        is_admin=is_admin,
+    )
+    user.mfa_secret = SECRET
+    user.mfa_confirmed_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def current_code(user: StaffUser) -> str:
+    """A code the app would show now; the last accepted step is forgotten first (a new
+    test device), since a code is accepted only once."""
+    user.mfa_last_step = None
+    db.session.commit()
+    return pyotp.TOTP(SECRET).now()
+
+
+def sign_in(client: FlaskClient, user: StaffUser, next_url: str = "") -> str:
+    """Password, then code; returns where the browser was sent at the end."""
+    url = "/staff/login" + (f"?next={next_url}" if next_url else "")
+    token = csrf_token(client, url)
+    response = client.post(
+        url,
+        data={"email": user.email, "password": factories.STAFF_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    token = csrf_token(client, response.location)
+    response = client.post(
+        response.location, data={"code": current_code(user), "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.location
+
+
+def referral(
+    queue: str = "intake",
+    *,
+    priority: str = "routine",
+    status: str = "new",
+    submission: Any = None,
+    **fields: Any,
+) -> Referral:
+    """A referral of a submitted intake, as routing writes it (explanation included)."""
+    submission = submission or factories.submitted_intake()
+    made = Referral(
+        submission_id=submission.id,
+        queue=queue,
+        priority=priority,
+        status=status,
+        explanation={"rule_ids": ["test"], "facts": {}, "sentence": f"{queue}: test referral"},
+        **fields,
+    )
+    db.session.add(made)
+    db.session.flush()
+    db.session.add(ReferralEvent(referral_id=made.id, kind="created", to_status="new"))
+    db.session.commit()
+    return made
+
+
+def page_text(client: FlaskClient, url: str) -> str:
+    response = client.get(url, follow_redirects=True)
+    return response.get_data(as_text=True)
+
+
+def flashes(html: str) -> list[str]:
+    return [m.strip() for m in re.findall(r'class="notice notice-\w+"[^>]*>([^<]+)<', html)]

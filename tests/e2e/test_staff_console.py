@@ -1,0 +1,84 @@
+"""In a real browser: a coordinator signs in with MFA and triages an urgent referral."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.sync_api import Page, expect
+
+from clinic import outbox
+from clinic.extensions import db
+from clinic.models import Referral
+from clinic.models.columns import utcnow
+from clinic.routing import route_submission
+from tests import factories
+from tests.e2e.conftest import _make_stack
+from tests.support.browser import LiveServer, assert_accessible, save_screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
+    page: Page, tmp_path: Path
+) -> None:
+    for stack in _make_stack("embedded", tmp_path):
+        app = stack.web_app()
+        with app.app_context():
+            coordinator = factories.staff_user(display_name="Cora Coordinator")
+            coordinator.mfa_secret = SECRET
+            coordinator.mfa_confirmed_at = utcnow()
+            factories.staff_user(
+                email="cal@example.org",
+                display_name="Cal Clinician",
+                role="clinician",
+                queues=["dbt"],
+            )
+            submission = factories.submitted_intake(
+                answers={
+                    "safety.now": 0,
+                    "asq.1": 1,
+                    "asq.2": 0,
+                    "asq.3": 0,
+                    "asq.4": 0,
+                    "asq.5": 1,
+                },
+                contact={"email": "client@example.org"},
+            )
+            outbox.commit()
+            route_submission(str(submission.id))
+            referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
+            assert referral is not None and referral.priority == "urgent"
+            assert referral.queue == "dbt"  # suicide risk in an adult: DBT first
+            short = str(referral.id)[:8]
+
+        with LiveServer(app) as server:
+            page.goto(f"{server.url}/staff")
+            page.get_by_label("Email").fill("coordinator@example.org")
+            page.get_by_label("Password").fill(factories.STAFF_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_label("Code").fill(pyotp.TOTP(SECRET).now())
+            page.get_by_role("button", name="Continue").click()
+
+            expect(page.get_by_role("heading", level=1)).to_have_text("My queues")
+            row = page.get_by_role("row").filter(has_text=short)
+            expect(row).to_contain_text("Urgent")
+            assert_accessible(page)
+            save_screenshot(page, "staff-dashboard")
+
+            row.get_by_role("link").click()
+            expect(page.get_by_role("heading", name="Risk: read before contacting")).to_be_visible()
+            assert_accessible(page)
+            save_screenshot(page, "staff-referral")
+
+            page.get_by_role("button", name="Start review").click()
+            expect(page.get_by_text("Review started.")).to_be_visible()
+            page.get_by_label("Assign to").select_option(label="Cal Clinician")
+            page.get_by_role("button", name="Accept and assign").click()
+            expect(page.get_by_text("Referral accepted and assigned.")).to_be_visible()
+            expect(page.locator(".facts")).to_contain_text("Accepted")
+            expect(page.locator(".facts")).to_contain_text("Cal Clinician")
+            assert_accessible(page)
