@@ -1,7 +1,7 @@
-"""The client intake (placeholder form until the instrument flows land)."""
+"""The client intake: start, one screen at a time, save and resume, safety page, review, send."""
 
 from flask import Blueprint
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
-from clinic.intake import views  # noqa: E402,F401
+from clinic.intake import errors, resume_views, views  # noqa: E402,F401

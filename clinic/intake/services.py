@@ -1,16 +1,38 @@
-"""Changing intake data: submitting a completed intake."""
+"""Submitting intakes: the submission and its routing outbox row, in one transaction.
+
+The caller commits with `outbox.commit()` at the request (or task) boundary, so the
+routing task is published only after the submission is safely stored.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import forms
 from clinic import audit, outbox
 from clinic.extensions import db
+from clinic.intake.drafts import definitions_version
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
+from clinic.notifications import queue_submission_confirmation
 from workers.queues import TaskNames
 
-DEFINITIONS_VERSION = "placeholder-1"
+
+def _mark_submitted(submission: IntakeSubmission, *, partial: bool, via: str) -> None:
+    submission.status = "submitted"
+    submission.submitted_at = utcnow()
+    submission.submitted_partial = partial
+    submission.resume_code_hash = None
+    submission.draft_expires_at = None
+    submission.progress = None
+    outbox.enqueue(TaskNames.ROUTE_SUBMISSION, submission.id)
+    audit.record(
+        "submission.submitted",
+        target_type="submission",
+        target_id=submission.id,
+        actor_kind="client" if via != "safety_autosubmit" else "system",
+        detail={"path": submission.path, "partial": partial, "via": via},
+    )
 
 
 def submit_intake(
@@ -19,23 +41,36 @@ def submit_intake(
     subject_age: int,
     answers: Mapping[str, int | None],
     contact: Mapping[str, object] | None = None,
+    sex: str | None = None,
 ) -> IntakeSubmission:
-    """Store a submitted intake and its routing outbox row in the current transaction."""
+    """Store a complete intake (API, tests) and its routing outbox row in this transaction."""
     submission = IntakeSubmission(
         path=path,
         status="submitted",
-        definitions_version=DEFINITIONS_VERSION,
-        submitted_at=utcnow(),
-        answers={"subject_age": subject_age, "answers": dict(answers)},
+        definitions_version=definitions_version(),
+        answers={"subject_age": subject_age, "sex": sex, "answers": dict(answers)},
         contact=dict(contact or {}),
     )
     db.session.add(submission)
-    outbox.enqueue(TaskNames.ROUTE_SUBMISSION, submission.id)
-    audit.record(
-        "submission.submitted",
-        target_type="submission",
-        target_id=submission.id,
-        actor_kind="client",
-        detail={"path": path},
-    )
+    _mark_submitted(submission, partial=False, via="direct")
     return submission
+
+
+def submit_draft(
+    draft: IntakeSubmission, *, partial: bool, via: str, language: str | None = None
+) -> IntakeSubmission:
+    """Submit a draft as it stands (partial: the client left before the end).
+
+    Answers that branching made irrelevant are dropped first (the client changed an
+    earlier answer), so only what still counts is sent.
+    """
+    if draft.status != "draft":
+        raise ValueError(f"submission {draft.id} is {draft.status}, not a draft")
+    document = draft.answers
+    relevant = forms.relevant_answers(draft.path, document["subject_age"], document["answers"])
+    draft.answers = {**document, "answers": relevant}
+    if language is not None and draft.contact is not None:
+        draft.contact = {**draft.contact, "language": language}
+    _mark_submitted(draft, partial=partial, via=via)
+    queue_submission_confirmation(draft)  # sent only by a channel the client marked safe
+    return draft

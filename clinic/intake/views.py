@@ -1,35 +1,269 @@
-"""Client-facing intake pages."""
+"""Client intake pages: start, each screen, content notes, the safety page, review, sent."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from clinic import outbox
-from clinic.intake import bp
-from clinic.intake.forms import PlaceholderIntakeForm
-from clinic.intake.services import submit_intake
+from clinic.clinic_settings import LANGUAGES, clinic_settings
+from clinic.extensions import csrf, db
+from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
+from clinic.i18n import current_language
+from clinic.intake import bp, drafts, navigation, screens
+from clinic.intake import review as review_rows
+from clinic.intake.forms import (
+    PREFER_NOT,
+    AboutForm,
+    ContactForm,
+    StartForm,
+    step_answers,
+    web_step_form,
+)
+from clinic.intake.services import submit_draft
+from clinic.models import IntakeSubmission
 
 
 @bp.after_request
 def _no_store(response: Response) -> Response:
-    """Client pages may hold sensitive answers: never keep them in a cache."""
+    """Client pages may hold sensitive answers: never keep them in any cache."""
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     return response
+
+
+@bp.context_processor
+def _clinic() -> dict[str, Any]:
+    settings = clinic_settings()
+    return {
+        "clinic": settings,
+        "safety_tips_url": settings.safety_tips_url or url_for("intake.safety_tips"),
+        "quick_exit_site": urlsplit(settings.quick_exit_url).netloc.removeprefix("www."),
+    }
 
 
 @bp.route("", methods=["GET", "POST"])
 def start() -> str | Response:
-    form = PlaceholderIntakeForm()
+    form = StartForm()
     if form.validate_on_submit():
-        submit_intake(
-            path=form.path.data, subject_age=form.subject_age.data, answers=form.answers()
+        age = form.age()
+        assert age is not None  # validated
+        drafts.start_draft(path=form.path.data, subject_age=age, language=current_language())
+        db.session.commit()
+        return redirect(navigation.step_url(0))
+    return render_template("intake/start.html", form=form, draft=drafts.current_draft())
+
+
+@bp.route("/privacy")
+def privacy() -> str:
+    return render_template("intake/privacy.html")
+
+
+@bp.route("/safety-tips")
+def safety_tips() -> str:
+    return render_template("intake/safety_tips.html")
+
+
+@bp.post("/language")
+@csrf.exempt  # only a display preference changes; a timed-out page must still switch
+def language() -> Response:
+    chosen = request.form.get("language")
+    if chosen in LANGUAGES:
+        session[LANGUAGE_KEY] = chosen
+    target = request.form.get("next", "")
+    if not target.startswith("/intake") or "//" in target or "\\" in target:
+        target = url_for("intake.start")
+    return redirect(target)
+
+
+@bp.route("/continue")
+def continue_form() -> Response:
+    draft = navigation.require_draft()
+    return redirect(navigation.continue_url(draft))
+
+
+def _screen_form(draft: IntakeSubmission, screen: screens.Screen) -> Any:
+    document = draft.answers
+    done = drafts.progress(draft)["done"]
+    if screen.kind == screens.CONTACT:
+        teen = draft.path == "teen_self"
+        initial = ContactForm.initial(draft.contact or {}, teen) if "contact" in done else None
+        return ContactForm(teen=teen, data=initial)
+    if screen.kind == screens.ABOUT:
+        initial = None
+        if "about" in done:
+            initial = {"sex": document.get("sex") or PREFER_NOT}
+        return AboutForm(data=initial)
+    assert screen.step is not None
+    form_class = web_step_form(screen.step)
+    return form_class(data=form_class.initial_data(document["answers"]))
+
+
+def render_screen(
+    draft: IntakeSubmission,
+    place: screens.Position,
+    index: int,
+    form: Any,
+    *,
+    notice: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    screen = place.screens[index]
+    error_items = None
+    if screen.step is not None:  # the summary names each question left unanswered
+        error_items = [
+            (f"{q.id}-0", q.text, "en") for q in screen.step.questions if form[q.id].errors
+        ]
+    page = render_template(
+        "intake/step.html",
+        error_items=error_items,
+        draft=draft,
+        screen=screen,
+        number=index + 1,
+        total=place.total,
+        form=form,
+        notice=notice,
+        back_url=navigation.step_url(index - 1) if index > 0 else url_for("intake.start"),
+        section_title=None
+        if screen.step is None
+        else screens.section_title(screen.section, draft.path),
+    )
+    return page, status
+
+
+@bp.route("/step/<int:number>", methods=["GET", "POST"])
+def step(number: int) -> str | Response | tuple[str, int]:
+    draft = navigation.require_draft()
+    place = navigation.position(draft)
+    if request.method == "POST":
+        return _save_screen(draft, place)
+    index = number - 1
+    furthest = place.total - 1 if place.first_open is None else place.first_open
+    if index < 0 or index > furthest:
+        return redirect(navigation.continue_url(draft))
+    if request.args.get("change"):
+        session[drafts.SESSION_RETURN_TO_REVIEW] = True
+    if navigation.needs_note(draft, place, index):
+        screen = place.screens[index]
+        document = draft.answers
+        return render_template(
+            "intake/note.html",
+            screen=screen,
+            number=number,
+            total=place.total,
+            section_title=screens.section_title(screen.section, draft.path),
+            can_skip=screens.can_skip_section(screen.section, draft.path, document["subject_age"]),
+            back_url=navigation.step_url(index - 1) if index > 0 else url_for("intake.start"),
         )
+    return render_screen(draft, place, index, _screen_form(draft, place.screens[index]))
+
+
+def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response | tuple[str, int]:
+    screen_id = request.form.get("screen", "")
+    index = place.index_of(screen_id)
+    if index is None:  # an earlier change means this question is no longer asked
+        return redirect(navigation.continue_url(draft))
+    screen = place.screens[index]
+    action = request.form.get("action", "continue")
+    if action not in ("continue", "back", "save"):
+        action = "continue"
+    form = posted_form(draft, screen)
+    valid = form.validate()
+    crisis = False
+    if screen.kind == screens.CONTACT:
+        if not valid and action == "continue":
+            return render_screen(draft, place, index, form)
+        if valid:
+            drafts.save_contact(draft, form.document(current_language()))
+    elif screen.kind == screens.ABOUT:
+        if not valid and action == "continue":
+            return render_screen(draft, place, index, form)
+        if valid:
+            drafts.save_sex(draft, form.value())
+    else:
+        if not valid and action == "continue":
+            return render_screen(draft, place, index, form)
+        answers = step_answers(form, only_valid=not valid)
+        if answers:
+            crisis = drafts.save_answers(draft, answers)
+    db.session.commit()
+    if crisis:
+        return redirect(url_for("intake.support"))
+    return navigation.after_save(draft, screen.id, action)
+
+
+def posted_form(draft: IntakeSubmission, screen: screens.Screen) -> Any:
+    if screen.kind == screens.CONTACT:
+        return ContactForm(teen=draft.path == "teen_self")
+    if screen.kind == screens.ABOUT:
+        return AboutForm()
+    assert screen.step is not None
+    return web_step_form(screen.step)()
+
+
+@bp.post("/step/<int:number>/note")
+def note(number: int) -> Response:
+    draft = navigation.require_draft()
+    place = navigation.position(draft)
+    index = number - 1
+    if not 0 <= index < place.total or place.screens[index].step is None:
+        return redirect(navigation.continue_url(draft))
+    section = place.screens[index].section
+    document = draft.answers
+    if request.form.get("action") == "skip" and screens.can_skip_section(
+        section, draft.path, document["subject_age"]
+    ):
+        crisis = drafts.skip_section(draft, section)
+        db.session.commit()
+        if crisis:
+            return redirect(url_for("intake.support"))
+        session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
+        return redirect(navigation.continue_url(draft))
+    drafts.mark_note_read(draft, section)
+    db.session.commit()
+    return redirect(navigation.step_url(index))
+
+
+@bp.route("/support")
+def support() -> str:
+    """The safety page: crisis resources, then continue or leave (and still be heard)."""
+    draft = drafts.current_draft()
+    return render_template("intake/support.html", draft=draft)
+
+
+@bp.post("/support/leave")
+def support_leave() -> Response:
+    draft = navigation.require_draft()
+    complete = navigation.position(draft).complete
+    submit_draft(draft, partial=not complete, via="safety_page", language=current_language())
+    outbox.commit()
+    drafts.forget()
+    session[drafts.SESSION_SENT] = "complete" if complete else "partial"
+    return redirect(url_for("intake.sent"))
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def review() -> str | Response:
+    draft = navigation.require_draft()
+    place = navigation.position(draft)
+    if not place.complete:
+        return redirect(navigation.continue_url(draft))
+    session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
+    if request.method == "POST":
+        submit_draft(draft, partial=False, via="review", language=current_language())
         outbox.commit()
-        return redirect(url_for("intake.thanks"))
-    return render_template("intake/start.html", form=form)
+        drafts.forget()
+        session[drafts.SESSION_SENT] = "complete"
+        return redirect(url_for("intake.sent"))
+    return render_template(
+        "intake/review.html", sections=review_rows.sections(draft, place), notice=None
+    )
 
 
-@bp.route("/thanks")
-def thanks() -> str:
-    return render_template("intake/thanks.html")
+@bp.route("/sent")
+def sent() -> str:
+    kind = session.get(drafts.SESSION_SENT)
+    return render_template("intake/sent.html", partial=kind == "partial", sent=bool(kind))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.extensions import db
@@ -51,6 +52,35 @@ class IntakeSubmission(HasEncryptedValues, db.Model):
     updated_at: Mapped[datetime] = updated_at()
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The client intake's draft, consent and resume columns (issue 4).
+    consent_version: Mapped[str | None] = mapped_column(
+        String(32), nullable=True, comment="privacy notice version the client agreed to"
+    )
+    consented_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, comment="when the client agreed to the privacy notice"
+    )
+    resume_code_hash: Mapped[str | None] = mapped_column(
+        String(64),
+        nullable=True,
+        unique=True,
+        comment="SHA-256 of the draft's current resume code; null once submitted",
+    )
+    draft_expires_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, index=True, comment="a draft is purged after this"
+    )
+    crisis_shown_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, comment="when the draft's client was shown the safety page"
+    )
+    progress: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True, comment="draft's screens done and notes read; never answers"
+    )
+    submitted_partial: Mapped[bool] = mapped_column(
+        Boolean,
+        nullable=False,
+        default=False,
+        server_default=false(),
+        comment="submitted before the client reached the end (safety page, or left)",
+    )
 
     answers = EncryptedJSON()  # {"subject_age", "sex", "answers": {item id: code or None}}
     contact = EncryptedJSON()  # contact details and safe-contact wishes

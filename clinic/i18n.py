@@ -1,0 +1,44 @@
+"""Languages of the client pages (Flask-Babel): English and Spanish.
+
+The language is the one the client chose with the language switch (kept in the
+session), else the browser's preference, else English. Staff pages are English.
+Catalogs are in `translations/` (compiled `.mo` files are committed; see README
+"The client intake" for updating them).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel
+
+from clinic.clinic_settings import DEFAULT_LANGUAGE, LANGUAGES
+
+SESSION_KEY = "language"
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+babel = Babel()
+
+
+def select_language() -> str:
+    if request.blueprint != "intake":
+        return DEFAULT_LANGUAGE
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    from flask import has_request_context
+
+    return select_language() if has_request_context() else DEFAULT_LANGUAGE
+
+
+def init_app(app: Flask, translations: str) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translations)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    babel.init_app(app, locale_selector=select_language)
+
+    @app.context_processor
+    def _language() -> dict[str, object]:
+        return {"current_language": current_language(), "language_names": LANGUAGE_NAMES}

@@ -1,0 +1,253 @@
+"""Drafts: an intake in progress, saved encrypted after every screen.
+
+The browser's session holds only the draft's id (never an answer). A draft can
+also be reopened with its resume code, which is stored only as a hash; it expires
+`draft_expiry_days` after it was last saved and is then purged by the drafts sweep.
+The views commit at the request boundary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import session
+from sqlalchemy import select
+
+import forms
+import referrals
+from clinic import audit
+from clinic.clinic_settings import clinic_settings
+from clinic.extensions import db
+from clinic.intake import codes
+from clinic.models import IntakeSubmission
+from clinic.models.columns import utcnow
+
+SESSION_DRAFT = "intake_draft"
+SESSION_RETURN_TO_REVIEW = "intake_return_to_review"
+SESSION_NEW_CODE = "intake_new_code"
+SESSION_SENT = "intake_sent"
+
+SAFE_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weekend")
+
+
+def definitions_version() -> str:
+    """Which instrument definitions were asked: a digest of every section's version."""
+    versions = ";".join(f"{s}={forms.get_definition(s).version}" for s in sorted(forms.SECTION_IDS))
+    return "forms-" + hashlib.sha256(versions.encode()).hexdigest()[:16]
+
+
+def empty_contact(language: str) -> dict[str, Any]:
+    """The contact document before the client says anything: no channel allowed."""
+    return {
+        "language": language,
+        "name": None,
+        "email": None,
+        "phone": None,
+        "channels": {
+            "email": {"allowed": False, "mention_clinic": False},
+            "phone": {"allowed": False, "leave_message": False, "mention_clinic": False},
+            "text": {"allowed": False, "mention_clinic": False},
+        },
+        "safe_times": [],
+        "caregiver_contact_ok": None,
+        "resume_email_ok": False,
+    }
+
+
+def _expiry(now: datetime) -> datetime:
+    return now + timedelta(days=clinic_settings().draft_expiry_days)
+
+
+def start_draft(*, path: str, subject_age: int, language: str) -> IntakeSubmission:
+    """A new draft with the client's consent recorded; remembered in the session."""
+    now = utcnow()
+    draft = IntakeSubmission(
+        path=path,
+        status="draft",
+        definitions_version=definitions_version(),
+        answers={"subject_age": subject_age, "sex": None, "answers": {}},
+        contact=empty_contact(language),
+        consent_version=clinic_settings().privacy_notice_version,
+        consented_at=now,
+        draft_expires_at=_expiry(now),
+        progress={"done": [], "notes_read": []},
+    )
+    db.session.add(draft)
+    audit.record(
+        "draft.started",
+        target_type="submission",
+        target_id=draft.id,
+        actor_kind="client",
+        detail={"path": path, "consent_version": draft.consent_version},
+    )
+    remember(draft)
+    return draft
+
+
+def remember(draft: IntakeSubmission) -> None:
+    session[SESSION_DRAFT] = str(draft.id)
+    session.pop(SESSION_RETURN_TO_REVIEW, None)
+
+
+def forget() -> None:
+    for key in (SESSION_DRAFT, SESSION_RETURN_TO_REVIEW, SESSION_NEW_CODE):
+        session.pop(key, None)
+
+
+def is_open(draft: IntakeSubmission | None) -> bool:
+    return (
+        draft is not None
+        and draft.status == "draft"
+        and draft.draft_expires_at is not None
+        and draft.draft_expires_at > utcnow()
+    )
+
+
+def session_submission() -> IntakeSubmission | None:
+    """The intake this browser session is working on, whatever its status."""
+    raw = session.get(SESSION_DRAFT)
+    if not raw:
+        return None
+    try:
+        return db.session.get(IntakeSubmission, uuid.UUID(str(raw)))
+    except ValueError:
+        return None
+
+
+def current_draft() -> IntakeSubmission | None:
+    """The open draft of this browser session, or None."""
+    draft = session_submission()
+    return draft if is_open(draft) else None
+
+
+def progress(draft: IntakeSubmission) -> dict[str, list[str]]:
+    raw = draft.progress or {}
+    return {"done": list(raw.get("done", [])), "notes_read": list(raw.get("notes_read", []))}
+
+
+def _update_progress(draft: IntakeSubmission, key: str, value: str) -> None:
+    current = progress(draft)
+    if value not in current[key]:
+        current[key].append(value)
+    draft.progress = current  # a new value, so the JSON column is written
+
+
+def _touch(draft: IntakeSubmission) -> None:
+    draft.draft_expires_at = _expiry(utcnow())
+
+
+def mark_done(draft: IntakeSubmission, screen_id: str) -> None:
+    _update_progress(draft, "done", screen_id)
+    _touch(draft)
+
+
+def mark_note_read(draft: IntakeSubmission, section: str) -> None:
+    _update_progress(draft, "notes_read", section)
+
+
+def _relevant(draft: IntakeSubmission, answers: Mapping[str, int | None]) -> dict[str, int | None]:
+    document = draft.answers
+    return forms.relevant_answers(draft.path, document["subject_age"], answers)
+
+
+def needs_crisis_page(before: Mapping[str, int | None], after: Mapping[str, int | None]) -> bool:
+    """CLINICAL.md safety pathway: an answer just made `suicide_risk` or `acute` true."""
+    now = referrals.safety_check(after)
+    if not now.show_crisis_page:
+        return False
+    earlier = referrals.safety_check(before)
+    return not earlier.show_crisis_page or (now.acute.value and not earlier.acute.value)
+
+
+def save_answers(draft: IntakeSubmission, new: Mapping[str, int | None]) -> bool:
+    """Merge a screen's answers into the draft; True when the safety page must come next."""
+    document = draft.answers
+    before = _relevant(draft, document["answers"])
+    merged = {**document["answers"], **new}
+    draft.answers = {**document, "answers": merged}
+    _touch(draft)
+    crisis = needs_crisis_page(before, _relevant(draft, merged))
+    if crisis:
+        draft.crisis_shown_at = utcnow()
+    return crisis
+
+
+def skip_section(draft: IntakeSubmission, section: str) -> bool:
+    """Prefer not to answer every question of a section (as the flow asks them)."""
+    from clinic.intake.screens import can_skip_section
+
+    document = draft.answers
+    if not can_skip_section(section, draft.path, document["subject_age"]):
+        raise ValueError(f"section {section} has questions that cannot be skipped")
+    crisis = False
+    while True:  # a refusal can open a follow-up question of the same section (ASQ 5)
+        answers = draft.answers["answers"]
+        state = forms.next_steps(draft.path, document["subject_age"], answers)
+        open_ids = {
+            q.id: None
+            for step in state.remaining
+            if step.section == section
+            for q in step.questions
+            if q.id not in answers
+        }
+        if not open_ids:
+            break
+        crisis = save_answers(draft, open_ids) or crisis
+    mark_note_read(draft, section)
+    return crisis
+
+
+def save_sex(draft: IntakeSubmission, sex: str | None) -> None:
+    draft.answers = {**draft.answers, "sex": sex}
+    mark_done(draft, "about")
+
+
+def save_contact(draft: IntakeSubmission, contact: Mapping[str, Any]) -> None:
+    current = draft.contact or {}
+    draft.contact = {**current, **contact}
+    mark_done(draft, "contact")
+
+
+def issue_resume_code(draft: IntakeSubmission) -> str:
+    """A new resume code for the draft; the previous one stops working."""
+    code = codes.new_code()
+    draft.resume_code_hash = codes.code_hash(code)
+    _touch(draft)
+    audit.record(
+        "draft.resume_code_issued",
+        target_type="submission",
+        target_id=draft.id,
+        actor_kind="client",
+    )
+    return code
+
+
+def draft_for_code(typed: str) -> IntakeSubmission | None:
+    """The open draft a resume code belongs to, or None (wrong, expired or sent)."""
+    code = codes.normalise(typed)
+    if code is None:
+        return None
+    draft = db.session.scalars(
+        select(IntakeSubmission).where(IntakeSubmission.resume_code_hash == codes.code_hash(code))
+    ).one_or_none()
+    return draft if is_open(draft) else None
+
+
+def code_matches(draft: IntakeSubmission, typed: str) -> bool:
+    code = codes.normalise(typed)
+    return code is not None and draft.resume_code_hash == codes.code_hash(code)
+
+
+def resume(draft: IntakeSubmission, *, via: str) -> None:
+    remember(draft)
+    audit.record(
+        "draft.resumed",
+        target_type="submission",
+        target_id=draft.id,
+        actor_kind="client",
+        detail={"via": via},
+    )

@@ -1,0 +1,49 @@
+"""A page left open too long: its CSRF token expired. Nothing typed is lost.
+
+The answers in the refused request are not saved (they came without a valid
+token), but the page is shown again with them filled in and a fresh token,
+asking the client to press the button once more.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from clinic.intake import bp, drafts, navigation
+from clinic.intake.forms import StartForm
+
+
+def _notice() -> str:
+    return str(
+        _(
+            "For your security, this page timed out. Your answers are still filled in below: "
+            "please check them and press the button again."
+        )
+    )
+
+
+@bp.errorhandler(CSRFError)
+def csrf_expired(error: CSRFError) -> tuple[str, int]:
+    endpoint = request.endpoint or ""
+    if endpoint == "intake.start":
+        form = StartForm()
+        return render_template("intake/start.html", form=form, draft=None, notice=_notice()), 400
+    draft = drafts.current_draft()
+    if draft is not None and endpoint == "intake.step":
+        from clinic.intake.views import posted_form, render_screen
+
+        place = navigation.position(draft)
+        index = place.index_of(request.form.get("screen", ""))
+        if index is not None:
+            form = posted_form(draft, place.screens[index])
+            return render_screen(draft, place, index, form, notice=_notice(), status=400)
+    if draft is not None and endpoint == "intake.support_leave":
+        return render_template("intake/support.html", draft=draft, notice=_notice()), 400
+    if draft is not None and endpoint == "intake.review" and navigation.position(draft).complete:
+        from clinic.intake import review
+
+        sections = review.sections(draft, navigation.position(draft))
+        return render_template("intake/review.html", sections=sections, notice=_notice()), 400
+    return render_template("intake/expired.html", has_draft=draft is not None), 400

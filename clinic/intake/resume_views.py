@@ -1,0 +1,132 @@
+"""Save and come back later: the resume code and link, emailing the link, resuming."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from clinic import outbox
+from clinic.extensions import db
+from clinic.intake import bp, codes, drafts, navigation
+from clinic.intake.forms import EmailLinkForm, ResumeForm
+from clinic.models import IntakeSubmission
+from clinic.notifications import queue_resume_link
+
+
+def resume_link(code: str) -> str:
+    """The full resume link, on the clinic's public address."""
+    base = str(current_app.config["CLINIC_BASE_URL"]).rstrip("/")
+    return base + url_for("intake.resume_with_link", code=code)
+
+
+def _render_saved(draft: IntakeSubmission, code: str | None, email_form: EmailLinkForm) -> str:
+    if code is not None:
+        email_form.code.data = code
+    return render_template(
+        "intake/saved.html",
+        draft=draft,
+        code=None if code is None else codes.grouped(code),
+        link=None if code is None else resume_link(code),
+        email_form=email_form,
+        email_address=email_address_for_link(draft),
+        contact_number=1,
+        expires=draft.draft_expires_at,
+    )
+
+
+@bp.route("/saved")
+def saved() -> str:
+    draft = navigation.require_draft()
+    code = session.pop(drafts.SESSION_NEW_CODE, None)
+    if code is None and draft.resume_code_hash is None:
+        code = drafts.issue_resume_code(draft)
+        db.session.commit()
+    return _render_saved(draft, code, EmailLinkForm())
+
+
+@bp.post("/saved/new-code")
+def new_code() -> Response:
+    draft = navigation.require_draft()
+    session[drafts.SESSION_NEW_CODE] = drafts.issue_resume_code(draft)
+    db.session.commit()
+    return redirect(url_for("intake.saved"))
+
+
+def email_address_for_link(draft: IntakeSubmission) -> str | None:
+    """The address the client gave as safe for email, or None (then no email is offered)."""
+    contact = draft.contact or {}
+    email = contact.get("channels", {}).get("email", {})
+    address = contact.get("email")
+    return address if email.get("allowed") is True and address else None
+
+
+def queue_resume_email(draft: IntakeSubmission, code: str) -> None:
+    """Record that the client asked for the link by email; notifications send it after commit."""
+    draft.contact = {**(draft.contact or {}), "resume_email_ok": True}
+    queue_resume_link(draft, resume_link(code))
+
+
+@bp.post("/saved/email")
+def email_link() -> str | Response:
+    draft = navigation.require_draft()
+    form = EmailLinkForm()
+    code = form.code.data or ""
+    if not drafts.code_matches(draft, code) or email_address_for_link(draft) is None:
+        flash(_("That code has been replaced. Please use the newest code."), "error")
+        return redirect(url_for("intake.saved"))
+    if not form.validate():
+        return _render_saved(draft, code, form)
+    queue_resume_email(draft, code)
+    outbox.commit()  # the message's outbox row is published after the commit
+    session[drafts.SESSION_NEW_CODE] = code
+    flash(_("We will email the link to you. It may take a few minutes."), "info")
+    return redirect(url_for("intake.saved"))
+
+
+@bp.post("/close")
+def close() -> Response:
+    """Forget the form in this browser (the draft stays saved for its resume code)."""
+    drafts.forget()
+    flash(
+        _("The form is closed on this device. Your answers are saved: use your code to come back."),
+        "info",
+    )
+    return redirect(url_for("intake.start"))
+
+
+def _not_found_message() -> str:
+    return str(
+        _(
+            "We could not find a saved form with that code. Please check the code. "
+            "Saved forms are deleted after a while, "
+            "and a form that was sent cannot be opened again."
+        )
+    )
+
+
+@bp.route("/resume", methods=["GET", "POST"])
+def resume() -> str | Response | tuple[str, int]:
+    form = ResumeForm()
+    if form.validate_on_submit():
+        draft = drafts.draft_for_code(form.code.data)
+        if draft is not None:
+            drafts.resume(draft, via="code")
+            db.session.commit()
+            flash(_("Welcome back. You can carry on where you left off."), "info")
+            return redirect(navigation.continue_url(draft))
+        form.code.errors.append(_not_found_message())
+    return render_template("intake/resume.html", form=form)
+
+
+@bp.route("/resume/<code>")
+def resume_with_link(code: str) -> Response | tuple[str, int]:
+    draft = drafts.draft_for_code(code)
+    if draft is None:
+        form = ResumeForm(data={"code": ""})
+        form.code.errors = [_not_found_message()]
+        return render_template("intake/resume.html", form=form), 404
+    drafts.resume(draft, via="link")
+    db.session.commit()
+    flash(_("Welcome back. You can carry on where you left off."), "info")
+    return redirect(navigation.continue_url(draft))

@@ -1,0 +1,125 @@
+"""The review page's rows: every answer by section, in the client's words and options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+
+from clinic.intake import screens
+from clinic.models import IntakeSubmission
+
+CHANNEL_NAMES = ("phone", "text", "email")
+
+
+@dataclass(frozen=True)
+class Row:
+    question: str
+    answer: str
+    # Wording from the instrument definitions (English only for now: marked lang="en").
+    question_en: bool = False
+    answer_en: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    number: int  # step number of its first screen, for the change link
+    rows: tuple[Row, ...]
+    title_en: bool  # a section title from the definitions
+
+
+def _yes_no(value: bool) -> str:
+    return str(_("Yes") if value else _("No"))
+
+
+def contact_rows(contact: dict[str, Any], teen: bool) -> tuple[Row, ...]:
+    channels = contact.get("channels", {})
+    names = {"phone": _("Phone call"), "text": _("Text message"), "email": _("Email")}
+    allowed = [names[c] for c in CHANNEL_NAMES if channels.get(c, {}).get("allowed")]
+    times = {
+        "weekday_morning": _("Weekday mornings"),
+        "weekday_afternoon": _("Weekday afternoons"),
+        "weekday_evening": _("Weekday evenings"),
+        "weekend": _("Weekends"),
+    }
+    rows = [
+        Row(
+            _("How we may contact you"),
+            ", ".join(allowed) if allowed else _("Please do not contact me"),
+        )
+    ]
+    if contact.get("phone"):
+        rows.append(Row(_("Phone number"), contact["phone"]))
+    if channels.get("phone", {}).get("allowed"):
+        rows.append(
+            Row(
+                _("It is OK to leave a voicemail"),
+                _yes_no(channels["phone"].get("leave_message", False)),
+            )
+        )
+    if contact.get("email"):
+        rows.append(Row(_("Email address"), contact["email"]))
+    mention = [names[c] for c in CHANNEL_NAMES if channels.get(c, {}).get("mention_clinic")]
+    rows.append(
+        Row(
+            _("Where we may use the clinic’s name"),
+            ", ".join(mention) if mention else _("Nowhere"),
+        )
+    )
+    chosen_times = [times[t] for t in contact.get("safe_times", []) if t in times]
+    rows.append(
+        Row(
+            _("When it is safe to contact you"),
+            ", ".join(chosen_times) if chosen_times else _("No times chosen"),
+        )
+    )
+    if contact.get("name"):
+        rows.append(Row(_("What we should call you"), contact["name"]))
+    if teen:
+        value = contact.get("caregiver_contact_ok")
+        answer = _("Prefer not to answer") if value is None else _yes_no(bool(value))
+        rows.append(Row(_("May we contact a parent or carer of yours?"), answer))
+    return tuple(rows)
+
+
+def sections(draft: IntakeSubmission, place: screens.Position) -> list[Section]:
+    document = draft.answers
+    answers = document["answers"]
+    result: list[Section] = []
+    by_id: dict[str, list[Row]] = {}
+    for index, screen in enumerate(place.screens):
+        if screen.kind == screens.CONTACT:
+            rows = contact_rows(draft.contact or {}, draft.path == "teen_self")
+            result.append(Section("contact", _("How we may contact you"), index + 1, rows, False))
+            continue
+        if screen.kind == screens.ABOUT:
+            sexes = {
+                "female": _("Female"),
+                "male": _("Male"),
+                "other": _("Another sex, or intersex"),
+            }
+            sex = document.get("sex")
+            answer = sexes.get(sex, _("Prefer not to answer")) if sex else _("Prefer not to answer")
+            row = Row(_("What is your sex?"), answer)
+            result.append(Section("about", _("A little about you"), index + 1, (row,), False))
+            continue
+        assert screen.step is not None
+        if screen.section not in by_id:
+            by_id[screen.section] = []
+            title = screens.section_title(screen.section, draft.path)
+            result.append(Section(screen.section, title, index + 1, (), True))
+        for question in screen.step.questions:
+            value = answers.get(question.id)
+            if value is None:
+                answer = _("Prefer not to answer")
+            else:
+                labels = {option.code: option.label for option in question.options}
+                answer = labels.get(value, str(value))
+            by_id[screen.section].append(Row(question.text, answer, True, value is not None))
+    return [
+        Section(s.id, s.title, s.number, tuple(by_id[s.id]), True) if s.id in by_id else s
+        for s in result
+    ]

@@ -1,0 +1,87 @@
+"""Clinic settings: defaults from config/clinic.yaml, a clinic's own file over them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from clinic import create_app
+from clinic.clinic_settings import ClinicSettingsError, load_clinic_settings
+from tests.conftest import app_overrides
+
+
+def test_the_defaults() -> None:
+    settings = load_clinic_settings()
+    assert [r.label.get() for r in settings.crisis_resources] == [
+        "Call or text 988",
+        "Chat at 988lifeline.org",
+        "In an emergency, call 911",
+    ]
+    assert [r.href.get() for r in settings.crisis_resources if r.href] == [
+        "tel:988",
+        "https://988lifeline.org/chat/",
+        "tel:911",
+    ]
+    assert settings.quick_exit_url == "https://weather.com"
+    assert settings.safety_tips_url is None
+    assert settings.draft_expiry_days == 14
+    assert settings.privacy_notice_version == "2025-01"
+    assert settings.response_time.get("es") == "en un plazo de 2 días hábiles"
+    assert settings.name.get("fr") == settings.name.get("en")
+
+
+def test_a_clinic_file_overrides_some_keys_and_keeps_the_rest(tmp_path: Path) -> None:
+    own = tmp_path / "clinic.yaml"
+    own.write_text(
+        "name: Riverside Clinic\n"
+        "quick_exit_url: https://www.bbc.co.uk/weather\n"
+        "draft_expiry_days: 7\n"
+        "crisis_resources:\n"
+        "  - {label: Call Samaritans on 116 123, href: 'tel:116123'}\n"
+        "response_time: {en: within a week}\n"
+    )
+    settings = load_clinic_settings(own)
+    assert settings.name.get("es") == "Riverside Clinic"
+    assert settings.quick_exit_url == "https://www.bbc.co.uk/weather"
+    assert settings.draft_expiry_days == 7
+    assert [r.label.get() for r in settings.crisis_resources] == ["Call Samaritans on 116 123"]
+    assert settings.response_time.get("es") == "en un plazo de 2 días hábiles"  # merged
+    assert settings.time_to_complete.get() == "about 15 to 25 minutes"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("quick_exit_url: javascript:alert(1)\n", "quick_exit_url: must be a URL"),
+        ("draft_expiry_days: 0\n", "draft_expiry_days: must be between 1 and 365"),
+        ("crisis_resources: []\n", "crisis_resources: must be a non-empty list"),
+        ("crisis_resources: [{label: x, href: 'http://x.org'}]\n", "crisis_resources[0].href"),
+        ("name: {es: ''}\n", "name: every language needs non-empty text"),
+        ("name: {fr: Bonjour, en: Hello}\n", "name: unknown language 'fr'"),
+        ("- a list\n", "must be a mapping"),
+    ],
+)
+def test_a_broken_file_is_refused_naming_the_key(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    own = tmp_path / "clinic.yaml"
+    own.write_text(content)
+    with pytest.raises(ClinicSettingsError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        load_clinic_settings(own)
+
+
+def test_the_app_reads_the_file_named_by_clinic_settings(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = tmp_path / "clinic.yaml"
+    own.write_text("quick_exit_url: https://example.org/news\nname: Harbour Clinic\n")
+    monkeypatch.setenv("CLINIC_SETTINGS", str(own))
+    other = create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "i"))
+    page = other.test_client().get("/intake").get_data(as_text=True)
+    assert 'href="https://example.org/news"' in page
+    assert "Harbour Clinic" in page
+    monkeypatch.setenv("CLINIC_SETTINGS", str(tmp_path / "missing.yaml"))
+    with pytest.raises(ClinicSettingsError, match="cannot be read"):
+        create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "j"))

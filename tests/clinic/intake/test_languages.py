@@ -1,0 +1,91 @@
+"""English and Spanish: the catalog is complete and compiled; pages say which language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+
+from tests.clinic.intake.helpers import only_submission
+from tests.clinic.intake.walker import IntakeWalker, page_forms
+
+ROOT = Path(__file__).resolve().parents[3]
+CATALOG = ROOT / "translations" / "es" / "LC_MESSAGES"
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+
+
+def _used_messages() -> set[str]:
+    method_map = [
+        ("clinic/intake/**.py", "python"),
+        ("templates/intake/**.html", "jinja2"),
+        ("templates/layout.html", "jinja2"),
+        ("templates/form_errors.html", "jinja2"),
+    ]
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, keywords=KEYWORDS
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_client_message_has_a_spanish_translation() -> None:
+    with (CATALOG / "messages.po").open("rb") as file:
+        catalog = read_po(file, locale="es")
+    translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    used = _used_messages()
+    assert len(used) > 150
+    assert sorted(used - set(translated)) == []
+    for english, spanish in translated.items():
+        assert spanish.count("%(") == english.count("%("), english
+
+
+def test_the_compiled_catalog_matches_the_source() -> None:
+    with (CATALOG / "messages.po").open("rb") as file:
+        source = {m.id: m.string for m in read_po(file, locale="es") if m.id}
+    with (CATALOG / "messages.mo").open("rb") as file:
+        compiled = {m.id: m.string for m in read_mo(file) if m.id}
+    assert compiled == source, "run: pybabel compile -d translations"
+
+
+def _switch_to_spanish(walker: IntakeWalker, at: str = "/intake") -> None:
+    walker.get(at)
+    form = next(f for f in page_forms(walker.html) if f.action == "/intake/language")
+    walker.post(form.action, {**form.hidden, "language": "es"})
+
+
+def test_the_language_switch_keeps_the_page_and_translates_it(walker: IntakeWalker) -> None:
+    _switch_to_spanish(walker)
+    page = walker.html
+    assert walker.path == "/intake"
+    assert '<html lang="es">' in page
+    assert "Cuéntenos qué apoyo busca" in page
+    assert "Salir rápido de este sitio" in page
+    assert "Clínica Comunitaria de Terapia" in page
+    assert "Llame o envíe un mensaje de texto al 988" in page
+    assert 'lang="en" class="link-button">English</button>' in page
+
+
+def test_the_browser_language_is_used_until_one_is_chosen(client: FlaskClient) -> None:
+    page = client.get("/intake", headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert '<html lang="es">' in page.get_data(as_text=True)
+    staff = client.get("/staff/login", headers={"Accept-Language": "es"})
+    assert '<html lang="en">' in staff.get_data(as_text=True)  # staff pages are English
+
+
+def test_in_spanish_the_questions_are_marked_english_with_a_note(walker: IntakeWalker) -> None:
+    _switch_to_spanish(walker)
+    walker.start("caregiver_child", 7)
+    assert "Paso 1 de 10" in walker.html
+    walker.contact()
+    page = walker.html
+    assert '<legend lang="en">Is your child safe where they are right now?</legend>' in page
+    assert "Estas preguntas se muestran en inglés" in page
+    assert "Prefiero no responder" in page and "Prefer not to answer" not in page
+    walker.walk()
+    walker.submit()
+    assert "Gracias. Tenemos sus respuestas." in walker.html
+    assert only_submission().contact["language"] == "es"

@@ -1,0 +1,168 @@
+"""Save and come back later: the code and link, emailing the link, resuming, expiry."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from clinic.extensions import db
+from clinic.intake import codes
+from clinic.models import IntakeSubmission
+from clinic.models.notification import NotificationMessage
+from tests.clinic.intake.helpers import audit_actions, only_submission, outbox_rows
+from tests.clinic.intake.walker import IntakeWalker, page_forms
+
+CODE = re.compile(r'<p class="code" lang="en" translate="no">([0-9A-Z-]+)</p>')
+
+
+def save_for_later(
+    walker: IntakeWalker, answers: dict[str, object] | None = None, leave_out: tuple[str, ...] = ()
+) -> str:
+    walker.answer(answers, action="save", leave_out=leave_out)
+    assert walker.path == "/intake/saved"
+    match = CODE.search(walker.html)
+    assert match, walker.html
+    return match.group(1)
+
+
+def test_resume_codes_are_unguessable_and_forgiving_to_type() -> None:
+    code = codes.new_code()
+    assert len(code) == 26 and len(codes.ALPHABET) == 32  # 130 random bits
+    assert codes.new_code() != code
+    grouped = codes.grouped(code)
+    assert codes.normalise(grouped.lower()) == code
+    assert codes.normalise(" " + grouped.replace("-", " ") + " ") == code
+    assert codes.normalise("O" + code[1:]) == codes.normalise("0" + code[1:])
+    assert codes.normalise(code[:-1]) is None
+    assert codes.normalise(code[:-1] + "U") is None
+
+
+def test_saving_shows_a_code_and_link_and_stores_only_their_hash(
+    walker: IntakeWalker, client: FlaskClient
+) -> None:
+    walker.start("adult_self", 52)
+    walker.walk_to("apgar")
+    code = save_for_later(walker, {"apgar.1": 2})
+    page = walker.html
+    compact = code.replace("-", "")
+    assert f'href="http://127.0.0.1:5000/intake/resume/{compact}"' in page
+    assert "Keep it somewhere private" in page
+    assert "for 14 days after you last save them" in page
+    draft = only_submission()
+    assert draft.resume_code_hash == hashlib.sha256(compact.encode()).hexdigest()
+    assert draft.answers["answers"]["apgar.1"] == 2  # the screen's answers were kept
+    stored = db.session.execute(select(IntakeSubmission.__table__)).mappings().one()
+    assert compact not in str(dict(stored))
+    # For privacy the code is shown once: the page shown again offers a new one instead.
+    again = client.get("/intake/saved").get_data(as_text=True)
+    assert not CODE.search(again) and "Get a new code" in again
+    assert "draft.resume_code_issued" in audit_actions()
+
+
+def test_a_draft_saved_closed_and_resumed_by_code_loses_nothing(
+    app: Flask, walker: IntakeWalker
+) -> None:
+    walker.start("adult_self", 52)
+    walker.walk_to("phq9")
+    walker.note()
+    code = save_for_later(walker, {"phq9.1": 3, "phq9.9": 0}, leave_out=("phq9.4", "phq9.10"))
+    close = next(f for f in page_forms(walker.html) if f.action.endswith("/close"))
+    walker.post(close.action, close.hidden)
+    assert walker.path == "/intake"
+    walker.get("/intake/continue")
+    assert walker.path == "/intake"  # this browser has forgotten the form
+
+    other_browser = IntakeWalker(app.test_client())
+    other_browser.get("/intake/resume")
+    form = page_forms(other_browser.html)[-1]
+    other_browser.post(form.action, {**form.hidden, "code": code.lower().replace("-", " ")})
+    assert other_browser.screen() == "phq9", (other_browser.path, other_browser.heading())
+    assert "Welcome back" in other_browser.html
+    assert re.search(r'id="phq9\.1-3"[^>]*checked|checked[^>]*id="phq9\.1-3"', other_browser.html)
+    assert only_submission().answers["answers"]["phq9.9"] == 0
+    assert "phq9.4" not in only_submission().answers["answers"]
+    assert "draft.resumed" in audit_actions()
+
+
+def test_the_resume_link_opens_the_draft_at_its_first_unfinished_screen(
+    app: Flask, walker: IntakeWalker
+) -> None:
+    walker.start("caregiver_child", 9)
+    walker.walk_to("apgar")
+    code = save_for_later(walker, leave_out=("apgar.5",))
+    other_browser = IntakeWalker(app.test_client())
+    response = other_browser.client.get(f"/intake/resume/{code.replace('-', '')}")
+    assert response.status_code == 302
+    assert response.location == "/intake/step/5"  # no code and no answer in the address
+    other_browser.get(response.location)
+    assert other_browser.screen() == "apgar"
+
+
+def test_a_wrong_or_replaced_code_opens_nothing(app: Flask, walker: IntakeWalker) -> None:
+    walker.start("adult_self", 52)
+    walker.contact()
+    old = save_for_later(walker)
+    walker.get("/intake/saved")
+    form = next(f for f in page_forms(walker.html) if f.action.endswith("/saved/new-code"))
+    walker.post(form.action, form.hidden)
+    new = CODE.search(walker.html)
+    assert new and new.group(1) != old
+    other = IntakeWalker(app.test_client())
+    assert other.get(f"/intake/resume/{old.replace('-', '')}").status_code == 404
+    assert other.get("/intake/resume/" + "A" * 26).status_code == 404
+    other.get(f"/intake/resume/{new.group(1)}")
+    assert other.screen() == "safety"
+
+
+def test_an_expired_draft_cannot_be_resumed(app: Flask, walker: IntakeWalker) -> None:
+    walker.start("adult_self", 52)
+    code = save_for_later(walker)
+    draft = only_submission()
+    draft.draft_expires_at = draft.draft_expires_at - timedelta(days=15)
+    db.session.commit()
+    assert app.test_client().get(f"/intake/resume/{code}").status_code == 404
+    walker.get("/intake/continue")
+    assert walker.path == "/intake"
+    assert "Saved answers are deleted after a while" in walker.html
+
+
+def test_the_link_is_emailed_only_to_an_address_given_as_safe(walker: IntakeWalker) -> None:
+    walker.start("adult_self", 52)
+    walker.contact(email_allowed="y", email="someone@example.org")
+    save_for_later(walker)
+    page = walker.html
+    assert "someone@example.org" in page
+    form = next(f for f in page_forms(walker.html) if f.action.endswith("/saved/email"))
+    walker.post(form.action, form.hidden)  # the safety box not ticked: nothing sent
+    assert "only if it is safe for us to email this address" in walker.html
+    assert db.session.scalars(select(NotificationMessage)).all() == []
+
+    form = next(f for f in page_forms(walker.html) if f.action.endswith("/saved/email"))
+    walker.post(form.action, {**form.hidden, "safe": "y"})
+    assert "We will email the link to you" in walker.html
+    assert CODE.search(walker.html)  # the code is still on the page
+    draft = only_submission()
+    assert draft.contact["resume_email_ok"] is True
+    [message] = db.session.scalars(select(NotificationMessage)).all()
+    assert (message.channel, message.template) == ("email", "client_resume_link")
+    assert message.payload["to"] == "someone@example.org"
+    assert message.payload["values"]["link"].startswith("http://127.0.0.1:5000/intake/resume/")
+    compact = message.payload["values"]["link"].rsplit("/", 1)[1]
+    assert codes.code_hash(compact) == draft.resume_code_hash
+    [sending] = [row for row in outbox_rows() if row.target_id == str(message.id)]
+    assert sending.status == "published"  # handed to the broker after the commit
+
+
+def test_no_email_is_offered_when_email_is_not_a_safe_way_to_contact(
+    walker: IntakeWalker,
+) -> None:
+    walker.start("adult_self", 52)
+    walker.contact(phone_allowed="y", phone="555 123 4567")
+    save_for_later(walker)
+    assert "We only send email if you told us it is a safe way to contact you" in walker.html
+    assert not any(f.action.endswith("/saved/email") for f in page_forms(walker.html))

@@ -1,0 +1,16 @@
+"""The intake drafts sweep (beat): safety autosubmit, then purge of expired drafts."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from clinic.intake import sweep
+from workers.queues import TaskNames
+
+
+@shared_task(name=TaskNames.SWEEP_DRAFTS)
+def sweep_drafts() -> dict[str, int]:
+    """Returns how many drafts were submitted and how many purged."""
+    submitted = sweep.submit_quiet_drafts_after_safety_page()
+    purged = sweep.purge_expired_drafts()
+    return {"submitted": submitted, "purged": purged}
