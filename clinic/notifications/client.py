@@ -1,0 +1,108 @@
+"""Messages to clients: only by a channel they marked safe, in their language.
+
+The contact document (written by the intake) says which channels are safe and
+whether a message may name the clinic. With no safe channel nothing is sent,
+and a `skipped` message row records that for staff. Subjects are neutral and
+bodies never hold answers or names; the clinic's name only where allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from clinic.clinic_settings import clinic_settings
+from clinic.models import IntakeSubmission
+from clinic.notifications.queueing import Recipient, add_message, record_not_sent
+from clinic.notifications.render import language_of, site_link
+
+NO_SAFE_CHANNEL = "no safe channel"
+CLIENT = "client"
+
+
+def _channel_wish(contact: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    channels = contact.get("channels")
+    wish = channels.get(name) if isinstance(channels, Mapping) else None
+    return wish if isinstance(wish, Mapping) else {}
+
+
+def safe_recipient(contact: object, *, email_only: bool = False) -> tuple[Recipient, bool] | None:
+    """The client by the first safe channel (email, then text), and may we name the clinic."""
+    if not isinstance(contact, Mapping) or not contact:
+        return None
+    language = language_of(contact.get("language"))
+    options = (
+        [("email", "email", "email")]
+        if email_only
+        else [
+            ("email", "email", "email"),
+            ("text", "phone", "sms"),
+        ]
+    )
+    for wish_name, field, channel in options:
+        wish = _channel_wish(contact, wish_name)
+        address = contact.get(field)
+        if wish.get("allowed") is True and isinstance(address, str) and address.strip():
+            recipient = Recipient(CLIENT, channel, address.strip(), language)
+            return recipient, wish.get("mention_clinic") is True
+    return None
+
+
+def _queue_client_message(
+    submission: IntakeSubmission,
+    event: str,
+    template: str,
+    values: Mapping[str, Any],
+    *,
+    email_only: bool = False,
+) -> None:
+    found = safe_recipient(submission.contact, email_only=email_only)
+    if found is None:
+        record_not_sent(event, template, NO_SAFE_CHANNEL, submission_id=submission.id)
+        return
+    recipient, mention_clinic = found
+    settings = clinic_settings()
+    clinic_name = settings.name.get(recipient.language) if mention_clinic else None
+    add_message(
+        event,
+        recipient,
+        template,
+        {**values, "clinic_name": clinic_name},
+        sender=settings.notifications.client_sender,
+        submission_id=submission.id,
+    )
+
+
+def queue_submission_confirmation(submission: IntakeSubmission) -> None:
+    """At submit, in its transaction: tell the client their form arrived, if that is safe."""
+    _queue_client_message(submission, f"confirmation:{submission.id}", "client_confirmation", {})
+
+
+def queue_resume_link(submission: IntakeSubmission, link: str) -> None:
+    """At a draft save, in its transaction: email the resume link, if asked for and safe.
+
+    The link is a secret: it is kept only encrypted in the message row and
+    wiped once sent; the row's key holds a hash of it, so the same link is
+    sent once however often this runs.
+    """
+    contact = submission.contact
+    if not isinstance(contact, Mapping) or contact.get("resume_email_ok") is not True:
+        return
+    if link.startswith("/"):
+        link = site_link(link)
+    digest = hashlib.sha256(link.encode()).hexdigest()[:16]
+    _queue_client_message(
+        submission,
+        f"resume_link:{submission.id}:{digest}",
+        "client_resume_link",
+        {"link": link},
+        email_only=True,
+    )
+
+
+def queue_contact_attempt(submission: IntakeSubmission, attempt_id: object) -> None:
+    """After staff tried to reach the client (`attempt_id` names the try): same rules."""
+    _queue_client_message(
+        submission, f"reach_out:{submission.id}:{attempt_id}", "client_reach_out", {}
+    )

@@ -1,0 +1,164 @@
+"""Sending one message exactly once in the normal case: claim, send, mark sent.
+
+1. Claim: the row goes from `pending` to `sending` (attempts + 1) in its own
+   committed transaction, guarded by the attempts counter, so two deliveries of
+   the same task cannot both claim it.
+2. Send through the channel (SMTP, SMS provider, development files).
+3. Mark: `sent` (payload wiped), `pending` again with a backoff for a temporary
+   failure, or `failed`; committed at once.
+
+A task delivered again after the row was marked sent does nothing. One finding
+the row `sending` waits out the lease (a hard time limit keeps a live send
+shorter), then sends: the previous worker died before the far end accepted, or
+— the one at-least-once window — after it accepted and before step 3 committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import update
+
+from clinic import outbox
+from clinic.extensions import db
+from clinic.models import NotificationMessage
+from clinic.models.columns import utcnow
+from clinic.notifications.channels import (
+    DeliveryFailure,
+    Outgoing,
+    TemporaryFailure,
+    channel_for,
+)
+from clinic.notifications.render import render
+from workers.queues import TaskNames
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 2.0
+FINISHED = ("sent", "failed", "skipped")
+
+
+def send_time_limit(config: Mapping[str, Any]) -> float:
+    """Hard time limit of one send task: four SMTP steps' worth of MAIL_TIMEOUT."""
+    return 4 * float(config["MAIL_TIMEOUT"])
+
+
+def lease_seconds(config: Mapping[str, Any]) -> float:
+    """After this, a `sending` row belongs to a worker that is gone."""
+    return 5 * float(config["MAIL_TIMEOUT"])
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with equal jitter, capped by TASK_RETRY_MAX_DELAY."""
+    ceiling = min(
+        float(current_app.config["TASK_RETRY_MAX_DELAY"]),
+        FIRST_RETRY_SECONDS * 2.0 ** max(0, attempts - 1),
+    )
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of the row; `retry_in`: the task should run again after that many seconds."""
+
+    status: str
+    retry_in: float | None = None
+
+
+def send_message(message_id: str) -> Outcome:
+    message = db.session.get(NotificationMessage, uuid.UUID(message_id))
+    if message is None or message.status in FINISHED:  # missing: its draft was purged
+        _finish_outbox(message_id)
+        db.session.commit()
+        return Outcome("missing" if message is None else message.status)
+    now = utcnow()
+    if message.status == "pending" and message.next_attempt_at > now:
+        return Outcome("pending")  # early: the retry scheduled with the backoff will come
+    if message.status == "sending" and message.claimed_at is not None:
+        lease_end = message.claimed_at + timedelta(seconds=lease_seconds(current_app.config))
+        if lease_end > now:
+            return Outcome("sending", retry_in=(lease_end - now).total_seconds() + 1)
+        log.warning("message %s: the last send did not finish; sending again", message_id)
+    if not _claim(message, now):
+        return Outcome("claimed elsewhere")
+    return _send_claimed(message)
+
+
+def _claim(message: NotificationMessage, now: datetime) -> bool:
+    claimed = db.session.execute(
+        update(NotificationMessage)
+        .where(
+            NotificationMessage.id == message.id,
+            NotificationMessage.status == message.status,
+            NotificationMessage.attempts == message.attempts,
+        )
+        .values(status="sending", claimed_at=now, attempts=NotificationMessage.attempts + 1)
+    )
+    db.session.commit()
+    return bool(claimed.rowcount)
+
+
+def _outgoing(message: NotificationMessage) -> Outgoing:
+    payload = message.payload or {}
+    rendered = render(message.template, message.language, message.channel, payload["values"])
+    return Outgoing(
+        key=str(message.id),
+        to=payload["to"],
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        sender=payload.get("sender"),
+    )
+
+
+def _send_claimed(message: NotificationMessage) -> Outcome:
+    try:
+        outgoing = _outgoing(message)
+        channel_for(message.channel).send(outgoing)
+    except TemporaryFailure as exc:
+        return _temporary(message, str(exc))
+    except DeliveryFailure as exc:
+        return _fail(message, str(exc))
+    except Exception as exc:  # a bug or an unexpected library error: never loop on it
+        log.exception("message %s: unexpected error while sending", message.id)
+        return _fail(message, type(exc).__name__)
+    message.status = "sent"
+    message.sent_at = utcnow()
+    message.last_error = None
+    message.payload = None  # the address and any link are no longer needed
+    _finish_outbox(str(message.id))
+    db.session.commit()
+    log.info("message %s sent by %s", message.id, message.channel)
+    return Outcome("sent")
+
+
+def _temporary(message: NotificationMessage, error: str) -> Outcome:
+    if message.attempts >= current_app.config["NOTIFICATION_MAX_ATTEMPTS"]:
+        return _fail(message, f"{error}; gave up after {message.attempts} tries")
+    delay = retry_delay(message.attempts)
+    message.status = "pending"
+    message.last_error = error
+    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    db.session.commit()
+    log.info("message %s not sent (%s); trying again in %.0fs", message.id, error, delay)
+    return Outcome("pending", retry_in=delay)
+
+
+def _fail(message: NotificationMessage, error: str) -> Outcome:
+    message.status = "failed"
+    message.last_error = error[:120]
+    _finish_outbox(str(message.id))
+    db.session.commit()
+    log.warning("message %s failed: %s", message.id, error)
+    return Outcome("failed")
+
+
+def _finish_outbox(message_id: str) -> None:
+    outbox.mark_done(TaskNames.SEND_NOTIFICATION, message_id)

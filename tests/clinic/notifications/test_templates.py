@@ -1,0 +1,238 @@
+"""Every message rendered in English and Spanish, compared with the expected text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from clinic.notifications.render import render
+
+LINK = "https://clinic.example/staff/alerts/abc"
+RESUME = "https://clinic.example/intake/resume/SECRET"
+
+EXPECTED: list[tuple[str, str, dict[str, Any], str, str]] = [
+    (
+        "staff_alert",
+        "en",
+        {"link": LINK, "urgent": False},
+        "A referral needs attention",
+        "A new referral needs attention.\n\nOpen it in the staff console:\n"
+        f"{LINK}\n\nThis message holds no client details on purpose; sign in to see them.\n",
+    ),
+    (
+        "staff_alert",
+        "en",
+        {"link": LINK, "urgent": True},
+        "Urgent: a referral needs attention",
+        "A new referral needs attention urgently.\n\nOpen it in the staff console:\n"
+        f"{LINK}\n\nThis message holds no client details on purpose; sign in to see them.\n",
+    ),
+    (
+        "staff_alert",
+        "es",
+        {"link": LINK, "urgent": True},
+        "Urgente: una derivación necesita atención",
+        "Una nueva derivación necesita atención urgente.\n\nÁbrala en la consola del personal:\n"
+        f"{LINK}\n\nEste mensaje no incluye datos del cliente a propósito; "
+        "inicie sesión para verlos.\n",
+    ),
+    (
+        "staff_page",
+        "en",
+        {"link": LINK, "number": 1},
+        "Urgent: a referral needs attention now",
+        "An urgent referral needs attention now.\n\n"
+        f"Please open it and acknowledge it in the staff console:\n{LINK}\n\n"
+        "Until someone acknowledges it, this message is sent again every few minutes.\n",
+    ),
+    (
+        "staff_page",
+        "es",
+        {"link": LINK, "number": 3},
+        "Urgente: una derivación necesita atención ahora (recordatorio 2)",
+        "Una derivación urgente necesita atención ahora.\n\n"
+        f"Ábrala y confirme que la recibió en la consola del personal:\n{LINK}\n\n"
+        "Hasta que alguien lo confirme, este mensaje se enviará de nuevo cada pocos minutos.\n",
+    ),
+    (
+        "staff_digest",
+        "en",
+        {"link": LINK, "count": 3},
+        "New referrals are waiting",
+        f"3 new referrals are waiting in the staff console:\n{LINK}\n\n"
+        "This message holds no client details on purpose; sign in to see them.\n",
+    ),
+    (
+        "staff_digest",
+        "es",
+        {"link": LINK, "count": 1},
+        "Hay derivaciones nuevas en espera",
+        f"Hay 1 derivación nueva en espera en la consola del personal:\n{LINK}\n\n"
+        "Este mensaje no incluye datos del cliente a propósito; inicie sesión para verlos.\n",
+    ),
+    (
+        "client_confirmation",
+        "en",
+        {"clinic_name": None},
+        "Your form was received",
+        "Hello,\n\nYour form was received. Thank you for taking the time to fill it in.\n\n"
+        "Someone will be in touch in the way you chose. "
+        "You do not need to reply to this message.\n",
+    ),
+    (
+        "client_confirmation",
+        "es",
+        {"clinic_name": "Clínica Comunitaria de Terapia"},
+        "Recibimos su formulario",
+        "Hola:\n\nRecibimos su formulario en Clínica Comunitaria de Terapia. "
+        "Gracias por tomarse el tiempo de completarlo.\n\n"
+        "Alguien se comunicará con usted de la manera que eligió. "
+        "No necesita responder a este mensaje.\n",
+    ),
+    (
+        "client_resume_link",
+        "en",
+        {"clinic_name": "Community Therapy Clinic", "link": RESUME},
+        "Your link to continue",
+        "Hello,\n\nHere is your link to continue the form you started with "
+        f"Community Therapy Clinic:\n{RESUME}\n\nKeep this link private: anyone who has it "
+        "can open what you saved. If you did not ask for it, you can ignore this message.\n",
+    ),
+    (
+        "client_resume_link",
+        "es",
+        {"clinic_name": None, "link": RESUME},
+        "Su enlace para continuar",
+        "Hola:\n\nEste es su enlace para continuar el formulario que empezó:\n"
+        f"{RESUME}\n\nGuarde este enlace en privado: cualquier persona que lo tenga puede "
+        "abrir lo que guardó. Si no lo pidió, puede ignorar este mensaje.\n",
+    ),
+    (
+        "client_reach_out",
+        "en",
+        {"clinic_name": None},
+        "We tried to reach you",
+        "Hello,\n\nWe tried to reach you about the form you sent. We will try again in the "
+        "way you chose, and you are welcome to contact us too.\n",
+    ),
+    (
+        "client_reach_out",
+        "es",
+        {"clinic_name": "Clínica Comunitaria de Terapia"},
+        "Intentamos comunicarnos con usted",
+        "Hola:\n\nIntentamos comunicarnos con usted desde Clínica Comunitaria de Terapia por "
+        "el formulario que envió. Lo intentaremos de nuevo de la manera que eligió, y usted "
+        "también puede comunicarse con nosotros.\n",
+    ),
+]
+
+EXPECTED_SMS: list[tuple[str, str, dict[str, Any], str]] = [
+    (
+        "staff_page",
+        "en",
+        {"link": LINK, "number": 2},
+        "Urgent: a referral needs attention now. Open and acknowledge it in the staff "
+        f"console: {LINK}\n",
+    ),
+    (
+        "staff_page",
+        "es",
+        {"link": LINK, "number": 1},
+        "Urgente: una derivación necesita atención ahora. Ábrala y confirme que la recibió "
+        f"en la consola del personal: {LINK}\n",
+    ),
+    (
+        "client_confirmation",
+        "en",
+        {"clinic_name": None},
+        "Your form was received. Thank you. You do not need to reply.\n",
+    ),
+    (
+        "client_confirmation",
+        "es",
+        {"clinic_name": "Clínica Comunitaria de Terapia"},
+        "Recibimos su formulario en Clínica Comunitaria de Terapia. Gracias. "
+        "No necesita responder.\n",
+    ),
+    (
+        "client_reach_out",
+        "en",
+        {"clinic_name": "Community Therapy Clinic"},
+        "We tried to reach you from Community Therapy Clinic about the form you sent. "
+        "We will try again.\n",
+    ),
+    (
+        "client_reach_out",
+        "es",
+        {"clinic_name": None},
+        "Intentamos comunicarnos con usted por el formulario que envió. "
+        "Lo intentaremos de nuevo.\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("template", "language", "values", "subject", "text"), EXPECTED)
+def test_email_subject_and_text(
+    app: Flask, template: str, language: str, values: dict[str, Any], subject: str, text: str
+) -> None:
+    rendered = render(template, language, "email", values)
+    assert (rendered.subject, rendered.text) == (subject, text)
+
+
+@pytest.mark.parametrize(("template", "language", "values", "subject", "text"), EXPECTED)
+def test_email_html_says_the_same_in_the_same_language(
+    app: Flask, template: str, language: str, values: dict[str, Any], subject: str, text: str
+) -> None:
+    html = render(template, language, "email", values).html
+    assert html is not None
+    assert f'<html lang="{language}">' in html
+    assert f"<title>{subject}</title>" in html
+    words = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    main_paragraph = text.split("\n\n")[1 if text.startswith(("Hello", "Hola")) else 0]
+    assert main_paragraph.split(":")[0].split(". ")[0] in words
+    if values.get("link"):
+        assert f'href="{values["link"]}"' in html
+
+
+def test_the_html_of_a_staff_alert_in_full(app: Flask) -> None:
+    html = render("staff_alert", "en", "email", {"link": LINK, "urgent": True}).html
+    assert html == (
+        "<!doctype html>\n"
+        '<html lang="en">\n'
+        "<head>\n"
+        '  <meta charset="utf-8">\n'
+        '  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "  <title>Urgent: a referral needs attention</title>\n"
+        "</head>\n"
+        '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 16px; '
+        'line-height: 1.5; color: #1a1a1a; margin: 0; padding: 16px;">\n'
+        "\n"
+        "<p>A new referral needs attention <strong>urgently</strong>.</p>\n"
+        f'<p><a href="{LINK}">Open it in the staff console</a></p>\n'
+        "<p>This message holds no client details on purpose; sign in to see them.</p>\n"
+        "\n"
+        "</body>\n"
+        "</html>"
+    )
+
+
+@pytest.mark.parametrize(("template", "language", "values", "text"), EXPECTED_SMS)
+def test_sms_text(
+    app: Flask, template: str, language: str, values: dict[str, Any], text: str
+) -> None:
+    rendered = render(template, language, "sms", values)
+    assert (rendered.subject, rendered.text, rendered.html) == ("", text, None)
+
+
+def test_html_escapes_what_it_is_given(app: Flask) -> None:
+    html = render("client_confirmation", "en", "email", {"clinic_name": "A & <B>"}).html
+    assert html is not None
+    assert "A &amp; &lt;B&gt;" in html
+
+
+def test_an_unknown_language_falls_back_to_english(app: Flask) -> None:
+    rendered = render("client_confirmation", "fr", "email", {"clinic_name": None})
+    assert rendered.subject == "Your form was received"
