@@ -17,10 +17,12 @@ import time
 from workers.queues import Queues
 
 
-def celery_commands(python: str, hostname: str | None = None) -> dict[str, list[str]]:
-    """Worker (consuming every declared queue) and beat command lines."""
+def celery_commands(
+    python: str, hostname: str | None = None, queues: tuple[str, ...] = Queues.all()
+) -> dict[str, list[str]]:
+    """Worker (consuming every declared queue unless told) and beat command lines."""
     celery = [python, "-m", "celery", "-A", "workers.entry"]
-    worker = [*celery, "worker", "--loglevel", "INFO", "--queues", ",".join(Queues.all())]
+    worker = [*celery, "worker", "--loglevel", "INFO", "--queues", ",".join(queues)]
     worker += ["--concurrency", "2"]
     if hostname:
         worker += ["--hostname", hostname]

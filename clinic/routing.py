@@ -2,7 +2,9 @@
 
 Runs in the routing worker. Everything is written in one transaction: the
 referrals with their explanations, the encrypted scores and decision, the
-submission's new status and an audit event.
+submission's new status, an audit event, and the outbox rows of each
+referral's follow-up (published after commit to its specialist queue, or to
+the `urgent` queue for urgent and priority referrals).
 A submission that cannot be scored or decided is never dropped: it goes to
 general intake review as `needs_review`, with the reason recorded for staff.
 """
@@ -23,7 +25,7 @@ from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, ReferralEvent
 from clinic.models.columns import utcnow
 from referrals import Decision, RuleSet, route
-from workers.queues import TaskNames
+from workers.queues import Queues, TaskNames
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,11 @@ def score_and_decide(
         for instrument in forms.instruments_in_flow(path, age, answers)
     }
     return scores, route(answers, scores, age, rules)
+
+
+def follow_up_queue(queue: str, priority: str) -> str:
+    """Urgent and priority follow-ups take the `urgent` queue, never behind routine work."""
+    return Queues.URGENT if priority in ("urgent", "priority") else queue
 
 
 def route_submission(submission_id: str) -> str:
@@ -125,6 +132,9 @@ def _add_referral(
     )
     db.session.add(referral)
     db.session.add(ReferralEvent(referral_id=referral.id, kind="created", to_status="new"))
+    outbox.enqueue(
+        TaskNames.FOLLOW_UP_REFERRAL, referral.id, queue=follow_up_queue(queue, priority)
+    )
     return referral
 
 

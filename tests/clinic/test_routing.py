@@ -33,6 +33,13 @@ def _referrals(submission: IntakeSubmission) -> list[Referral]:
     )
 
 
+def _follow_ups() -> dict[str, str | None]:
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == TaskNames.FOLLOW_UP_REFERRAL)
+    )
+    return {row.target_id: row.queue for row in rows}
+
+
 def test_an_intake_with_no_indicators_goes_to_general_intake_as_routine(app: Flask) -> None:
     submission = _route(answers={"safety.now": 1})
 
@@ -43,6 +50,7 @@ def test_an_intake_with_no_indicators_goes_to_general_intake_as_routine(app: Fla
     assert submission.rules_version == app.extensions["routing_rules"].version
     assert submission.decision["priority"] == "routine"
     assert db.session.scalars(select(ReferralEvent.kind)).all() == ["created"]
+    assert _follow_ups() == {str(referral.id): "intake"}
     route_rows = db.session.scalars(
         select(OutboxMessage.status).where(OutboxMessage.kind == TaskNames.ROUTE_SUBMISSION)
     )
@@ -57,6 +65,7 @@ def test_suicide_risk_and_ptsd_route_to_dbt_then_emdr_with_priority(app: Flask) 
     assert submission.scores["pcptsd5"]["total"] == 5
     assert "suicide_item" in submission.scores["phq9"]["flags"]
     assert referrals[1].explanation["sentence"].startswith("EMDR")
+    assert set(_follow_ups().values()) == {"urgent"}  # ahead of routine work
 
 
 def test_not_safe_now_makes_every_referral_urgent(app: Flask) -> None:
@@ -103,6 +112,7 @@ def test_routing_twice_changes_nothing(app: Flask) -> None:
 
     assert [r.id for r in _referrals(submission)] == first
     assert len(db.session.scalars(select(AuditEvent)).all()) == events
+    assert len(_follow_ups()) == 1
 
 
 def test_unknown_submission_is_left_alone(app: Flask) -> None:

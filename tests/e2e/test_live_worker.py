@@ -9,24 +9,23 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from clinic import outbox
 from clinic.extensions import db
+from clinic.intake.services import submit_intake
 from clinic.models import IntakeSubmission, OutboxMessage, Referral
+from tests.clinic.intake.walker import submit_calm_intake
 from tests.e2e.conftest import ProxiedStack, Stack
-from tests.support.html import csrf_token
 from tests.support.processes import start_beat, start_worker, wait_until
-from workers.queues import Queues
+from workers.queues import Queues, TaskNames
 
 pytestmark = pytest.mark.e2e
 
 ROUTING_TIMEOUT = 90.0
-FORM = {"path": "adult_self", "subject_age": "41", "safety_now": "1"}
 
 
 def _submit(app: Flask) -> None:
-    client = app.test_client()
-    token = csrf_token(client, "/intake")
-    response = client.post("/intake", data={**FORM, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)
+    """A whole intake filled in through the web pages, calm answers (general intake review)."""
+    submit_calm_intake(app.test_client(), "adult_self", 41)
 
 
 def _status(app: Flask) -> str:
@@ -48,10 +47,51 @@ def test_an_intake_submitted_on_the_web_is_routed_by_the_live_worker(
         _submit(app)
         wait_until(lambda: _status(app) == "routed", ROUTING_TIMEOUT, "routing", worker)
         assert _queues(app) == ["intake"]
-        with app.app_context():
-            assert db.session.scalars(select(OutboxMessage.status)).one() == "done"
+        wait_until(lambda: _outbox(app) == {"done"}, ROUTING_TIMEOUT, "follow-ups", worker)
     finally:
         worker.stop()
+
+
+def _outbox(app: Flask, kind: str | None = None) -> set[str]:
+    with app.app_context():
+        query = select(OutboxMessage.status)
+        if kind is not None:
+            query = query.where(OutboxMessage.kind == kind)
+        return set(db.session.scalars(query))
+
+
+def test_each_specialty_follow_up_waits_for_a_worker_of_its_own_queue(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A clinic can run the EMDR pool on its own machines: its work waits for that pool."""
+    general = tuple(q for q in Queues.all() if q != Queues.EMDR)
+    worker = start_worker(stack.env, tmp_path, "general", queues=general)
+    emdr_pool = None
+    try:
+        app = stack.web_app()
+        with app.app_context():
+            submit_intake(
+                path="adult_self",
+                subject_age=30,
+                answers={"safety.now": 1, **{f"pcptsd5.{n}": 1 for n in range(6)}},
+            )
+            outbox.commit()
+        wait_until(lambda: _queues(app) == ["emdr"], ROUTING_TIMEOUT, "routing", worker)
+        time.sleep(2)
+        assert _outbox(app, TaskNames.FOLLOW_UP_REFERRAL) == {"published"}
+
+        emdr_pool = start_worker(stack.env, tmp_path, "emdr", queues=(Queues.EMDR,))
+
+        wait_until(
+            lambda: _outbox(app, TaskNames.FOLLOW_UP_REFERRAL) == {"done"},
+            ROUTING_TIMEOUT,
+            "the EMDR follow-up",
+            emdr_pool,
+        )
+    finally:
+        worker.stop()
+        if emdr_pool is not None:
+            emdr_pool.stop()
 
 
 def test_the_worker_consumes_every_declared_queue(stack: Stack, tmp_path: Path) -> None:

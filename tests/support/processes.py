@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
@@ -11,8 +12,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from clinic.devserver import celery_commands
+from workers.queues import Queues
 
 STARTUP_TIMEOUT = 90.0
+_RUNNING: set[LiveProcess] = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """A test run that ends early must not leave workers consuming the shared brokers."""
+    for process in list(_RUNNING):
+        process.kill()
 
 
 class LiveProcess:
@@ -29,6 +39,7 @@ class LiveProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        _RUNNING.add(self)
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -38,11 +49,13 @@ class LiveProcess:
 
     def kill(self) -> None:
         """SIGKILL the whole process group: the worker and its pool, with no warm shutdown."""
+        _RUNNING.discard(self)
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        _RUNNING.discard(self)
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -67,8 +80,15 @@ def wait_until(
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{tail}")
 
 
-def start_worker(env: Mapping[str, str], log_dir: Path, name: str = "worker") -> LiveProcess:
-    argv = celery_commands(sys.executable, hostname=f"{name}-{os.getpid()}-{time.time_ns()}@%h")
+def start_worker(
+    env: Mapping[str, str],
+    log_dir: Path,
+    name: str = "worker",
+    queues: tuple[str, ...] = Queues.all(),
+) -> LiveProcess:
+    """A live worker consuming `queues` (all of them by default), once it is ready."""
+    hostname = f"{name}-{os.getpid()}-{time.time_ns()}@%h"
+    argv = celery_commands(sys.executable, hostname=hostname, queues=queues)
     worker = LiveProcess(name, argv["worker"], env, log_dir / f"{name}.log")
     worker.wait_for_output(" ready.")
     return worker

@@ -1,4 +1,4 @@
-"""Routing a submitted intake."""
+"""Routing a submitted intake, and each referral's follow-up on its specialist queue."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clinic import outbox
 from clinic.extensions import db
+from clinic.referral_follow_up import follow_up_referral
 from clinic.routing import route_submission as route
 from workers.queues import TaskNames
 
@@ -45,3 +46,12 @@ def route_submission(self: Task, submission_id: str) -> str:
         return route(submission_id)
     except DBAPIError as exc:
         _retry_or_fail(self, TaskNames.ROUTE_SUBMISSION, submission_id, exc)
+
+
+@shared_task(name=TaskNames.FOLLOW_UP_REFERRAL, bind=True, max_retries=None)
+def follow_up(self: Task, referral_id: str) -> str:
+    """Runs on the referral's specialist queue (or `urgent`); idempotent."""
+    try:
+        return follow_up_referral(referral_id)
+    except DBAPIError as exc:
+        _retry_or_fail(self, TaskNames.FOLLOW_UP_REFERRAL, referral_id, exc)
