@@ -26,7 +26,7 @@ lint: $(DEV)
 	$(VENV)/bin/mypy
 
 pytest: $(DEV)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 3 --dist loadgroup
 
 test: lint pytest
 

@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from clinic.clinic_settings import load_clinic_settings
 from clinic.encryption import KeyRing
 from clinic.extensions import csrf, db, login_manager, migrate
 from clinic.instance_secrets import development_encryption_keys, development_secret_key
@@ -56,6 +57,7 @@ def _flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
         "TASK_RETRY_MAX_DELAY": settings.task_retry_max_delay,
         "ROUTING_MAX_RETRIES": settings.routing_max_retries,
         "OUTBOX_MAX_ATTEMPTS": settings.outbox_max_attempts,
+        "CLINIC_SETTINGS": settings.clinic_settings,
         "CLINIC_BASE_URL": settings.clinic_base_url,
         "MAIL_SERVER": settings.mail_server,
         "MAIL_PORT": settings.mail_port,
@@ -64,6 +66,9 @@ def _flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
         "MAIL_USERNAME": settings.mail_username,
         "MAIL_PASSWORD": settings.mail_password,
         "MAIL_DEFAULT_SENDER": settings.mail_default_sender,
+        "MAIL_TIMEOUT": settings.mail_timeout,
+        "NOTIFICATION_MAX_ATTEMPTS": settings.notification_max_attempts,
+        "SMS_PROVIDER": settings.sms_provider,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.is_production,
@@ -99,6 +104,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides)
     app.extensions["keyring"] = KeyRing.parse(app.config["ENCRYPTION_KEYS"])
     app.extensions["routing_rules"] = load_rules(app.config["ROUTING_RULES"])
+    app.extensions["clinic_settings"] = load_clinic_settings(app.config["CLINIC_SETTINGS"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
@@ -111,14 +117,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     init_celery(app)
 
-    from clinic import api, health, intake, routing_cli, staff
+    import clinic.notifications  # noqa: F401  nests its pages in the staff blueprint
+    from clinic import api, health, i18n, intake, routing_cli, security_headers, staff
     from clinic.api import cli as api_cli
     from clinic.cli import register_commands
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(intake.bp)
-    app.register_blueprint(staff.bp)
+    staff.init_app(app)  # blueprint, its settings, session rules, rate limits, commands
+    security_headers.init_app(app)
+    i18n.init_app(app, str(REPO_ROOT / "translations"))
     register_commands(app)
     api_cli.register(app)
     routing_cli.register(app)

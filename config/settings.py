@@ -102,6 +102,13 @@ SETTINGS: tuple[Setting, ...] = (
         "(visible to staff), so nothing loops forever.",
     ),
     Setting(
+        "CLINIC_SETTINGS",
+        "",
+        "Path of the clinic's own settings file (name, crisis resources, quick-exit "
+        "site, response time, draft expiry…); keys it leaves out keep the defaults "
+        "in `config/clinic.yaml`. Checked at start-up.",
+    ),
+    Setting(
         "CLINIC_BASE_URL",
         "http://127.0.0.1:5000",
         "Public address of the site, used in links in messages.",
@@ -113,6 +120,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_USERNAME", "", "SMTP user name."),
     Setting("MAIL_PASSWORD", "", "SMTP password."),
     Setting("MAIL_DEFAULT_SENDER", "no-reply@clinic.invalid", "From address of messages."),
+    Setting(
+        "MAIL_TIMEOUT",
+        "15",
+        "Seconds one SMTP step may take. A send still unfinished after five times this "
+        "is taken as crashed and tried again.",
+    ),
+    Setting(
+        "NOTIFICATION_MAX_ATTEMPTS",
+        "12",
+        "Tries of a message that fails for a passing reason (server down, 4xx) before it "
+        "is marked failed for staff; waits double with jitter up to TASK_RETRY_MAX_DELAY.",
+    ),
+    Setting(
+        "SMS_PROVIDER",
+        "",
+        "SMS provider adapter as `module:factory` (README, Notifications). "
+        "Empty: text messages go to the development channel.",
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -136,6 +161,7 @@ class Settings:
     task_retry_max_delay: float
     routing_max_retries: int
     outbox_max_attempts: int
+    clinic_settings: str
     clinic_base_url: str
     mail_server: str
     mail_port: int
@@ -144,6 +170,9 @@ class Settings:
     mail_username: str
     mail_password: str
     mail_default_sender: str
+    mail_timeout: float
+    notification_max_attempts: int
+    sms_provider: str
 
     @property
     def is_production(self) -> bool:

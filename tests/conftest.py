@@ -123,3 +123,16 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the shared Redis and RabbitMQ servers run one at a time, on one xdist worker.
+
+    They purge and consume the same queue names; everything else (SQLite,
+    PostgreSQL databases of their own, the filesystem broker, browsers) runs
+    in parallel under `pytest -n`.
+    """
+    for item in items:
+        on_shared_broker = any(item.get_closest_marker(m) for m in ("redis", "rabbitmq"))
+        if on_shared_broker or "redis" in item.nodeid or "rabbitmq" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("shared-brokers"))

@@ -16,7 +16,10 @@ from celery import Celery, Task
 from flask import Flask
 from kombu import Queue
 
+from clinic.notifications.sending import send_time_limit
 from workers.queues import TASK_QUEUES, Queues, TaskNames
+
+DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
 
 
 def filesystem_broker_options(instance_path: str) -> dict[str, Any]:
@@ -78,7 +81,16 @@ def celery_config(app: Flask) -> dict[str, Any]:
             "sweep-outbox": {
                 "task": TaskNames.SWEEP_OUTBOX,
                 "schedule": app.config["OUTBOX_SWEEP_SECONDS"],
-            }
+            },
+            "sweep-drafts": {"task": TaskNames.SWEEP_DRAFTS, "schedule": DRAFT_SWEEP_SECONDS},
+            "sweep-notifications": {
+                "task": TaskNames.SWEEP_NOTIFICATIONS,
+                "schedule": app.config["OUTBOX_SWEEP_SECONDS"],
+            },
+        },
+        # A send never outlives its lease (see clinic.notifications.sending).
+        "task_annotations": {
+            TaskNames.SEND_NOTIFICATION: {"time_limit": send_time_limit(app.config)}
         },
         "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
         # A publish fails at once when the broker is down; the outbox sweep retries it.

@@ -17,20 +17,29 @@ class Queues:
     EMDR = "emdr"
     COUPLES = "couples"
     INTAKE = "intake"
+    URGENT = "urgent"  # follow-ups of urgent and priority referrals, ahead of routine work
 
     SPECIALIST = (FAMILY, PLAY, DBT, EMDR, COUPLES, INTAKE)
 
     @classmethod
     def all(cls) -> tuple[str, ...]:
-        return (cls.ROUTING, cls.NOTIFICATIONS, cls.MAINTENANCE, *cls.SPECIALIST)
+        return (cls.ROUTING, cls.URGENT, cls.NOTIFICATIONS, cls.MAINTENANCE, *cls.SPECIALIST)
 
 
 class TaskNames:
     ROUTE_SUBMISSION = "routing.route_submission"
     SWEEP_OUTBOX = "maintenance.sweep_outbox"
+    FOLLOW_UP_REFERRAL = "referrals.follow_up"
+    SWEEP_DRAFTS = "maintenance.sweep_drafts"  # intake drafts: safety autosubmit, purge
+    SEND_NOTIFICATION = "notifications.send"
+    SWEEP_NOTIFICATIONS = "notifications.sweep"  # digests and repeats of urgent pages
 
 
 TASK_QUEUES = {
     TaskNames.ROUTE_SUBMISSION: Queues.ROUTING,
     TaskNames.SWEEP_OUTBOX: Queues.MAINTENANCE,
+    TaskNames.FOLLOW_UP_REFERRAL: Queues.INTAKE,  # each outbox row names its specialist queue
+    TaskNames.SWEEP_DRAFTS: Queues.MAINTENANCE,
+    TaskNames.SEND_NOTIFICATION: Queues.NOTIFICATIONS,
+    TaskNames.SWEEP_NOTIFICATIONS: Queues.NOTIFICATIONS,
 }

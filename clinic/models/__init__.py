@@ -1,19 +1,27 @@
 """Database models. Every schema change comes with an Alembic revision in migrations/."""
 
 from clinic.models.api_token import ApiToken
-from clinic.models.audit import AuditEvent
+from clinic.models.audit import AuditChainHead, AuditEvent
+from clinic.models.notification import NotificationMessage, OnCallAlert, StaffAlert
 from clinic.models.outbox import OutboxMessage
 from clinic.models.referral import Referral, ReferralEvent
-from clinic.models.staff import StaffQueue, StaffUser
+from clinic.models.referral_note import ReferralNote
+from clinic.models.staff import StaffQueue, StaffRecoveryCode, StaffUser
 from clinic.models.submission import IntakeSubmission
 
 __all__ = [
     "ApiToken",
+    "AuditChainHead",
     "AuditEvent",
     "IntakeSubmission",
+    "NotificationMessage",
+    "OnCallAlert",
     "OutboxMessage",
     "Referral",
     "ReferralEvent",
+    "ReferralNote",
+    "StaffAlert",
     "StaffQueue",
+    "StaffRecoveryCode",
     "StaffUser",
 ]
