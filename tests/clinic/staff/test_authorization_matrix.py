@@ -1,8 +1,8 @@
 """Every staff URL in the URL map, for every kind of visitor: who gets in, who does not.
 
-A route added without protection fails here: each endpoint of the staff console
-needs a row in EXPECTED, and every /staff URL of any blueprint must send an
-anonymous visitor to the sign-in page.
+A route added without protection fails here: each endpoint under /staff (the
+console's own and those of blueprints nested in it, such as the notification
+pages) needs a row in EXPECTED.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import uuid
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from clinic.extensions import db
+from clinic.models import NotificationMessage, StaffAlert
+from clinic.notifications import queue_staff_alerts
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
 
@@ -55,6 +58,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff.password": ANY_SIGNED_IN,
     "staff.keepalive": ANY_SIGNED_IN,
     "staff.logout": ANY_SIGNED_IN,
+    "staff.notifications.alert": IN_QUEUE,
+    "staff.notifications.acknowledge": IN_QUEUE,
+    "staff.notifications.failed": ADMIN_PAGE,
+    "staff.notifications.retry": ADMIN_PAGE,
 }
 
 
@@ -63,8 +70,8 @@ def _staff_rules(app: Flask) -> list[Rule]:
 
 
 def _ours(endpoint: str) -> bool:
-    """The console's own views (blueprints nested in it, e.g. staff.notifications, are not)."""
-    return endpoint.startswith("staff.") and endpoint.count(".") == 1
+    """The console's views, including those of blueprints nested in it."""
+    return endpoint.startswith("staff.")
 
 
 def test_every_staff_endpoint_has_expectations(app: Flask) -> None:
@@ -91,12 +98,19 @@ def world(app: Flask) -> dict[str, object]:
     }
     target = support.staff("clinician", queues=("emdr",), name="Target")
     referral = support.referral("emdr", status="in_review")
+    queue_staff_alerts([referral])
+    db.session.flush()
+    alert = db.session.scalars(select(StaffAlert)).one()
+    message = db.session.scalars(select(NotificationMessage)).first()
+    assert message is not None, "the alert should have written a message to the coordinators"
     return {
         "people": people,
         "args": {
             "referral_id": referral.id,
             "queue": "emdr",
             "user_id": target.id,
+            "alert_id": alert.id,
+            "message_id": message.id,
         },
     }
 
