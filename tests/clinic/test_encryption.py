@@ -58,6 +58,7 @@ def test_unknown_key_id_is_refused() -> None:
         ("a:c2hvcnQ=", "32 bytes"),
         (f"{new_encryption_key_entry('a')},{new_encryption_key_entry('a')}", "appears twice"),
     ],
+    ids=["empty", "no-key", "short-key", "same-id-twice"],
 )
 def test_bad_key_settings_are_refused(spec: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
