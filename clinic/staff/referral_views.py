@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response
 
 from clinic import audit
 from clinic.extensions import db
-from clinic.models import Referral, ReferralEvent, ReferralNote, StaffUser
+from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser
+from clinic.notifications import status as notification_status
 from clinic.staff import bp, detail
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.dashboard_views import rows_for
@@ -128,6 +129,12 @@ def referral(referral_id: uuid.UUID) -> str:
         other_queues=[q for q in QUEUES.values() if q.id != ref.queue],
         action_form=ActionForm(),
         note_form=NoteForm(),
+        alert=db.session.scalars(
+            select(StaffAlert).where(StaffAlert.referral_id == ref.id)
+        ).first(),
+        messages=notification_status.messages_about(ref),
+        labels=notification_status.TEMPLATE_LABELS,
+        recipient_kind=notification_status.recipient_kind,
     )
 
 

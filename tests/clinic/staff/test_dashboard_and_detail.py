@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from clinic import outbox
 from clinic.extensions import db
-from clinic.models import AuditEvent, Referral
+from clinic.models import AuditEvent, NotificationMessage, Referral
 from clinic.models.columns import utcnow
+from clinic.referral_follow_up import follow_up_referral
 from clinic.routing import route_submission
 from clinic.staff.queue_query import Filters, fetch_page
 from clinic.staff.sla import parse_targets, sla_state
@@ -192,3 +193,24 @@ def test_overview_draws_its_charts(app: Flask, client: FlaskClient) -> None:
     page = client.get("/staff/overview").get_data(as_text=True)
     assert page.count('class="column-chart"') == 6
     assert "Open urgent referrals: " in page and "EMDR 1" in page
+
+
+def test_referral_page_shows_its_messages_with_a_failed_one_plainly(
+    app: Flask, client: FlaskClient
+) -> None:
+    coordinator = support.staff()
+    ref = _routed(answers={"safety.now": 1, "phq9.9": 1}, contact=CONTACT)
+    follow_up_referral(str(ref.id))
+    message = db.session.scalars(
+        select(NotificationMessage).where(NotificationMessage.referral_id == ref.id)
+    ).first()
+    assert message is not None
+    message.status, message.last_error = "failed", "SMTP 550"
+    db.session.commit()
+    support.sign_in(client, coordinator)
+
+    page = client.get(f"/staff/referrals/{ref.id}").get_data(as_text=True)
+
+    assert "Messages about this referral" in page
+    assert "<td>failed</td>" in page and "SMTP 550" in page
+    assert "Alert and on-call page" in page
