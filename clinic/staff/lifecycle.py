@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic import audit
+from clinic import audit, notifications
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffQueue, StaffUser
 from clinic.staff.reasons import REASONS_BY_ACTION, reason_label
@@ -84,16 +84,18 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
     if step.note:
         detail["note_id"] = str(_note(referral, step.note, actor).id)
     kind = "contact_attempt" if step.action == Action.LOG_CONTACT_ATTEMPT else "transition"
-    db.session.add(
-        ReferralEvent(
-            referral_id=referral.id,
-            kind=kind,
-            from_status=source,
-            to_status=str(target),
-            actor_id=actor.id,
-            detail=detail,
-        )
+    event = ReferralEvent(
+        referral_id=referral.id,
+        kind=kind,
+        from_status=source,
+        to_status=str(target),
+        actor_id=actor.id,
+        detail=detail,
     )
+    db.session.add(event)
+    if kind == "contact_attempt" and details.get("outcome") != "reached":
+        db.session.flush()
+        notifications.queue_contact_attempt(referral.submission, event.id)
     audit.record(
         f"referral.{step.action}",
         target_type="referral",

@@ -8,9 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from clinic.extensions import db
-from clinic.models import AuditEvent, Referral, ReferralEvent, ReferralNote
+from clinic.models import AuditEvent, NotificationMessage, Referral, ReferralEvent, ReferralNote
 from clinic.staff.lifecycle import ActionRefused, Conflict, Step, apply
 from referrals import TRANSITIONS, Action, State
+from tests import factories
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
 
@@ -186,3 +187,26 @@ def test_notes_are_events_and_audited_without_their_text(app: Flask, client: Fla
         select(AuditEvent).where(AuditEvent.action == "referral.note_added")
     ).one()
     assert "Call after" not in str(event.detail)
+
+
+@pytest.mark.parametrize(("outcome", "messages"), [("no_answer", 1), ("reached", 0)])
+def test_an_unanswered_contact_attempt_queues_a_we_tried_to_reach_you_message(
+    app: Flask, client: FlaskClient, outcome: str, messages: int
+) -> None:
+    contact = {
+        "language": "en",
+        "email": "client@example.org",
+        "channels": {"email": {"allowed": True, "mention_clinic": False}},
+    }
+    ref = support.referral(
+        "emdr", status="accepted", submission=factories.submitted_intake(contact=contact)
+    )
+    support.sign_in(client, support.staff())
+
+    _post(client, ref, action="contact_attempt", channel="phone", outcome=outcome)
+
+    rows = db.session.scalars(
+        select(NotificationMessage).where(NotificationMessage.template == "client_reach_out")
+    ).all()
+    assert len(rows) == messages
+    assert all(row.channel == "email" for row in rows)
