@@ -25,8 +25,10 @@ lint: $(DEV)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Tests on the shared Redis and RabbitMQ servers run one at a time, after the rest in parallel.
 pytest: $(DEV)
-	$(PY) -m pytest -n 3 --dist loadgroup
+	$(PY) -m pytest -n 3 -m "not shared_brokers"
+	$(PY) -m pytest -m shared_brokers
 
 test: lint pytest
 

@@ -126,13 +126,13 @@ def client(app: Flask) -> FlaskClient:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests on the shared Redis and RabbitMQ servers run one at a time, on one xdist worker.
+    """Mark the tests that use the shared Redis and RabbitMQ servers `shared_brokers`.
 
-    They purge and consume the same queue names; everything else (SQLite,
-    PostgreSQL databases of their own, the filesystem broker, browsers) runs
-    in parallel under `pytest -n`.
+    They purge and consume the same queue names, so `make test` runs them one at
+    a time after the rest, which runs in parallel (SQLite, PostgreSQL databases
+    of their own, the filesystem broker and browsers do not collide).
     """
     for item in items:
         on_shared_broker = any(item.get_closest_marker(m) for m in ("redis", "rabbitmq"))
         if on_shared_broker or "redis" in item.nodeid or "rabbitmq" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("shared-brokers"))
+            item.add_marker(pytest.mark.shared_brokers)
