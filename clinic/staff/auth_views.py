@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from clinic import audit
 from clinic.extensions import db
+from clinic.models import StaffUser
 from clinic.security import sessions, totp
 from clinic.security.ratelimit import (
     account_limit,
@@ -27,6 +28,25 @@ from clinic.staff.services import change_password, check_sign_in, find_by_email
 
 GENERIC_FAILURE = "That email and password do not match an active account."
 SIGN_IN_AGAIN = "Please sign in again: the time to enter your code ran out."
+CODE_FAILED = "That code did not work. Check the time on your phone and try again."
+
+mfa_attempt_limit = limiter.limit(
+    account_limit,
+    key_func=pending_account_key,
+    methods=["POST"],
+    scope="mfa-account",
+    deduct_when=failed,
+)
+"""Failed codes count against the account that gave the right password (both code steps)."""
+
+
+def _pending_user_or_restart() -> StaffUser | Response:
+    """The account between its password and its code, or a redirect to sign in again."""
+    user = sessions.pending_user()
+    if user is None:
+        flash(SIGN_IN_AGAIN, "error")
+        return redirect(url_for("staff.login"))
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -63,18 +83,11 @@ def login() -> str | Response:
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
-@limiter.limit(
-    account_limit,
-    key_func=pending_account_key,
-    methods=["POST"],
-    scope="mfa-account",
-    deduct_when=failed,
-)
+@mfa_attempt_limit
 def mfa_code() -> str | Response:
-    user = sessions.pending_user()
-    if user is None:
-        flash(SIGN_IN_AGAIN, "error")
-        return redirect(url_for("staff.login"))
+    user = _pending_user_or_restart()
+    if isinstance(user, Response):
+        return user
     if not user.has_mfa:
         return redirect(url_for("staff.mfa_setup"))
     form = CodeForm()
@@ -83,7 +96,7 @@ def mfa_code() -> str | Response:
         if method is None:
             db.session.commit()
             mark_failed()
-            flash("That code did not work. Check the time on your phone and try again.", "error")
+            flash(CODE_FAILED, "error")
         else:
             target = sessions.pending_next() or home_url(user)
             sessions.sign_in(user)
@@ -97,18 +110,11 @@ def mfa_code() -> str | Response:
 
 
 @bp.route("/mfa/setup", methods=["GET", "POST"])
-@limiter.limit(
-    account_limit,
-    key_func=pending_account_key,
-    methods=["POST"],
-    scope="mfa-account",
-    deduct_when=failed,
-)
+@mfa_attempt_limit
 def mfa_setup() -> str | Response:
-    user = sessions.pending_user()
-    if user is None:
-        flash(SIGN_IN_AGAIN, "error")
-        return redirect(url_for("staff.login"))
+    user = _pending_user_or_restart()
+    if isinstance(user, Response):
+        return user
     if user.has_mfa:
         return redirect(url_for("staff.mfa_code"))
     secret = mfa.enrolment_secret(user)
@@ -119,7 +125,7 @@ def mfa_setup() -> str | Response:
         if codes is None:
             db.session.commit()
             mark_failed()
-            flash("That code did not work. Check the time on your phone and try again.", "error")
+            flash(CODE_FAILED, "error")
         else:
             target = sessions.pending_next() or home_url(user)
             sessions.sign_in(user)

@@ -246,3 +246,29 @@ def test_disabled_accounts_cannot_sign_in(app: Flask, client: FlaskClient) -> No
 
 def test_passwords_hash_differently_each_time() -> None:
     assert hash_password("violet kettle harbour 42") != hash_password("violet kettle harbour 42")
+
+
+def test_wrong_codes_are_rate_limited_per_account_across_both_code_steps(
+    app: Flask, client: FlaskClient
+) -> None:
+    enrolled = support.staff()
+    assert _password_step(client, enrolled.email, factories.STAFF_PASSWORD).status_code == 302
+    for _ in range(5):
+        token = csrf_token(client, "/staff/mfa")
+        response = client.post("/staff/mfa", data={"code": "000000", "csrf_token": token})
+        assert response.status_code == 200
+    token = csrf_token(client, "/staff/mfa")
+    blocked = client.post("/staff/mfa", data={"code": "000000", "csrf_token": token})
+    assert blocked.status_code == 429
+
+    new = factories.staff_user(email="new-staff@example.org")
+    db.session.commit()
+    fresh = app.test_client()
+    assert _password_step(fresh, new.email, factories.STAFF_PASSWORD).status_code == 302
+    for _ in range(5):
+        token = csrf_token(fresh, "/staff/mfa/setup")
+        response = fresh.post("/staff/mfa/setup", data={"code": "000000", "csrf_token": token})
+        assert response.status_code == 200
+    token = csrf_token(fresh, "/staff/mfa/setup")
+    blocked = fresh.post("/staff/mfa/setup", data={"code": "000000", "csrf_token": token})
+    assert blocked.status_code == 429
