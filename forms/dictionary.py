@@ -21,7 +21,7 @@ from forms.registry import CLINIC_SECTION_IDS, DEFINITIONS, INSTRUMENT_IDS
 
 CSV_COLUMNS = (
     "section", "kind", "section_title", "version", "step", "item_id", "wording",
-    "wording_teen_self", "wording_caregiver_child", "codes", "prefer_not_to_answer", "scored",
+    "wording_teen_self", "wording_caregiver_child", "codes", "scored",
     "critical", "shown_when", "loinc", "scoring",
 )  # fmt: skip
 
@@ -148,15 +148,14 @@ def _markdown_section(definition: Definition) -> list[str]:
         out += ["- **Notes:**", *[f"  - {_cell(note)}" for note in definition.notes]]
     out += [
         "",
-        "| id | step | wording | codes | prefer not to answer | scored | shown when |",
-        "|---|---|---|---|---|---|---|",
+        "| id | step | wording | codes | scored | shown when |",
+        "|---|---|---|---|---|---|",
     ]
     for item in definition.items:
         shown = describe(item.show_when) if item.show_when else ""
         out.append(
             f"| `{item.id}` | {step_of(definition, item.id)} | {_wording(item)} | "
-            f"{_cell(codes(item))} | {'yes' if item.sensitive else 'no'} | "
-            f"{'yes' if item.scored else 'no'} | {_cell(shown)} |"
+            f"{_cell(codes(item))} | {'yes' if item.scored else 'no'} | {_cell(shown)} |"
         )
     out.append("")
     return out
@@ -180,9 +179,9 @@ def markdown() -> str:
         "",
         "Every answer has a stable id `<section>.<item>`, used as the HTML field name, the key "
         "in stored answers, in the JSON API and in exports. Values are the published numeric "
-        "codes. `null` (None) means *prefer not to answer* and is stored distinctly from *not "
-        "asked* (key absent). Yes/No items: yes = 1, no = 0. Wording variants per respondent "
-        "path are shown in italics.",
+        "codes. Every question offers *prefer not to answer*: `null` (None), stored "
+        "distinctly from *not asked* (key absent). Yes/No items: yes = 1, no = 0. Wording "
+        "variants per respondent path are shown in italics.",
         "",
         "## Flows",
         "",
@@ -229,7 +228,6 @@ def csv_text() -> str:
                     item.text.variants.get("teen_self", ""),
                     item.text.variants.get("caregiver_child", ""),
                     codes(item),
-                    "yes" if item.sensitive else "no",
                     "yes" if item.scored else "no",
                     f"{item.critical.flag} at >= {item.critical.at_least}" if item.critical else "",
                     describe(item.show_when) if item.show_when else "",

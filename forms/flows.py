@@ -49,7 +49,6 @@ class Question:
     id: str
     text: str
     options: tuple[Option, ...]
-    prefer_not_to_answer: bool
 
 
 @dataclass(frozen=True)
@@ -212,12 +211,7 @@ def section_steps(section_id: str, path: str) -> tuple[Step, ...]:
     steps = []
     for spec in definition.steps:
         questions = tuple(
-            Question(
-                item.id,
-                item.text.for_path(path),
-                item.options,
-                item.sensitive,
-            )
+            Question(item.id, item.text.for_path(path), item.options)
             for item in (definition.items_by_id[i] for i in spec.items)
         )
         steps.append(

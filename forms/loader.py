@@ -47,7 +47,7 @@ def parse_definition(file: Path, data: object) -> Definition:
         data,
         (
             "id", "kind", "version", "title", "instructions", "time_frame", "why",
-            "content_note", "source", "licence", "loinc", "notes", "sensitive",
+            "content_note", "source", "licence", "loinc", "notes",
             "option_sets", "items", "steps", "scoring",
         ),
     )  # fmt: skip
@@ -131,7 +131,6 @@ def _items(
     is_instrument: bool,
     option_sets: Mapping[str, tuple[Option, ...]],
 ) -> tuple[Item, ...]:
-    default_sensitive = top.get_bool("sensitive", False)
     raw_items = top.get_list("items")
     if not raw_items:
         top.fail("items", "must not be empty")
@@ -143,7 +142,7 @@ def _items(
             top.file,
             where,
             raw,
-            ("id", "text", "options", "scored", "sensitive", "show_when", "critical", "loinc"),
+            ("id", "text", "options", "scored", "show_when", "critical", "loinc"),
         )
         item_id = entry.req_str("id")
         if not item_id.startswith(section_id + ".") or not re.match(
@@ -187,7 +186,6 @@ def _items(
                 text=cast(Text, entry.get_text("text")),
                 options=options,
                 scored=scored,
-                sensitive=entry.get_bool("sensitive", default_sensitive),
                 show_when=show_when,
                 critical=critical,
                 loinc=loinc,

@@ -56,7 +56,6 @@ class Item:
     text: Text
     options: tuple[Option, ...]
     scored: bool
-    sensitive: bool
     show_when: Condition | None = None
     critical: Critical | None = None
     loinc: str | None = None

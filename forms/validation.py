@@ -51,16 +51,14 @@ def validate_answers(
             reason = "is not asked on this path at this age" if key in ITEMS else "unknown question"
             errors.append(AnswerError(str(key), reason))
         elif value is None:
-            if not question.prefer_not_to_answer:
-                errors.append(AnswerError(key, "an answer is required for this question"))
+            continue  # prefer not to answer: allowed on every question
         elif (
             isinstance(value, bool)
             or not isinstance(value, int)
             or value not in {o.code for o in question.options}
         ):
             codes = ", ".join(str(o.code) for o in question.options)
-            refuse = " or null" if question.prefer_not_to_answer else ""
-            errors.append(AnswerError(key, f"{value!r} is not allowed; use one of {codes}{refuse}"))
+            errors.append(AnswerError(key, f"{value!r} is not allowed; use one of {codes} or null"))
     if complete and not errors:
         typed = {k: v for k, v in answers.items() if v is None or isinstance(v, int)}
         for step in next_steps(path, subject_age, typed).remaining:

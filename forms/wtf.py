@@ -3,8 +3,8 @@
 Field names are the answer ids (``phq9.1``); WTForms accepts dots in field names, so
 the HTML ``name`` and ``id`` are the answer ids too. Access fields as
 ``form["phq9.1"]``. Each field is a radio group whose values are the published codes;
-a sensitive question adds the choice :data:`PREFER_NOT_TO_ANSWER`, which
-:meth:`StepForm.answers` stores as ``None``. The web layer mixes in CSRF
+every question adds the choice :data:`PREFER_NOT_TO_ANSWER` (any question can be
+skipped), which :meth:`StepForm.answers` stores as ``None``. The web layer mixes in CSRF
 (e.g. ``type("Web", (FlaskForm, build_step_form(step)), {})``).
 """
 
@@ -76,8 +76,7 @@ def build_step_form(step: Step) -> type[StepForm]:
     fields: dict[str, object] = {"step": step}
     for question in step.questions:
         choices = [SelectChoice(o.code, o.label) for o in question.options]
-        if question.prefer_not_to_answer:
-            choices.append(SelectChoice(PREFER_NOT_TO_ANSWER, PREFER_NOT_TO_ANSWER_LABEL))
+        choices.append(SelectChoice(PREFER_NOT_TO_ANSWER, PREFER_NOT_TO_ANSWER_LABEL))
         fields[question.id] = RadioField(
             question.text,
             choices=choices,

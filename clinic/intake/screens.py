@@ -99,9 +99,9 @@ def section_questions(section: str, path: str, subject_age: int) -> tuple[forms.
 
 
 def can_skip_section(section: str, path: str, subject_age: int) -> bool:
-    """A section can be skipped when each of its questions offers "prefer not to answer"."""
-    questions = section_questions(section, path, subject_age)
-    return bool(questions) and all(q.prefer_not_to_answer for q in questions)
+    """Any section with questions can be skipped: every question offers "prefer not to
+    answer", which skipping records for each of them."""
+    return bool(section_questions(section, path, subject_age))
 
 
 def section_started(

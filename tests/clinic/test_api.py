@@ -113,12 +113,12 @@ def test_a_path_that_does_not_fit_the_age_is_422(client: FlaskClient, app: Flask
 
 
 def test_each_bad_answer_is_named(client: FlaskClient, app: Flask) -> None:
-    answers = {"phq9.1": 7, "gad7.2": None, "nope.1": 1, "safety.now": 1}
+    answers = {"phq9.1": 7, "gad7.2": None, "gad7.3": True, "nope.1": 1, "safety.now": 1}
     response = _post(
         client, _token(), {"path": "adult_self", "subject_age": 30, "answers": answers}
     )
     assert response.status_code == 422
-    assert sorted(e["field"] for e in response.json["errors"]) == ["gad7.2", "nope.1", "phq9.1"]
+    assert sorted(e["field"] for e in response.json["errors"]) == ["gad7.3", "nope.1", "phq9.1"]
 
 
 @pytest.mark.parametrize(

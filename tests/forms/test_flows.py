@@ -27,8 +27,8 @@ def highest(question: Question) -> int | None:
     return max(o.code for o in question.options)
 
 
-def refuse_where_offered(question: Question) -> int | None:
-    return None if question.prefer_not_to_answer else lowest(question)
+def refuse_all(question: Question) -> int | None:
+    return None
 
 
 def walk(path: str, age: int, answer: Answerer) -> tuple[dict[str, int | None], int]:
@@ -99,7 +99,7 @@ WALKS = [
 
 
 @pytest.mark.parametrize(("path", "age"), WALKS)
-@pytest.mark.parametrize("answer", [lowest, highest, refuse_where_offered])
+@pytest.mark.parametrize("answer", [lowest, highest, refuse_all])
 def test_complete_walk_through(path: str, age: int, answer: Answerer) -> None:
     answers, _ = walk(path, age, answer)
     assert relevant_answers(path, age, answers) == answers
@@ -190,7 +190,7 @@ def test_steps_carry_what_the_page_needs_worded_for_the_path() -> None:
     assert caregiver.id == adult.id == "safety"
     assert caregiver.questions[0].text == "Is your child safe where they are right now?"
     assert adult.questions[0].text == "Are you safe where you are right now?"
-    assert caregiver.why and caregiver.questions[0].prefer_not_to_answer
+    assert caregiver.why
     cats = next(s for s in flow_for("caregiver_child", 8).steps if s.id == "cats_7_17-events")
     teen_cats = next(s for s in flow_for("teen_self", 13).steps if s.id == "cats_7_17-events")
     assert "the child" in cats.instructions and "to you" in teen_cats.instructions

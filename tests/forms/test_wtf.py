@@ -6,6 +6,7 @@ import pytest
 from wtforms import Form
 
 from forms import (
+    PATHS,
     PREFER_NOT_TO_ANSWER,
     Step,
     build_step_form,
@@ -48,15 +49,23 @@ def test_valid_submission_gives_int_codes() -> None:
     assert form.answers() == {f"phq9.{i}": (3 if i == 9 else 1) for i in range(1, 11)}
 
 
-def test_prefer_not_to_answer_is_offered_only_on_sensitive_items_and_stored_as_none() -> None:
-    form = build_step_form(PHQ9)(phq9_submission(phq9_9=PREFER_NOT_TO_ANSWER))
+def test_prefer_not_to_answer_is_offered_on_every_item_and_stored_as_none() -> None:
+    form = build_step_form(PHQ9)(
+        phq9_submission(phq9_1=PREFER_NOT_TO_ANSWER, phq9_9=PREFER_NOT_TO_ANSWER)
+    )
     assert form.validate(), form.errors
-    assert form.answers()["phq9.9"] is None
-    assert [c[0] for c in form["phq9.1"].iter_choices()] == [0, 1, 2, 3]
-    assert PREFER_NOT_TO_ANSWER in [c[0] for c in form["phq9.9"].iter_choices()]
-    refused_item_1 = build_step_form(PHQ9)(phq9_submission(phq9_1=PREFER_NOT_TO_ANSWER))
-    assert not refused_item_1.validate()
-    assert list(refused_item_1.errors) == ["phq9.1"]
+    assert form.answers()["phq9.1"] is None and form.answers()["phq9.9"] is None
+    assert form.answers()["phq9.2"] == 1
+    assert [c[0] for c in form["phq9.1"].iter_choices()] == [0, 1, 2, 3, PREFER_NOT_TO_ANSWER]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_question_of_every_flow_can_be_refused(path: str) -> None:
+    age = {"adult_self": 30, "teen_self": 15, "caregiver_child": 8}[path]
+    for step in flow_for(path, age).steps:
+        form = build_step_form(step)()
+        for question in step.questions:
+            assert PREFER_NOT_TO_ANSWER in [c[0] for c in form[question.id].iter_choices()]
 
 
 @pytest.mark.parametrize("value", ["4", "-1", "x", ""])
@@ -108,8 +117,8 @@ class TestValidateAnswers:
             {"phq9.1": 4, "phq9.2": None, "psc17.i1": 1, "nope.1": 0, "gad7.1": True},
         )
         fields = {e.field: e.message for e in errors}
-        assert set(fields) == {"phq9.1", "phq9.2", "psc17.i1", "nope.1", "gad7.1"}
-        assert "0, 1, 2, 3" in fields["phq9.1"]
+        assert set(fields) == {"phq9.1", "psc17.i1", "nope.1", "gad7.1"}
+        assert "0, 1, 2, 3 or null" in fields["phq9.1"]
         assert "not asked on this path" in fields["psc17.i1"]
         assert "unknown" in fields["nope.1"]
         assert errors[0].as_dict() == {"field": "phq9.1", "message": fields["phq9.1"]}

@@ -133,14 +133,27 @@ def test_a_content_note_comes_before_a_sensitive_section_and_it_can_be_skipped(
     assert walker.note_section() == "ace"
 
 
-def test_a_section_with_questions_that_must_be_answered_has_no_skip(
-    walker: IntakeWalker,
-) -> None:
+def test_every_question_offers_prefer_not_to_answer(walker: IntakeWalker) -> None:
     walker.start("adult_self", 34)
     walker.walk_to("phq9")
-    assert walker.note_section() == "phq9"
-    assert "Skip this section" not in walker.html
-    assert 'value="skip"' not in walker.html
+    walker.note()
+    assert walker.screen() == "phq9"
+    assert walker.html.count("Prefer not to answer</label>") == 10
+    walker.answer({"phq9.1": None, "phq9.2": 3})
+    assert walker.screen() == "gad7"
+    assert walker.html.count("Prefer not to answer</label>") == 7
+    saved = only_submission().answers["answers"]
+    assert saved["phq9.1"] is None and saved["phq9.2"] == 3
+
+
+def test_a_scored_section_can_be_skipped_from_its_content_note(walker: IntakeWalker) -> None:
+    walker.start("adult_self", 34)
+    walker.walk_to("phq9")
+    assert 'value="skip"' in walker.html
+    walker.note("skip")
+    assert walker.screen() == "gad7"
+    saved = only_submission().answers["answers"]
+    assert [saved[f"phq9.{i}"] for i in range(1, 11)] == [None] * 10
 
 
 def test_the_caregiver_path_asks_about_the_child_and_not_about_sex(walker: IntakeWalker) -> None:
