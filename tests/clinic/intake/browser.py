@@ -81,14 +81,17 @@ class BrowserIntake:
         self.tab_to(lambda: self.focused(f"e && e.name === {name!r}") is True)
 
     def press_button(self, value: str, text: str) -> None:
+        """Submit the page's form and wait for the next page (a click only starts it)."""
         if self.keyboard:
             self.tab_to_button(value)
             with self.page.expect_navigation():
                 self.page.keyboard.press("Enter")
         elif value:  # by its value, so this works in every language
-            self.page.locator(f'button[name="action"][value="{value}"]').click()
+            with self.page.expect_navigation():
+                self.page.locator(f'button[name="action"][value="{value}"]').click()
         else:
-            self.page.get_by_role("button", name=text, exact=True).click()
+            with self.page.expect_navigation():
+                self.page.get_by_role("button", name=text, exact=True).click()
 
     # --- screens -------------------------------------------------------------------------
     def start(self, path_label: str, age: int) -> None:
