@@ -3,13 +3,16 @@
 The language is the one the client chose with the language switch (kept in the
 session), else the browser's preference, else English. Staff pages are English.
 Catalogs are in `translations/` (compiled `.mo` files are committed; see README
-"The client intake" for updating them).
+"The client intake" for updating them). Questions are worded by `forms` in the
+client's language where a section is translated, else in English: templates mark such
+text with `lang_attr`.
 """
 
 from __future__ import annotations
 
 from flask import Flask, request, session
 from flask_babel import Babel
+from markupsafe import Markup
 
 from clinic.clinic_settings import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -41,4 +44,16 @@ def init_app(app: Flask, translations: str) -> None:
 
     @app.context_processor
     def _language() -> dict[str, object]:
-        return {"current_language": current_language(), "language_names": LANGUAGE_NAMES}
+        return {
+            "current_language": current_language(),
+            "language_names": LANGUAGE_NAMES,
+            "lang_attr": lang_attr,
+        }
+
+
+def lang_attr(language: str | None) -> Markup:
+    """` lang="en"` for text in another language than the page's (screen readers switch
+    voice); nothing for text in the page's language or of no stated language."""
+    if language is None or language == current_language():
+        return Markup("")
+    return Markup(' lang="{}"').format(language)

@@ -19,6 +19,9 @@ Flows (see :mod:`forms.flows`)
     ``relevant_answers(path, subject_age, answers) -> dict`` (drops answers that
     branching made irrelevant; use before scoring);
     ``instruments_in_flow(path, subject_age, answers) -> tuple[str, ...]``.
+    ``flow_for``, ``next_steps`` and ``section_title`` take ``language=``: a section
+    translated in ``definitions/<language>/`` is worded in it, else in English
+    (``SOURCE_LANGUAGE``); each :class:`Step` says which (see :mod:`forms.translation`).
 
 Forms and validation
     ``build_step_form(step) -> type[StepForm]`` -- a plain ``wtforms.Form`` per step;
@@ -29,6 +32,7 @@ from forms.fields import DefinitionError
 from forms.flows import (
     Flow,
     FlowState,
+    LocalText,
     Question,
     Step,
     flow_for,
@@ -36,8 +40,9 @@ from forms.flows import (
     next_steps,
     path_fits_age,
     relevant_answers,
+    section_title,
 )
-from forms.model import PATHS, Definition
+from forms.model import PATHS, SOURCE_LANGUAGE, Definition
 from forms.registry import (
     CLINIC_SECTION_IDS,
     INSTRUMENT_IDS,
@@ -55,11 +60,13 @@ __all__ = [
     "PATHS",
     "PREFER_NOT_TO_ANSWER",
     "SECTION_IDS",
+    "SOURCE_LANGUAGE",
     "AnswerError",
     "Definition",
     "DefinitionError",
     "Flow",
     "FlowState",
+    "LocalText",
     "Question",
     "Score",
     "Step",
@@ -73,5 +80,6 @@ __all__ = [
     "path_fits_age",
     "relevant_answers",
     "score",
+    "section_title",
     "validate_answers",
 ]

@@ -139,6 +139,7 @@ def _markdown_section(definition: Definition) -> list[str]:
         ("Source", definition.source),
         ("Licence", definition.licence),
         ("LOINC", _loinc(definition)),
+        ("Translations", _translations(definition)),
     ]
     out += [f"- **{name}:** {_cell(value)}" for name, value in facts if value]
     scoring = describe_scoring(definition)
@@ -159,6 +160,19 @@ def _markdown_section(definition: Definition) -> list[str]:
         )
     out.append("")
     return out
+
+
+def _translations(definition: Definition) -> str | None:
+    parts = []
+    for language, translation in sorted(definition.translations.items()):
+        wording = translation.wording
+        if wording is None:
+            parts.append(f"{language}: why we ask and content note; questions shown in English")
+        elif wording.source:
+            parts.append(f"{language}: questions and answers from {wording.source}")
+        else:
+            parts.append(f"{language}: questions and answers (clinic wording)")
+    return "; ".join(parts) or None
 
 
 def _loinc(definition: Definition) -> str | None:

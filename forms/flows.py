@@ -28,20 +28,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import yaml
 
 from forms.conditions import Condition, evaluate, referenced_instruments, referenced_items
 from forms.fields import DefinitionError
 from forms.loader import parse_condition
-from forms.model import PATHS, Definition, Option
+from forms.model import PATHS, SOURCE_LANGUAGE, Definition, Option, StepWording
 from forms.registry import DEFINITIONS, ITEMS, section_of
 from forms.scoring import score
 
 FLOWS_FILE = Path(__file__).parent / "flows.yaml"
 MAX_AGE = 125
 RESPONDENTS = ("self", "caregiver")
+
+
+class LocalText(NamedTuple):
+    """Text to show and the language it is in."""
+
+    text: str
+    language: str
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,11 @@ class Question:
 
 @dataclass(frozen=True)
 class Step:
+    """One screen. ``language`` is the language of its title, instructions, questions and
+    answer labels; ``note_language`` that of ``why`` and ``content_note``. Either is
+    English when the section has no translation (or no translated wording) for the
+    language asked for, and the web layer marks such text with ``lang``."""
+
     id: str
     section: str
     title: str
@@ -60,6 +72,8 @@ class Step:
     why: str
     content_note: str | None
     questions: tuple[Question, ...]
+    language: str = SOURCE_LANGUAGE
+    note_language: str = SOURCE_LANGUAGE
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -205,36 +219,63 @@ def _checked_spec(path: str, subject_age: int) -> _PathSpec:
 
 
 @cache
-def section_steps(section_id: str, path: str) -> tuple[Step, ...]:
-    """All steps of a section, worded for ``path``."""
+def section_steps(section_id: str, path: str, language: str = SOURCE_LANGUAGE) -> tuple[Step, ...]:
+    """All steps of a section, worded for ``path`` in ``language`` where translated."""
     definition: Definition = DEFINITIONS[section_id]
+    translation = definition.translations.get(language)
+    wording = translation.wording if translation is not None else None
+    notes = translation if translation is not None else definition
     steps = []
     for spec in definition.steps:
-        questions = tuple(
-            Question(item.id, item.text.for_path(path), item.options)
-            for item in (definition.items_by_id[i] for i in spec.items)
-        )
+        items = [definition.items_by_id[i] for i in spec.items]
+        if wording is None:
+            questions = tuple(
+                Question(item.id, item.text.for_path(path), item.options) for item in items
+            )
+            title = spec.title or definition.title
+            instructions = spec.instructions or definition.instructions
+        else:
+            questions = tuple(
+                Question(
+                    item.id,
+                    wording.items[item.id].for_path(path),
+                    tuple(Option(o.code, wording.options[item.id][o.code]) for o in item.options),
+                )
+                for item in items
+            )
+            step_wording = wording.steps.get(spec.id, StepWording())
+            title = step_wording.title or wording.title
+            instructions = step_wording.instructions or wording.instructions
         steps.append(
             Step(
                 id=spec.id,
                 section=section_id,
-                title=(spec.title or definition.title).for_path(path),
-                instructions=(spec.instructions or definition.instructions).for_path(path),
-                why=definition.why.for_path(path),
-                content_note=(
-                    definition.content_note.for_path(path) if definition.content_note else None
-                ),
+                title=title.for_path(path),
+                instructions=instructions.for_path(path),
+                why=notes.why.for_path(path),
+                content_note=notes.content_note.for_path(path) if notes.content_note else None,
                 questions=questions,
+                language=language if wording is not None else SOURCE_LANGUAGE,
+                note_language=language if translation is not None else SOURCE_LANGUAGE,
             )
         )
     return tuple(steps)
 
 
-def flow_for(path: str, subject_age: int) -> Flow:
+def section_title(section_id: str, path: str, language: str = SOURCE_LANGUAGE) -> LocalText:
+    """A section's title for ``path``, in ``language`` where its wording is translated."""
+    definition = DEFINITIONS[section_id]
+    translation = definition.translations.get(language)
+    if translation is not None and translation.wording is not None:
+        return LocalText(translation.wording.title.for_path(path), language)
+    return LocalText(definition.title.for_path(path), SOURCE_LANGUAGE)
+
+
+def flow_for(path: str, subject_age: int, *, language: str = SOURCE_LANGUAGE) -> Flow:
     """Every section and step that may be asked on ``path`` at ``subject_age``."""
     spec = _checked_spec(path, subject_age)
     sections = tuple(e.section for e in spec.entries if e.fits(subject_age))
-    steps = tuple(step for section in sections for step in section_steps(section, path))
+    steps = tuple(step for section in sections for step in section_steps(section, path, language))
     return Flow(path, subject_age, spec.respondent, sections, steps)
 
 
@@ -250,6 +291,7 @@ def _walk(
     subject_age: int,
     answers: Mapping[str, int | None],
     context: Mapping[str, object] | None,
+    language: str = SOURCE_LANGUAGE,
 ) -> _Walk:
     spec = _checked_spec(path, subject_age)
     unknown = sorted(key for key in answers if key not in ITEMS)
@@ -271,7 +313,7 @@ def _walk(
         definition = DEFINITIONS[entry.section]
         if definition.is_instrument:
             instruments.append(entry.section)
-        for step in section_steps(entry.section, path):
+        for step in section_steps(entry.section, path, language):
             shown = tuple(
                 question
                 for question in step.questions
@@ -294,13 +336,15 @@ def next_steps(
     answers: Mapping[str, int | None],
     *,
     context: Mapping[str, object] | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> FlowState:
     """Where the intake stands: steps to ask, what remains, what branching dropped.
 
     ``context`` (optional) is passed to scoring for branch conditions, e.g. a clinic's
-    ``cut_offs``; ``subject_age`` is always set from the argument.
+    ``cut_offs``; ``subject_age`` is always set from the argument. ``language`` picks
+    the steps' wording where the section is translated (see :class:`Step`).
     """
-    walk = _walk(path, subject_age, answers, context)
+    walk = _walk(path, subject_age, answers, context, language)
     remaining = tuple(
         step for step in walk.steps if any(q.id not in answers for q in step.questions)
     )

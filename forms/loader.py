@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -18,6 +19,7 @@ from forms.conditions import AllOf, AnswerIn, AnyOf, Condition, PositiveIn, refe
 from forms.fields import LOINC, DefinitionError, Fields
 from forms.model import Critical, Definition, Item, Option, StepSpec, Text
 from forms.scoring_schema import parse_scoring
+from forms.translation import load_translation
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -33,10 +35,18 @@ def load_definition(file: Path) -> Definition:
 
 
 def load_definitions(directory: Path = DEFINITIONS_DIR) -> dict[str, Definition]:
+    """Every definition in ``directory``, with the translations in its language folders."""
     definitions: dict[str, Definition] = {}
     for file in sorted(directory.glob("*.yaml")):
         definition = load_definition(file)
         definitions[definition.id] = definition
+    for folder in sorted(path for path in directory.iterdir() if path.is_dir()):
+        for file in sorted(folder.glob("*.yaml")):
+            translation = load_translation(file, definitions)
+            base = definitions[file.stem]
+            definitions[base.id] = replace(
+                base, translations={**base.translations, translation.language: translation}
+            )
     return definitions
 
 
@@ -153,10 +163,12 @@ def _items(
             entry.fail("id", f"duplicate item id {item_id!r}")
         seen.add(item_id)
         raw_options = entry.raw("options")
+        option_set = None
         if isinstance(raw_options, str):
             if raw_options not in option_sets:
                 entry.fail("options", f"unknown option set {raw_options!r}")
             options = option_sets[raw_options]
+            option_set = raw_options
         else:
             options = _options(top.file, f"{where}.options", raw_options)
         scored = entry.get_bool("scored", is_instrument)
@@ -189,6 +201,7 @@ def _items(
                 show_when=show_when,
                 critical=critical,
                 loinc=loinc,
+                option_set=option_set,
             )
         )
     return tuple(items)

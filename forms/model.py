@@ -18,6 +18,9 @@ from forms.conditions import Condition
 PATHS: tuple[str, ...] = ("adult_self", "teen_self", "caregiver_child")
 """Respondent paths; also the keys allowed for per-path wording variants."""
 
+SOURCE_LANGUAGE = "en"
+"""The language of the definitions themselves; other languages are translation files."""
+
 Kind = Literal["instrument", "clinic"]
 MissingRule = Literal["all_required", "blanks_as_zero"]
 Method = Literal["sum", "itq", "asq"]
@@ -59,6 +62,7 @@ class Item:
     show_when: Condition | None = None
     critical: Critical | None = None
     loinc: str | None = None
+    option_set: str | None = None  # the named option set the options come from
 
     @cached_property
     def codes(self) -> frozenset[int]:
@@ -174,6 +178,40 @@ class Scoring:
     total_range: tuple[int, int] | None = None
 
 
+@dataclass(frozen=True)
+class StepWording:
+    title: Text | None = None
+    instructions: Text | None = None
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A complete translation of a section's questions and answer choices.
+
+    For an instrument it is a published translation, cited in ``source``; wording is
+    never translated piecemeal, so a section shows either all of it or none of it.
+    """
+
+    source: str | None
+    title: Text
+    instructions: Text
+    items: Mapping[str, Text]
+    options: Mapping[str, Mapping[int, str]]  # item id -> code -> label
+    steps: Mapping[str, StepWording] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A section in another language: the clinic's framing (why we ask, the content
+    note) and, where one exists, the wording of the questions themselves."""
+
+    language: str
+    why: Text
+    content_note: Text | None
+    wording: Wording | None
+    file: Path
+
+
 @dataclass(frozen=True, eq=False)
 class Definition:
     """One section: a validated instrument (``kind: instrument``) or clinic questions."""
@@ -196,6 +234,7 @@ class Definition:
     notes: tuple[str, ...] = ()
     scoring: Scoring | None = None
     items_by_id: Mapping[str, Item] = field(default_factory=dict)
+    translations: Mapping[str, Translation] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:

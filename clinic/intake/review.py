@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -17,9 +17,9 @@ CHANNEL_NAMES = ("phone", "text", "email")
 class Row:
     question: str
     answer: str
-    # Wording from the instrument definitions (English only for now: marked lang="en").
-    question_en: bool = False
-    answer_en: bool = False
+    # The language of wording from the section definitions (None: the page's language).
+    question_language: str | None = None
+    answer_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Section:
     title: str
     number: int  # step number of its first screen, for the change link
     rows: tuple[Row, ...]
-    title_en: bool  # a section title from the definitions
+    title_language: str | None = None  # of a section title from the definitions
 
 
 def _yes_no(value: bool) -> str:
@@ -93,7 +93,7 @@ def sections(draft: IntakeSubmission, place: screens.Position) -> list[Section]:
     for index, screen in enumerate(place.screens):
         if screen.kind == screens.CONTACT:
             rows = contact_rows(draft.contact or {}, draft.path == "teen_self")
-            result.append(Section("contact", _("How we may contact you"), index + 1, rows, False))
+            result.append(Section("contact", _("How we may contact you"), index + 1, rows))
             continue
         if screen.kind == screens.ABOUT:
             sexes = {
@@ -104,22 +104,20 @@ def sections(draft: IntakeSubmission, place: screens.Position) -> list[Section]:
             sex = document.get("sex")
             answer = sexes.get(sex, _("Prefer not to answer")) if sex else _("Prefer not to answer")
             row = Row(_("What is your sex?"), answer)
-            result.append(Section("about", _("A little about you"), index + 1, (row,), False))
+            result.append(Section("about", _("A little about you"), index + 1, (row,)))
             continue
         assert screen.step is not None
         if screen.section not in by_id:
             by_id[screen.section] = []
             title = screens.section_title(screen.section, draft.path)
-            result.append(Section(screen.section, title, index + 1, (), True))
+            result.append(Section(screen.section, title.text, index + 1, (), title.language))
+        language = screen.step.language
         for question in screen.step.questions:
             value = answers.get(question.id)
             if value is None:
-                answer = _("Prefer not to answer")
+                row = Row(question.text, _("Prefer not to answer"), language)
             else:
                 labels = {option.code: option.label for option in question.options}
-                answer = labels.get(value, str(value))
-            by_id[screen.section].append(Row(question.text, answer, True, value is not None))
-    return [
-        Section(s.id, s.title, s.number, tuple(by_id[s.id]), True) if s.id in by_id else s
-        for s in result
-    ]
+                row = Row(question.text, labels.get(value, str(value)), language, language)
+            by_id[screen.section].append(row)
+    return [replace(s, rows=tuple(by_id[s.id])) if s.id in by_id else s for s in result]

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 import forms
+from clinic.i18n import current_language
 from forms import Step
 
 CONTACT = "contact"
@@ -60,8 +61,11 @@ class Position:
 
 
 def screens_for(path: str, document: Mapping[str, Any]) -> tuple[Screen, ...]:
-    """Every screen of this intake, given the answers document so far."""
-    state = forms.next_steps(path, document["subject_age"], document["answers"])
+    """Every screen of this intake, given the answers document so far, worded in the
+    client's language where the section is translated."""
+    state = forms.next_steps(
+        path, document["subject_age"], document["answers"], language=current_language()
+    )
     head = [Screen(CONTACT, CONTACT)]
     if path in PATHS_ASKING_SEX:
         head.append(Screen(ABOUT, ABOUT))
@@ -83,8 +87,8 @@ def position(path: str, document: Mapping[str, Any], done: Sequence[str]) -> Pos
     return Position(screens, first_open)
 
 
-def section_title(section: str, path: str) -> str:
-    return forms.get_definition(section).title.for_path(path)
+def section_title(section: str, path: str) -> forms.LocalText:
+    return forms.section_title(section, path, current_language())
 
 
 @cache

@@ -114,8 +114,9 @@ def render_screen(
     screen = place.screens[index]
     error_items = None
     if screen.step is not None:  # the summary names each question left unanswered
+        language = screen.step.language if screen.step.language != current_language() else None
         error_items = [
-            (f"{q.id}-0", q.text, "en") for q in screen.step.questions if form[q.id].errors
+            (f"{q.id}-0", q.text, language) for q in screen.step.questions if form[q.id].errors
         ]
     page = render_template(
         "intake/step.html",
@@ -127,9 +128,6 @@ def render_screen(
         form=form,
         notice=notice,
         back_url=navigation.step_url(index - 1) if index > 0 else url_for("intake.start"),
-        section_title=None
-        if screen.step is None
-        else screens.section_title(screen.section, draft.path),
     )
     return page, status
 

@@ -39,9 +39,25 @@ def test_a_new_user_completes_a_path_in_spanish(page: Page, tmp_path: Path) -> N
             page.get_by_role("button", name="Empezar", exact=True).click()
             expect(page.get_by_text("Paso 1 de 11", exact=True)).to_be_visible()
             intake.contact(no_contact="y", caregiver_contact_ok="prefer_not_to_answer")
-            expect(page.get_by_text("Estas preguntas se muestran en inglés")).to_be_visible()
-            expect(page.locator("legend").first).to_have_attribute("lang", "en")
-            _walk_in_spanish(intake, page)
+            expect(page.locator("legend").first).to_have_text(
+                "¿Está a salvo en el lugar donde se encuentra en este momento?"
+            )
+            languages = _walk_in_spanish(intake, page)
+            # Clinic questions and the published Spanish PHQ-9 and ASQ are in Spanish; other
+            # instruments are in English, marked as such, with a note saying why.
+            assert {screen: lang for screen, (lang, _note) in languages.items()} == {
+                "safety": None,
+                "rel": None,
+                "apgar": "en",
+                "phq9": None,
+                "asq-screen": None,
+                "cats_7_17-events": "en",
+                "cats_7_17-symptoms_1": "en",
+                "cats_7_17-symptoms_2": "en",
+                "cats_7_17-impairment": "en",
+                "reg": None,
+            }
+            assert all(note == (lang == "en") for lang, note in languages.values())
             expect(page.get_by_role("heading", level=1)).to_have_text("Revise sus respuestas")
             intake.check_page("review")
             page.get_by_role("button", name="Enviar mis respuestas").click()
@@ -54,25 +70,35 @@ def test_a_new_user_completes_a_path_in_spanish(page: Page, tmp_path: Path) -> N
             assert (submission.status, submission.contact["language"]) == ("submitted", "es")
 
 
-def _walk_in_spanish(intake: BrowserIntake, page: Page) -> None:
+def _walk_in_spanish(intake: BrowserIntake, page: Page) -> dict[str, tuple[str | None, bool]]:
+    """Answer every screen; return each screen's question language (the `lang` of its
+    first question, None when in the page's language) and whether the English note shows."""
+    languages: dict[str, tuple[str | None, bool]] = {}
+    english_note = page.get_by_text("Estas preguntas se muestran en inglés")
     for _ in range(40):
         if page.url.endswith("/intake/review"):
-            return
+            return languages
         if intake.note_section():
             intake.check_page(f"note-{intake.note_section()}")
-            page.get_by_role("button", name="Continuar a estas preguntas").click()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Continuar a estas preguntas").click()
             continue
         screen = intake.screen()
         assert screen, page.url
         intake.check_page(screen)
         groups = page.locator("fieldset.question")
+        languages[screen] = (
+            groups.first.locator("legend").get_attribute("lang"),
+            english_note.is_visible(),
+        )
         for index in range(groups.count()):
             radios = groups.nth(index).locator('input[type="radio"]')
             values = [radios.nth(i).get_attribute("value") or "" for i in range(radios.count())]
             name = radios.first.get_attribute("name") or ""
             value = {"safety.now": "1", "rel.2": "1"}.get(name, "0" if "0" in values else values[0])
             groups.nth(index).locator(f'input[value="{value}"]').check()
-        page.get_by_role("button", name="Continuar", exact=True).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continuar", exact=True).click()
     raise AssertionError("did not reach the review page")
 
 

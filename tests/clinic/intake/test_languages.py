@@ -76,16 +76,54 @@ def test_the_browser_language_is_used_until_one_is_chosen(client: FlaskClient) -
     assert '<html lang="en">' in staff.get_data(as_text=True)  # staff pages are English
 
 
-def test_in_spanish_the_questions_are_marked_english_with_a_note(walker: IntakeWalker) -> None:
+ENGLISH_NOTE = "Estas preguntas se muestran en inglés"
+
+
+def test_in_spanish_a_caregiver_sees_the_clinic_questions_in_spanish(walker: IntakeWalker) -> None:
     _switch_to_spanish(walker)
     walker.start("caregiver_child", 7)
     assert "Paso 1 de 10" in walker.html
     walker.contact()
     page = walker.html
-    assert '<legend lang="en">Is your child safe where they are right now?</legend>' in page
-    assert "Estas preguntas se muestran en inglés" in page
+    legend = "¿Su hijo o hija está a salvo en el lugar donde se encuentra en este momento?"
+    assert f"<legend>{legend}</legend>" in page
+    assert ENGLISH_NOTE not in page and '<legend lang="en">' not in page
     assert "Prefiero no responder" in page and "Prefer not to answer" not in page
     walker.walk()
     walker.submit()
     assert "Gracias. Tenemos sus respuestas." in walker.html
     assert only_submission().contact["language"] == "es"
+
+
+def test_in_spanish_instruments_are_in_spanish_only_where_a_published_version_exists(
+    walker: IntakeWalker,
+) -> None:
+    _switch_to_spanish(walker)
+    walker.start("adult_self", 30)
+    walker.walk_to("ace")
+    note = walker.html  # the content note is the clinic's own text: in Spanish
+    assert '<h1 lang="en">Adverse Childhood Experiences (ACE) questionnaire</h1>' in note
+    assert "Estas preguntas son sobre cosas difíciles que pueden haber pasado" in note
+    assert ENGLISH_NOTE in note
+    walker.note()
+    ace = walker.html
+    assert '<legend lang="en">' in ace and ENGLISH_NOTE in ace
+    assert '<span lang="en">' not in ace  # "why we ask" is in Spanish
+    walker.walk_to("phq9")
+    walker.note()
+    phq9 = walker.html
+    assert "<h1>Cuestionario sobre la salud del paciente (PHQ-9)</h1>" in phq9
+    assert "<legend>Poco interés o placer en hacer cosas</legend>" in phq9
+    assert ">Ningún día</label>" in phq9 and ">Casi todos los días</label>" in phq9
+    assert ENGLISH_NOTE not in phq9 and '<legend lang="en">' not in phq9
+    walker.answer({"phq9.1": 2})
+    assert "<legend>Se ha sentido nervioso(a), ansioso(a) o con los nervios de punta</legend>" in (
+        walker.html
+    )
+    walker.walk()
+    review = walker.html
+    assert "<dt>Poco interés o placer en hacer cosas</dt>" in review
+    assert "<dd>Más de la mitad de los días</dd>" in review
+    assert '<h2 id="review-ace" lang="en">' in review and ENGLISH_NOTE in review
+    walker.submit()
+    assert only_submission().answers["answers"]["phq9.1"] == 2

@@ -33,7 +33,7 @@ def test_each_screen_shows_its_place_why_we_ask_and_back_and_continue(
     assert progress(walker) == (3, 14)
     assert walker.screen() == "safety"
     assert "We ask so we can help straight away if you are not safe." in walker.html
-    assert '<legend lang="en">Are you safe where you are right now?</legend>' in walker.html
+    assert "<legend>Are you safe where you are right now?</legend>" in walker.html
 
 
 def test_the_step_count_follows_branching(walker: IntakeWalker) -> None:
