@@ -15,9 +15,14 @@ from clinic.notifications import queue_resume_link
 
 
 def resume_link(code: str) -> str:
-    """The full resume link, on the clinic's public address."""
+    """The full resume link, on the clinic's public address: the resume page + `#code`.
+
+    A fragment is never sent to a server, so the code stays out of web server and
+    proxy logs; intake.js on the resume page puts it in the form, removes it from
+    the address bar and posts it. Without JavaScript the client types the code.
+    """
     base = str(current_app.config["CLINIC_BASE_URL"]).rstrip("/")
-    return base + url_for("intake.resume_with_link", code=code)
+    return base + url_for("intake.resume", _anchor=code)
 
 
 def _render_saved(draft: IntakeSubmission, code: str | None, email_form: EmailLinkForm) -> str:
@@ -64,7 +69,7 @@ def email_address_for_link(draft: IntakeSubmission) -> str | None:
 def queue_resume_email(draft: IntakeSubmission, code: str) -> None:
     """Record that the client asked for the link by email; notifications send it after commit."""
     draft.contact = {**(draft.contact or {}), "resume_email_ok": True}
-    queue_resume_link(draft, resume_link(code))
+    queue_resume_link(draft, resume_link(code), codes.grouped(code))
 
 
 @bp.post("/saved/email")
@@ -106,7 +111,7 @@ def _not_found_message() -> str:
 
 
 @bp.route("/resume", methods=["GET", "POST"])
-def resume() -> str | Response | tuple[str, int]:
+def resume() -> str | Response:
     form = ResumeForm()
     if form.validate_on_submit():
         draft = drafts.draft_for_code(form.code.data)
@@ -117,16 +122,3 @@ def resume() -> str | Response | tuple[str, int]:
             return redirect(navigation.continue_url(draft))
         form.code.errors.append(_not_found_message())
     return render_template("intake/resume.html", form=form)
-
-
-@bp.route("/resume/<code>")
-def resume_with_link(code: str) -> Response | tuple[str, int]:
-    draft = drafts.draft_for_code(code)
-    if draft is None:
-        form = ResumeForm(data={"code": ""})
-        form.code.errors = [_not_found_message()]
-        return render_template("intake/resume.html", form=form), 404
-    drafts.resume(draft, via="link")
-    db.session.commit()
-    flash(_("Welcome back. You can carry on where you left off."), "info")
-    return redirect(navigation.continue_url(draft))

@@ -5,7 +5,7 @@ sent by the `notifications.send` task after the commit):
 
 - `queue_staff_alerts(referrals)`: routing, after writing the referrals;
 - `queue_submission_confirmation(submission)`: the intake, at submit;
-- `queue_resume_link(submission, link)`: the intake, at a draft save;
+- `queue_resume_link(submission, link, code)`: the intake, at a draft save;
 - `queue_contact_attempt(submission, attempt_id)`: staff, after trying to reach a client.
 """
 

@@ -79,12 +79,14 @@ def queue_submission_confirmation(submission: IntakeSubmission) -> None:
     _queue_client_message(submission, f"confirmation:{submission.id}", "client_confirmation", {})
 
 
-def queue_resume_link(submission: IntakeSubmission, link: str) -> None:
+def queue_resume_link(submission: IntakeSubmission, link: str, code: str) -> None:
     """At a draft save, in its transaction: email the resume link, if asked for and safe.
 
-    The link is a secret: it is kept only encrypted in the message row and
-    wiped once sent; the row's key holds a hash of it, so the same link is
-    sent once however often this runs.
+    `link` is the resume page with the code after `#`; `code` is the code as the
+    client reads it, for typing on the resume page (`page`) if the link does not
+    open. Both are secrets: kept only encrypted in the message row and wiped once
+    sent; the row's key holds a hash of the link, so the same link is sent once
+    however often this runs.
     """
     contact = submission.contact
     if not isinstance(contact, Mapping) or contact.get("resume_email_ok") is not True:
@@ -96,7 +98,7 @@ def queue_resume_link(submission: IntakeSubmission, link: str) -> None:
         submission,
         f"resume_link:{submission.id}:{digest}",
         "client_resume_link",
-        {"link": link},
+        {"link": link, "page": link.partition("#")[0], "code": code},
         email_only=True,
     )
 

@@ -1,15 +1,20 @@
 """In a real browser: a path completed in Spanish, and a draft saved, closed and resumed
-from the link in the email the live worker sends (development mail channel)."""
+from the link in the email the live worker sends (development mail channel), with
+JavaScript and without it."""
 
 from __future__ import annotations
 
 import email
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 from sqlalchemy import select
 
 from clinic.extensions import db
@@ -102,6 +107,34 @@ def _walk_in_spanish(intake: BrowserIntake, page: Page) -> dict[str, tuple[str |
     raise AssertionError("did not reach the review page")
 
 
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@contextmanager
+def _access_log() -> Iterator[list[str]]:
+    """The live server's access log (werkzeug's request lines) while in the block.
+
+    A handler of our own: the migrations' logging set-up replaces pytest's."""
+    handler = _Lines()
+    logger = logging.getLogger("werkzeug")
+    level, disabled = logger.level, logger.disabled
+    logger.setLevel(logging.INFO)
+    logger.disabled = False
+    logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.disabled = disabled
+
+
 def test_a_draft_saved_and_resumed_from_the_emailed_link_loses_nothing(
     browser: Browser, page: Page, tmp_path: Path
 ) -> None:
@@ -109,7 +142,7 @@ def test_a_draft_saved_and_resumed_from_the_emailed_link_loses_nothing(
         app = stack.web_app()
         worker = start_worker(stack.env, tmp_path)
         try:
-            with LiveServer(app) as server:
+            with _access_log() as access_log, LiveServer(app) as server:
                 app.config["CLINIC_BASE_URL"] = server.url
                 intake = BrowserIntake(page, server.url, "resume")
                 intake.start("Me – I am 18 or older", 44)
@@ -135,28 +168,92 @@ def test_a_draft_saved_and_resumed_from_the_emailed_link_loses_nothing(
                     "the email",
                     worker,
                 )
-                link = _link_in(next(messages.glob("*.eml")))
-                assert link.startswith(f"{server.url}/intake/resume/")
+                link, code = _link_and_code_in(next(messages.glob("*.eml")))
+                compact = code.replace("-", "")
+                assert link == f"{server.url}/intake/resume#{compact}"
 
-                context = browser.new_context(viewport={"width": 320, "height": 640})
-                fresh = context.new_page()
-                try:
-                    fresh.goto(link)
-                    expect(fresh.get_by_text("Welcome back.")).to_be_visible()
-                    assert fresh.url == f"{server.url}/intake/step/7"  # no code in the address
-                    expect(fresh.locator('input[name="phq9.1"][value="2"]')).to_be_checked()
-                    expect(fresh.locator('input[name="phq9.2"][value="1"]')).to_be_checked()
-                    expect(fresh.locator('input[name="phq9.3"]:checked')).to_have_count(0)
-                finally:
-                    context.close()
+                _resume_from_the_link(browser, server.url, link, code)
+                _resume_without_javascript(browser, server.url, link, code)
+
+            logged = "\n".join(access_log)
+            assert "POST /intake/resume " in logged  # the log was captured
+            assert "GET /intake/resume " in logged
+            for secret in (code, compact):
+                assert secret.lower() not in logged.lower()
         finally:
             worker.stop()
 
 
-def _link_in(eml: Path) -> str:
+def _assert_answers_kept(page: Page) -> None:
+    expect(page.locator('input[name="phq9.1"][value="2"]')).to_be_checked()
+    expect(page.locator('input[name="phq9.2"][value="1"]')).to_be_checked()
+    expect(page.locator('input[name="phq9.3"]:checked')).to_have_count(0)
+
+
+def _resume_from_the_link(browser: Browser, base_url: str, link: str, code: str) -> None:
+    """Opening the link: the code never leaves the browser but in the form's POST body."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    context.set_default_timeout(15_000)
+    requests: list[Request] = []
+    context.on("request", lambda request: requests.append(request))
+    fresh = context.new_page()
+    try:
+        # A link with a wrong code: the code form says so kindly, without the code.
+        fresh.goto(f"{base_url}/intake/resume#{'A' * 26}")
+        expect(fresh.locator("#code-error")).to_contain_text(
+            "We could not find a saved form with that code."
+        )
+        assert fresh.url == f"{base_url}/intake/resume"
+
+        # The same page, so only the "#" part changes (no reload): the script still acts.
+        fresh.goto(link)
+        expect(fresh.get_by_text("Welcome back.")).to_be_visible()
+        assert fresh.url == f"{base_url}/intake/step/7"  # the first unanswered step
+        assert "#" not in fresh.url and urlsplit(fresh.url).fragment == ""
+        _assert_answers_kept(fresh)
+
+        history = context.new_cdp_session(fresh).send("Page.getNavigationHistory")
+        visited = [entry["url"] for entry in history["entries"]]
+        assert f"{base_url}/intake/resume" in visited
+        sent = [(r.method, r.url, r.all_headers().get("referer", "")) for r in requests]
+        posted = [url for method, url, _ in sent if method == "POST"]
+        assert posted == [f"{base_url}/intake/resume"] * 2  # the wrong code, then the right one
+        for secret in (code, code.replace("-", "")):
+            for method, url, referer in sent:
+                assert secret.lower() not in url.lower(), (method, url)
+                assert secret.lower() not in referer.lower(), (method, url, referer)
+            for url in visited:
+                assert secret.lower() not in url.lower(), url
+    finally:
+        context.close()
+
+
+def _resume_without_javascript(browser: Browser, base_url: str, link: str, code: str) -> None:
+    """Without JavaScript the link shows the code form; the code from the email opens it."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    fresh = context.new_page()
+    try:
+        fresh.goto(link)
+        expect(fresh.get_by_role("heading", level=1)).to_have_text("Continue your form")
+        field = fresh.get_by_label("Your resume code")
+        expect(field).to_have_value("")
+        field.fill(code)
+        fresh.get_by_role("button", name="Continue", exact=True).click()
+        expect(fresh.get_by_text("Welcome back.")).to_be_visible()
+        assert fresh.url == f"{base_url}/intake/step/7"
+        _assert_answers_kept(fresh)
+    finally:
+        context.close()
+
+
+def _link_and_code_in(eml: Path) -> tuple[str, str]:
+    """The resume link and the code to type, from the email's text body."""
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
-    match = re.search(r"https?://\S+/intake/resume/[0-9A-Z]+", body.get_content())
-    assert match, body.get_content()
-    return match.group(0)
+    text = body.get_content()
+    link = re.search(r"https?://\S+/intake/resume#[0-9A-Z]+", text)
+    code = re.search(r"type this code:\n([0-9A-Z]{5}(?:-[0-9A-Z]{5,6}){4})\n", text)
+    assert link and code, text
+    return link.group(0), code.group(1)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.intake import codes
-from clinic.models import IntakeSubmission
+from clinic.models import IntakeSubmission, OutboxMessage
 from clinic.models.notification import NotificationMessage
+from clinic.notifications.render import render
 from tests.clinic.intake.helpers import audit_actions, only_submission, outbox_rows
 from tests.clinic.intake.walker import IntakeWalker, page_forms
 
 CODE = re.compile(r'<p class="code" lang="en" translate="no">([0-9A-Z-]+)</p>')
+LINK = re.compile(r'<p class="link"><a href="([^"]+)"')
+NOT_FOUND = "We could not find a saved form with that code."
 
 
 def save_for_later(
@@ -42,6 +48,13 @@ def test_resume_codes_are_unguessable_and_forgiving_to_type() -> None:
     assert codes.normalise(code[:-1] + "U") is None
 
 
+def resume_by_code(browser: IntakeWalker, code: str) -> None:
+    """Type `code` on the resume page and press Continue, as a client without JavaScript does."""
+    browser.get("/intake/resume")
+    form = next(f for f in page_forms(browser.html) if f.action == "/intake/resume")
+    browser.post(form.action, {**form.hidden, "code": code})
+
+
 def test_saving_shows_a_code_and_link_and_stores_only_their_hash(
     walker: IntakeWalker, client: FlaskClient
 ) -> None:
@@ -50,7 +63,7 @@ def test_saving_shows_a_code_and_link_and_stores_only_their_hash(
     code = save_for_later(walker, {"apgar.1": 2})
     page = walker.html
     compact = code.replace("-", "")
-    assert f'href="http://127.0.0.1:5000/intake/resume/{compact}"' in page
+    assert f'href="http://127.0.0.1:5000/intake/resume#{compact}"' in page
     assert "Keep it somewhere private" in page
     assert "for 14 days after you last save them" in page
     draft = only_submission()
@@ -89,18 +102,57 @@ def test_a_draft_saved_closed_and_resumed_by_code_loses_nothing(
     assert "draft.resumed" in audit_actions()
 
 
-def test_the_resume_link_opens_the_draft_at_its_first_unfinished_screen(
+def test_the_resume_link_carries_the_code_only_after_the_hash(walker: IntakeWalker) -> None:
+    walker.start("adult_self", 52)
+    code = save_for_later(walker)
+    match = LINK.search(walker.html)
+    assert match, walker.html
+    link = urlsplit(match.group(1))
+    assert (link.scheme, link.netloc, link.path, link.query) == (
+        "http",
+        "127.0.0.1:5000",
+        "/intake/resume",
+        "",
+    )
+    assert link.fragment == code.replace("-", "")  # never sent to the server
+    assert code.replace("-", "") not in link.path
+
+
+def test_the_resume_links_page_is_the_code_form_and_its_code_opens_the_first_unfinished_screen(
     app: Flask, walker: IntakeWalker
 ) -> None:
     walker.start("caregiver_child", 9)
     walker.walk_to("apgar")
     code = save_for_later(walker, leave_out=("apgar.5",))
+    match = LINK.search(walker.html)
+    assert match, walker.html
+    link = urlsplit(match.group(1))
+    assert link.fragment == code.replace("-", "")
     other_browser = IntakeWalker(app.test_client())
-    response = other_browser.client.get(f"/intake/resume/{code.replace('-', '')}")
+    other_browser.get(link.path)  # what the server is asked for: no code
+    assert other_browser.response is not None and other_browser.response.status_code == 200
+    assert re.search(r"<form [^>]*data-resume-form", other_browser.html)
+    assert 'name="code"' in other_browser.html
+    form = next(f for f in page_forms(other_browser.html) if f.action == "/intake/resume")
+    response = other_browser.client.post(form.action, data={**form.hidden, "code": link.fragment})
     assert response.status_code == 302
     assert response.location == "/intake/step/5"  # no code and no answer in the address
     other_browser.get(response.location)
     assert other_browser.screen() == "apgar"
+    assert "Welcome back" in other_browser.html
+
+
+def test_there_is_no_resume_address_with_the_code_in_its_path(
+    app: Flask, walker: IntakeWalker
+) -> None:
+    walker.start("adult_self", 52)
+    code = save_for_later(walker)
+    other = app.test_client()
+    for typed in (code, code.replace("-", "")):
+        response = other.get(f"/intake/resume/{typed}")
+        assert response.status_code == 404
+        assert "Welcome back" not in response.get_data(as_text=True)
+    assert "draft.resumed" not in audit_actions()
 
 
 def test_a_wrong_or_replaced_code_opens_nothing(app: Flask, walker: IntakeWalker) -> None:
@@ -113,9 +165,12 @@ def test_a_wrong_or_replaced_code_opens_nothing(app: Flask, walker: IntakeWalker
     new = CODE.search(walker.html)
     assert new and new.group(1) != old
     other = IntakeWalker(app.test_client())
-    assert other.get(f"/intake/resume/{old.replace('-', '')}").status_code == 404
-    assert other.get("/intake/resume/" + "A" * 26).status_code == 404
-    other.get(f"/intake/resume/{new.group(1)}")
+    for wrong in (old, "A" * 26):
+        resume_by_code(other, wrong)
+        assert other.path == "/intake/resume"
+        assert NOT_FOUND in other.html
+        assert "Saved forms are deleted after a while" in other.html
+    resume_by_code(other, new.group(1))
     assert other.screen() == "safety"
 
 
@@ -125,13 +180,18 @@ def test_an_expired_draft_cannot_be_resumed(app: Flask, walker: IntakeWalker) ->
     draft = only_submission()
     draft.draft_expires_at = draft.draft_expires_at - timedelta(days=15)
     db.session.commit()
-    assert app.test_client().get(f"/intake/resume/{code}").status_code == 404
+    other = IntakeWalker(app.test_client())
+    resume_by_code(other, code)
+    assert other.path == "/intake/resume" and NOT_FOUND in other.html
     walker.get("/intake/continue")
     assert walker.path == "/intake"
     assert "Saved answers are deleted after a while" in walker.html
 
 
-def test_the_link_is_emailed_only_to_an_address_given_as_safe(walker: IntakeWalker) -> None:
+def test_the_link_is_emailed_only_to_an_address_given_as_safe(
+    walker: IntakeWalker, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     walker.start("adult_self", 52)
     walker.contact(email_allowed="y", email="someone@example.org")
     save_for_later(walker)
@@ -151,11 +211,32 @@ def test_the_link_is_emailed_only_to_an_address_given_as_safe(walker: IntakeWalk
     [message] = db.session.scalars(select(NotificationMessage)).all()
     assert (message.channel, message.template) == ("email", "client_resume_link")
     assert message.payload["to"] == "someone@example.org"
-    assert message.payload["values"]["link"].startswith("http://127.0.0.1:5000/intake/resume/")
-    compact = message.payload["values"]["link"].rsplit("/", 1)[1]
+    values = message.payload["values"]
+    link = urlsplit(values["link"])
+    assert (link.path, link.query) == ("/intake/resume", "")
+    compact = link.fragment
     assert codes.code_hash(compact) == draft.resume_code_hash
+    assert values["code"] == codes.grouped(compact)
+    assert values["page"] == "http://127.0.0.1:5000/intake/resume"
     [sending] = [row for row in outbox_rows() if row.target_id == str(message.id)]
     assert sending.status == "published"  # handed to the broker after the commit
+    # The code is only in the encrypted payload: not in what goes to the broker (the
+    # outbox rows), the message row's key, or any log line.
+    published = str(db.session.execute(select(OutboxMessage.__table__)).mappings().all())
+    assert str(message.id) in published
+    for secret in (compact, codes.grouped(compact)):
+        assert secret not in published
+        assert secret not in message.event
+        assert secret not in (message.payload_encrypted or "")
+        assert secret not in caplog.text
+
+    email = render(message.template, message.language, message.channel, values)
+    typing_line = (
+        "If the link does not open your form, go to http://127.0.0.1:5000/intake/resume "
+        f"and type this code:\n{codes.grouped(compact)}\n"
+    )
+    assert typing_line in email.text
+    assert email.html is not None and codes.grouped(compact) in email.html
 
 
 def test_no_email_is_offered_when_email_is_not_a_safe_way_to_contact(

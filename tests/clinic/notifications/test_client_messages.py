@@ -24,7 +24,8 @@ from tests.clinic.notifications.conftest import (
 )
 from workers.queues import TaskNames
 
-RESUME_LINK = "https://clinic.example/intake/resume/very-secret-token"
+RESUME_CODE = "VERYS-ECRET-TOKEN-ABCDE-FGHJKM"
+RESUME_LINK = f"https://clinic.example/intake/resume#{RESUME_CODE.replace('-', '')}"
 
 
 def _messages() -> list[NotificationMessage]:
@@ -95,11 +96,11 @@ def test_nothing_is_sent_without_a_safe_channel_and_that_is_recorded(
 
 def test_the_resume_link_is_emailed_only_when_asked_for_and_email_is_safe(app: Flask) -> None:
     not_asked = submission_with(contact(email=True, resume_email_ok=False))
-    queue_resume_link(not_asked, RESUME_LINK)
+    queue_resume_link(not_asked, RESUME_LINK, RESUME_CODE)
     assert _messages() == []
 
     text_only = submission_with(contact(email=False, text=True, resume_email_ok=True))
-    queue_resume_link(text_only, RESUME_LINK)
+    queue_resume_link(text_only, RESUME_LINK, RESUME_CODE)
     [skipped] = _messages()
     assert (skipped.channel, skipped.status) == ("none", "skipped")
 
@@ -107,24 +108,33 @@ def test_the_resume_link_is_emailed_only_when_asked_for_and_email_is_safe(app: F
 def test_the_resume_link_is_kept_only_encrypted_and_once_per_link(app: Flask) -> None:
     submission = submission_with(contact(email=True, resume_email_ok=True))
 
-    queue_resume_link(submission, RESUME_LINK)
-    queue_resume_link(submission, RESUME_LINK)  # the same save, run again
+    queue_resume_link(submission, RESUME_LINK, RESUME_CODE)
+    queue_resume_link(submission, RESUME_LINK, RESUME_CODE)  # the same save, run again
     outbox.commit()
 
     [message] = _messages()
-    assert message.payload["values"]["link"] == RESUME_LINK
-    assert "very-secret-token" not in (message.payload_encrypted or "")
-    assert "very-secret-token" not in message.event
-    assert "very-secret-token" not in str(db.session.scalars(select(OutboxMessage)).all())
+    assert message.payload["values"] == {
+        "link": RESUME_LINK,
+        "page": "https://clinic.example/intake/resume",
+        "code": RESUME_CODE,
+        "clinic_name": None,
+    }
+    outbox_rows = str(db.session.execute(select(OutboxMessage.__table__)).mappings().all())
+    assert str(message.id) in outbox_rows
+    for secret in (RESUME_CODE, RESUME_CODE.replace("-", ""), "VERYS", "FGHJKM"):
+        assert secret not in (message.payload_encrypted or "")
+        assert secret not in message.event
+        assert secret not in outbox_rows
 
 
 def test_a_relative_resume_link_gets_the_site_address(app: Flask) -> None:
     submission = submission_with(contact(email=True, resume_email_ok=True))
 
-    queue_resume_link(submission, "/intake/resume/abc")
+    queue_resume_link(submission, "/intake/resume#ABC", "ABC")
 
     [message] = _messages()
-    assert message.payload["values"]["link"] == "http://127.0.0.1:5000/intake/resume/abc"
+    assert message.payload["values"]["link"] == "http://127.0.0.1:5000/intake/resume#ABC"
+    assert message.payload["values"]["page"] == "http://127.0.0.1:5000/intake/resume"
 
 
 def test_we_tried_to_reach_you_follows_the_same_rules(app: Flask) -> None:

@@ -11,7 +11,10 @@ from flask import Flask
 from clinic.notifications.render import render
 
 LINK = "https://clinic.example/staff/alerts/abc"
-RESUME = "https://clinic.example/intake/resume/SECRET"
+RESUME_PAGE = "https://clinic.example/intake/resume"
+RESUME_CODE = "ABCDE-FGHJK-MNPQR-STVWX-YZ0123"
+RESUME = f"{RESUME_PAGE}#{RESUME_CODE.replace('-', '')}"
+RESUME_VALUES = {"link": RESUME, "page": RESUME_PAGE, "code": RESUME_CODE}
 
 EXPECTED: list[tuple[str, str, dict[str, Any], str, str]] = [
     (
@@ -95,20 +98,26 @@ EXPECTED: list[tuple[str, str, dict[str, Any], str, str]] = [
     (
         "client_resume_link",
         "en",
-        {"clinic_name": "Community Therapy Clinic", "link": RESUME},
+        {"clinic_name": "Community Therapy Clinic", **RESUME_VALUES},
         "Your link to continue",
         "Hello,\n\nHere is your link to continue the form you started with "
-        f"Community Therapy Clinic:\n{RESUME}\n\nKeep this link private: anyone who has it "
-        "can open what you saved. If you did not ask for it, you can ignore this message.\n",
+        f"Community Therapy Clinic:\n{RESUME}\n\n"
+        f"If the link does not open your form, go to {RESUME_PAGE} and type this code:\n"
+        f"{RESUME_CODE}\n\n"
+        "Keep the link and the code private: anyone who has them can open what you saved. "
+        "If you did not ask for this message, you can ignore it.\n",
     ),
     (
         "client_resume_link",
         "es",
-        {"clinic_name": None, "link": RESUME},
+        {"clinic_name": None, **RESUME_VALUES},
         "Su enlace para continuar",
         "Hola:\n\nEste es su enlace para continuar el formulario que empezó:\n"
-        f"{RESUME}\n\nGuarde este enlace en privado: cualquier persona que lo tenga puede "
-        "abrir lo que guardó. Si no lo pidió, puede ignorar este mensaje.\n",
+        f"{RESUME}\n\n"
+        f"Si el enlace no abre su formulario, vaya a {RESUME_PAGE} y escriba este código:\n"
+        f"{RESUME_CODE}\n\n"
+        "Guarde el enlace y el código en privado: cualquier persona que los tenga puede "
+        "abrir lo que guardó. Si no pidió este mensaje, puede ignorarlo.\n",
     ),
     (
         "client_reach_out",
@@ -225,6 +234,24 @@ def test_sms_text(
 ) -> None:
     rendered = render(template, language, "sms", values)
     assert (rendered.subject, rendered.text, rendered.html) == ("", text, None)
+
+
+@pytest.mark.parametrize(
+    ("language", "typing_line"),
+    [
+        ("en", "If the link does not open your form, go to {page} and type this code:"),
+        ("es", "Si el enlace no abre su formulario, vaya a {page} y escriba este código:"),
+    ],
+)
+def test_the_resume_email_gives_the_code_to_type_on_the_resume_page(
+    app: Flask, language: str, typing_line: str
+) -> None:
+    html = render("client_resume_link", language, "email", RESUME_VALUES).html
+    assert html is not None
+    words = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert f"{typing_line.format(page=RESUME_PAGE)} {RESUME_CODE}" in words
+    assert f'<a href="{RESUME_PAGE}">{RESUME_PAGE}</a>' in html
+    assert f'<a href="{RESUME}">{RESUME}</a>' in html
 
 
 def test_html_escapes_what_it_is_given(app: Flask) -> None:
