@@ -3,6 +3,12 @@
 Each event carries a SHA-256 hash over its own fields and the previous event's
 hash, so an edited, removed or reordered row breaks the chain; the one-row
 `audit_chain_head` holds the newest hash, so cutting events off the end shows too.
+
+The ORM refuses updates and deletes below, and so does the database: triggers
+(migration 649da06592b8) reject UPDATE, DELETE and TRUNCATE of `audit_event`.
+So no column here may ever need rewriting (no encrypted values: `flask keys
+rotate` could not re-encrypt them), and a SQLite batch migration that rebuilds
+this table must create the triggers again.
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ class Referral(HasEncryptedValues, db.Model):
         UniqueConstraint("submission_id", "queue", name="uq_referral_submission_queue"),
         CheckConstraint("priority IN ('urgent', 'priority', 'routine')", name="priority"),
         db.Index("ix_referral_queue_status_priority", "queue", "status", "priority", "created_at"),
+        # The staff overview counts referrals per week across queues by created_at alone.
+        db.Index("ix_referral_created_at", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
