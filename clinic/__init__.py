@@ -68,6 +68,7 @@ def _flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
         "MAIL_DEFAULT_SENDER": settings.mail_default_sender,
         "MAIL_TIMEOUT": settings.mail_timeout,
         "NOTIFICATION_MAX_ATTEMPTS": settings.notification_max_attempts,
+        "FAILED_MESSAGE_RETENTION_DAYS": settings.failed_message_retention_days,
         "SMS_PROVIDER": settings.sms_provider,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

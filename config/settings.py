@@ -133,6 +133,12 @@ SETTINGS: tuple[Setting, ...] = (
         "is marked failed for staff; waits double with jitter up to TASK_RETRY_MAX_DELAY.",
     ),
     Setting(
+        "FAILED_MESSAGE_RETENTION_DAYS",
+        "30",
+        "Days a message that failed for good keeps its address and values, so that an "
+        "admin can retry it; then they are removed and it can no longer be retried. At least 1.",
+    ),
+    Setting(
         "SMS_PROVIDER",
         "",
         "SMS provider adapter as `module:factory` (README, Notifications). "
@@ -172,11 +178,25 @@ class Settings:
     mail_default_sender: str
     mail_timeout: float
     notification_max_attempts: int
+    failed_message_retention_days: int
     sms_provider: str
 
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+
+def retention_days(value: object) -> int:
+    """FAILED_MESSAGE_RETENTION_DAYS as a whole number of days, at least 1."""
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise ValueError(
+            f"FAILED_MESSAGE_RETENTION_DAYS must be a whole number of days, at least 1: {value!r}"
+        )
+    return days
 
 
 def _parse_bool(value: str) -> bool:
@@ -190,7 +210,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     values: dict[str, object] = {}
     for field in fields(Settings):
         value = raw[field.name.upper()]
-        if field.type == "float":
+        if field.name == "failed_message_retention_days":
+            values[field.name] = retention_days(value)
+        elif field.type == "float":
             values[field.name] = float(value)
         elif field.type == "int":
             values[field.name] = int(value)

@@ -20,6 +20,7 @@ from clinic.notifications.sending import send_time_limit
 from workers.queues import TASK_QUEUES, Queues, TaskNames
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
+FAILED_MESSAGE_SWEEP_SECONDS = 600.0  # details of messages failed longer than the limit
 
 
 def filesystem_broker_options(instance_path: str) -> dict[str, Any]:
@@ -86,6 +87,10 @@ def celery_config(app: Flask) -> dict[str, Any]:
             "sweep-notifications": {
                 "task": TaskNames.SWEEP_NOTIFICATIONS,
                 "schedule": app.config["OUTBOX_SWEEP_SECONDS"],
+            },
+            "expire-failed-messages": {
+                "task": TaskNames.EXPIRE_FAILED_MESSAGES,
+                "schedule": FAILED_MESSAGE_SWEEP_SECONDS,
             },
         },
         # A send never outlives its lease (see clinic.notifications.sending).

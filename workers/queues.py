@@ -33,6 +33,7 @@ class TaskNames:
     SWEEP_DRAFTS = "maintenance.sweep_drafts"  # intake drafts: safety autosubmit, purge
     SEND_NOTIFICATION = "notifications.send"
     SWEEP_NOTIFICATIONS = "notifications.sweep"  # digests and repeats of urgent pages
+    EXPIRE_FAILED_MESSAGES = "maintenance.expire_failed_messages"  # their details, after N days
 
 
 TASK_QUEUES = {
@@ -42,4 +43,5 @@ TASK_QUEUES = {
     TaskNames.SWEEP_DRAFTS: Queues.MAINTENANCE,
     TaskNames.SEND_NOTIFICATION: Queues.NOTIFICATIONS,
     TaskNames.SWEEP_NOTIFICATIONS: Queues.NOTIFICATIONS,
+    TaskNames.EXPIRE_FAILED_MESSAGES: Queues.MAINTENANCE,
 }

@@ -4,7 +4,9 @@ A `NotificationMessage` is the outbox row of one message: its unique key
 (event, recipient, channel) means a message is written once however often the
 code that decides to send it runs; the sending task claims it, sends it and
 marks it sent. The address and any secret (a resume link) are encrypted in
-`payload` and wiped once the message is sent.
+`payload` and wiped once the message is sent; a message that failed for good
+keeps it (for a retry) until FAILED_MESSAGE_RETENTION_DAYS have passed
+(clinic.notifications.retention), then stays `failed` with no payload.
 """
 
 from __future__ import annotations
@@ -72,7 +74,12 @@ class NotificationMessage(HasEncryptedValues, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     payload_encrypted: Mapped[str | None] = ciphertext()
 
-    payload = EncryptedJSON()  # {"to": address, **template values}; None once sent
+    payload = EncryptedJSON()  # {"to": address, "values": …}; None once sent or expired
+
+    @property
+    def details_removed(self) -> bool:
+        """Failed, and its details were removed after the retention limit: no retry."""
+        return self.status == "failed" and self.payload_encrypted is None
 
 
 class StaffAlert(db.Model):

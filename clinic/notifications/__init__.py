@@ -18,7 +18,10 @@ from clinic.staff import bp as staff_bp
 bp = Blueprint("notifications", __name__)
 staff_bp.register_blueprint(bp)
 
-from clinic.notifications import views  # noqa: E402, F401  registers the routes
+from clinic.notifications import (  # noqa: E402, F401  routes; the retention setting
+    retention,
+    views,
+)
 from clinic.notifications.client import (  # noqa: E402
     queue_contact_attempt,
     queue_resume_link,

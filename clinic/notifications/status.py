@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Sequence
 
@@ -54,13 +55,32 @@ def failed_messages(limit: int = 200) -> Sequence[NotificationMessage]:
     ).all()
 
 
-def retry(message_id: uuid.UUID) -> NotificationMessage | None:
-    """Admin: send a failed message again (a fresh set of tries). Caller commits via outbox."""
-    message = db.session.get(NotificationMessage, message_id)
+class Retry(enum.Enum):
+    """What became of an admin's retry."""
+
+    QUEUED = "queued"
+    NOT_FAILED = "not failed"  # missing, or no longer failed (retried already, sent)
+    DETAILS_REMOVED = "details removed"  # past FAILED_MESSAGE_RETENTION_DAYS: nothing to send
+
+
+def retry(message_id: uuid.UUID) -> Retry:
+    """Admin: send a failed message again (a fresh set of tries). Caller commits via outbox.
+
+    The row is locked, so the retention sweep cannot wipe it between this check
+    and the commit (and a row it is wiping is read after its wipe).
+    """
+    message = db.session.scalars(
+        select(NotificationMessage)
+        .where(NotificationMessage.id == message_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
     if message is None or message.status != "failed":
-        return None
+        return Retry.NOT_FAILED
+    if message.details_removed:
+        return Retry.DETAILS_REMOVED
     message.status = "pending"
     message.attempts = 0
     message.next_attempt_at = utcnow()
     outbox.enqueue(TaskNames.SEND_NOTIFICATION, message.id)
-    return message
+    return Retry.QUEUED

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -87,12 +87,20 @@ def failed() -> str:
 @bp.route("/messages/<uuid:message_id>/retry", methods=["POST"])
 @require(ADMIN)
 def retry(message_id: uuid.UUID) -> Response:
-    message = status.retry(message_id)
-    if message is None:
-        flash("That message is not failed (any more).", "info")
-        db.session.commit()
-    else:
-        audit.record("message.retried", target_type="notification_message", target_id=message.id)
+    outcome = status.retry(message_id)
+    if outcome is status.Retry.QUEUED:
+        audit.record("message.retried", target_type="notification_message", target_id=message_id)
         outbox.commit()
         flash("The message will be sent again.", "success")
+    elif outcome is status.Retry.DETAILS_REMOVED:
+        db.session.commit()
+        days = current_app.config["FAILED_MESSAGE_RETENTION_DAYS"]
+        flash(
+            f"That message cannot be sent again: its details were removed after {days} days. "
+            "Contact the person another way.",
+            "error",
+        )
+    else:
+        db.session.commit()
+        flash("That message is not failed (any more).", "info")
     return redirect(url_for("staff.notifications.failed"))

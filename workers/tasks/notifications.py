@@ -1,10 +1,12 @@
-"""Sending notification messages, and the beat sweep of digests and on-call repeats."""
+"""Sending notification messages; the beat sweeps of digests and on-call repeats, and of
+the details of messages that failed longer ago than FAILED_MESSAGE_RETENTION_DAYS."""
 
 from __future__ import annotations
 
 from celery import Task, shared_task
 
 from clinic.notifications.digests import send_due_digests
+from clinic.notifications.retention import remove_expired_details
 from clinic.notifications.sending import send_message
 from clinic.notifications.staff_alerts import repeat_pages
 from workers.queues import TaskNames
@@ -23,3 +25,9 @@ def send_notification(self: Task, message_id: str) -> str:
 def sweep_notifications() -> int:
     """Write the on-call repeats and digests that are due; returns how many."""
     return repeat_pages() + send_due_digests()
+
+
+@shared_task(name=TaskNames.EXPIRE_FAILED_MESSAGES)
+def expire_failed_messages() -> int:
+    """Remove the details of a batch of long-failed messages (`maintenance`); returns how many."""
+    return remove_expired_details()
