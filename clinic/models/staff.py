@@ -52,6 +52,12 @@ class StaffUser(HasEncryptedValues, UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = created_at()
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    temporary_password_expires_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime,
+        nullable=True,
+        comment="set: an admin set a temporary password; it must be changed, and stops "
+        "working at this time",
+    )
     session_version: Mapped[int] = mapped_column(
         Integer,
         nullable=False,

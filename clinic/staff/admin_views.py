@@ -1,4 +1,5 @@
-"""Admin pages: staff accounts (roles, queues, enabled, MFA reset) and the audit log."""
+"""Admin pages: staff accounts (roles, queues, enabled, MFA reset, temporary password) and
+the audit log."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ from werkzeug.wrappers import Response
 from clinic import audit
 from clinic.extensions import db
 from clinic.models import AuditEvent, StaffUser
+from clinic.models.columns import utcnow
 from clinic.staff import bp, mfa
 from clinic.staff.access import ADMIN, me, require
 from clinic.staff.forms import AccessForm, NewStaffForm
 from clinic.staff.hooks import clinic_zone
-from clinic.staff.services import create_staff_user, set_enabled, update_access
+from clinic.staff.services import (
+    TEMPORARY_PASSWORD_LIFETIME,
+    create_staff_user,
+    set_enabled,
+    set_temporary_password,
+    update_access,
+)
 
 AUDIT_PAGE = 100
 
@@ -91,8 +99,16 @@ def admin_user(user_id: uuid.UUID) -> str | Response:
         db.session.commit()
         flash("Access changed; their sessions have ended so it applies at once.", "info")
         return redirect(url_for("staff.admin_user", user_id=user.id))
+    temporary_until = user.temporary_password_expires_at
     return render_template(
-        "staff/admin_user.html", user=user, form=form, codes_left=mfa.unused_recovery_codes(user)
+        "staff/admin_user.html",
+        user=user,
+        form=form,
+        codes_left=mfa.unused_recovery_codes(user),
+        temporary_until=temporary_until,
+        temporary_expired=temporary_until is not None and temporary_until <= utcnow(),
+        temporary_hours=TEMPORARY_PASSWORD_LIFETIME // timedelta(hours=1),
+        is_me=user.id == me().id,
     )
 
 
@@ -120,6 +136,25 @@ def admin_reset_mfa(user_id: uuid.UUID) -> Response:
     db.session.commit()
     flash("Authenticator reset: they set it up again at their next sign-in.", "info")
     return redirect(url_for("staff.admin_user", user_id=user.id))
+
+
+@bp.route("/admin/users/<uuid:user_id>/temporary-password", methods=["POST"])
+@require(ADMIN)
+def admin_temporary_password(user_id: uuid.UUID) -> str | Response:
+    """A generated password for someone who forgot theirs, shown to the admin only now."""
+    user = _user_or_404(user_id)
+    try:
+        password = set_temporary_password(user, actor=me())
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("staff.admin_user", user_id=user.id))
+    db.session.commit()
+    return render_template(
+        "staff/admin_temporary_password.html",
+        user=user,
+        password=password,
+        expires_at=user.temporary_password_expires_at,
+    )
 
 
 def _day(raw: str | None, days_after: int = 0) -> datetime | None:

@@ -1,8 +1,11 @@
-"""Signing in (password, then the authenticator code), out, and changing the password."""
+"""Signing in (password, then the authenticator code), out, changing the password, and
+getting new recovery codes."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -10,6 +13,7 @@ from werkzeug.wrappers import Response
 from clinic import audit
 from clinic.extensions import db
 from clinic.models import StaffUser
+from clinic.models.columns import utcnow
 from clinic.security import sessions, totp
 from clinic.security.ratelimit import (
     account_limit,
@@ -22,13 +26,28 @@ from clinic.security.ratelimit import (
 )
 from clinic.staff import bp, mfa
 from clinic.staff.access import home_url, me
-from clinic.staff.forms import CodeForm, PasswordChangeForm, SignInForm
+from clinic.staff.forms import AuthenticatorCodeForm, CodeForm, PasswordChangeForm, SignInForm
+from clinic.staff.hooks import MUST_CHANGE_PASSWORD
 from clinic.staff.navigation import safe_next
-from clinic.staff.services import change_password, check_sign_in, find_by_email
+from clinic.staff.services import (
+    TEMPORARY_PASSWORD_LIFETIME,
+    change_password,
+    check_sign_in,
+    find_by_email,
+)
 
 GENERIC_FAILURE = "That email and password do not match an active account."
 SIGN_IN_AGAIN = "Please sign in again: the time to enter your code ran out."
 CODE_FAILED = "That code did not work. Check the time on your phone and try again."
+APP_CODE_FAILED = (
+    "That code did not work. Enter the 6-digit code your authenticator app shows now "
+    "(a recovery code does not work here)."
+)
+TEMPORARY_EXPIRED = (
+    "Your temporary password has expired: they work for "
+    f"{TEMPORARY_PASSWORD_LIFETIME // timedelta(hours=1)} hours. "
+    "Please ask an administrator to set a new one."
+)
 
 mfa_attempt_limit = limiter.limit(
     account_limit,
@@ -38,6 +57,39 @@ mfa_attempt_limit = limiter.limit(
     deduct_when=failed,
 )
 """Failed codes count against the account that gave the right password (both code steps)."""
+
+
+def signed_in_account_key() -> str:
+    """The signed-in account, keyed like the one waiting for its second factor."""
+    return "account:" + (str(current_user.id) if current_user.is_authenticated else "none")
+
+
+new_codes_attempt_limit = limiter.limit(
+    account_limit,
+    key_func=signed_in_account_key,
+    methods=["POST"],
+    scope="mfa-account",
+    deduct_when=failed,
+)
+"""Failed codes when asking for new recovery codes: the same limit as at sign-in."""
+
+
+def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
+    """Both factors passed: a new session; returns where the browser goes next.
+
+    After a temporary password (set by an admin) that is the change-password
+    page, and the console stays closed until the new password is chosen.
+    """
+    target = sessions.pending_next() or home_url(user)
+    temporary = user.temporary_password_expires_at is not None
+    sessions.sign_in(user)
+    detail: dict[str, object] = {"method": method}
+    if temporary:
+        session[MUST_CHANGE_PASSWORD] = True
+        target = url_for("staff.password")
+        detail["temporary_password"] = True
+    audit.record("staff.sign_in", actor=user, detail=detail)
+    return target
 
 
 def _pending_user_or_restart() -> StaffUser | Response:
@@ -74,6 +126,16 @@ def login() -> str | Response:
             db.session.commit()
             mark_failed()
             flash(GENERIC_FAILURE, "error")
+        elif (expiry := user.temporary_password_expires_at) is not None and expiry <= utcnow():
+            audit.record(
+                "staff.sign_in_failed",
+                actor_kind="anonymous",
+                target_type="staff_user",
+                target_id=user.id,
+                detail={"stage": "temporary_password_expired"},
+            )
+            db.session.commit()
+            flash(TEMPORARY_EXPIRED, "error")
         else:
             sessions.begin_pending(user, safe_next(request.args.get("next")) or "")
             audit.record("staff.password_accepted", actor=user)
@@ -98,9 +160,7 @@ def mfa_code() -> str | Response:
             mark_failed()
             flash(CODE_FAILED, "error")
         else:
-            target = sessions.pending_next() or home_url(user)
-            sessions.sign_in(user)
-            audit.record("staff.sign_in", actor=user, detail={"method": method})
+            target = _finish_sign_in(user, method)
             db.session.commit()
             if method == "recovery_code":
                 left = mfa.unused_recovery_codes(user)
@@ -127,9 +187,7 @@ def mfa_setup() -> str | Response:
             mark_failed()
             flash(CODE_FAILED, "error")
         else:
-            target = sessions.pending_next() or home_url(user)
-            sessions.sign_in(user)
-            audit.record("staff.sign_in", actor=user, detail={"method": "totp"})
+            target = _finish_sign_in(user, "totp")
             db.session.commit()
             return render_template("staff/recovery_codes.html", codes=codes, target=target)
     uri = totp.provisioning_uri(secret, user.email)
@@ -163,10 +221,39 @@ def account() -> str:
     )
 
 
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+@login_required
+@new_codes_attempt_limit
+def account_recovery_codes() -> str:
+    """New recovery codes for the old ones, after the authenticator code is entered again."""
+    user = me()
+    form = AuthenticatorCodeForm()
+    if form.validate_on_submit():
+        codes = mfa.regenerate_recovery_codes(user, form.code.data)
+        db.session.commit()
+        if codes is not None:
+            return render_template(
+                "staff/recovery_codes.html",
+                codes=codes,
+                target=url_for("staff.account"),
+                replaced=True,
+            )
+        mark_failed()
+        form.code.errors.append(APP_CODE_FAILED)
+    return render_template(
+        "staff/account_recovery_codes.html",
+        form=form,
+        codes_left=mfa.unused_recovery_codes(user),
+    )
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password() -> str | Response:
+    forced = bool(session.get(MUST_CHANGE_PASSWORD))
     form = PasswordChangeForm()
+    if forced:
+        form.current.label.text = "Temporary password"
     if form.validate_on_submit():
         user = me()
         try:
@@ -177,6 +264,9 @@ def password() -> str | Response:
         else:
             sessions.refresh_after_password_change(user)
             db.session.commit()
+            if forced:
+                flash("Your new password is set. Thank you.", "info")
+                return redirect(home_url(user))
             flash("Your password is changed. Any other signed-in sessions have ended.", "info")
             return redirect(url_for("staff.account"))
-    return render_template("staff/password.html", form=form)
+    return render_template("staff/password.html", form=form, forced=forced)

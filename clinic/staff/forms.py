@@ -39,6 +39,16 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class AuthenticatorCodeForm(FlaskForm):  # type: ignore[misc]
+    """Re-entering the authenticator code to confirm a change (no recovery codes here)."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        description="The 6-digit code your app shows now. A recovery code does not work here.",
+        validators=[InputRequired("Please enter the code from your app."), Length(max=32)],
+    )
+
+
 class PasswordChangeForm(FlaskForm):  # type: ignore[misc]
     current = PasswordField(
         "Current password", validators=[InputRequired("Please enter your current password.")]

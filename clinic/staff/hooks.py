@@ -19,6 +19,13 @@ from clinic.staff.access import CLINICAL, visible_queues
 from referrals import QUEUES
 
 IDLE_MESSAGE = "You were signed out after a period without activity. Please sign in again."
+MUST_CHANGE_PASSWORD = "must_change_password"
+"""Session key: signed in with a temporary password, so only the change-password page works.
+
+Set by the sign-in that used it; the password change starts a new session without it,
+and every older session ended when the temporary password was set.
+"""
+WHILE_CHANGING_PASSWORD = frozenset({"staff.password", "staff.logout", "staff.keepalive"})
 
 
 @bp.before_request
@@ -34,6 +41,18 @@ def _idle_timeout() -> Response | None:
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("staff.login", next=target))
     sessions.touch()
+    return None
+
+
+@bp.before_request
+def _own_password_first() -> Response | None:
+    """After a sign-in with a temporary password, every other page waits for a new one."""
+    if (
+        current_user.is_authenticated
+        and session.get(MUST_CHANGE_PASSWORD)
+        and request.endpoint not in WHILE_CHANGING_PASSWORD
+    ):
+        return redirect(url_for("staff.password"))
     return None
 
 
@@ -89,4 +108,5 @@ def _staff_context() -> dict[str, object]:
         "is_clinical": signed_in and bool(current_user.roles & CLINICAL),
         "is_admin": signed_in and "admin" in current_user.roles,
         "idle_timeout": current_app.config["STAFF_IDLE_TIMEOUT"],
+        "must_change_password": signed_in and bool(session.get(MUST_CHANGE_PASSWORD)),
     }

@@ -67,6 +67,25 @@ def unused_recovery_codes(user: StaffUser) -> int:
     return sum(1 for c in user.recovery_codes if c.used_at is None)
 
 
+def regenerate_recovery_codes(user: StaffUser, code: str) -> list[str] | None:
+    """New recovery codes for a signed-in account, replacing every old one (shown once).
+
+    Only a current authenticator code will do: a recovery code (used or not) is
+    refused like a wrong code, so one stolen code cannot mint ten more.
+    """
+    step = None
+    if user.mfa_secret is not None and not totp.looks_like_recovery_code(code):
+        step = totp.accepted_step(user.mfa_secret, code, user.mfa_last_step)
+    if step is None:
+        audit.record("staff.mfa_failed", actor=user, detail={"stage": "new_recovery_codes"})
+        return None
+    user.mfa_last_step = step
+    codes = totp.new_recovery_codes()
+    user.recovery_codes = [StaffRecoveryCode(code_hash=totp.recovery_code_hash(c)) for c in codes]
+    audit.record("staff.recovery_codes_regenerated", actor=user, detail={"count": len(codes)})
+    return codes
+
+
 def reset(user: StaffUser, *, actor: StaffUser | None = None) -> None:
     """Forget the app and recovery codes: set up again at the next sign-in; sessions end."""
     user.mfa_secret = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -12,8 +14,13 @@ from clinic.models import StaffQueue, StaffUser
 from clinic.models.columns import utcnow
 from clinic.models.staff import ROLES
 from clinic.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
-from clinic.security.password_policy import check_password
+from clinic.security.password_policy import WeakPassword, check_password
 from referrals import QUEUES
+
+TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=72)
+"""How long a password an admin set keeps working (it must be changed at sign-in)."""
+TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+"""Lower-case letters and digits without the look-alikes 0/o, 1/l/i."""
 
 
 def create_staff_user(
@@ -81,7 +88,42 @@ def change_password(user: StaffUser, current: str, new: str) -> None:
     check_password(new, email=user.email, name=user.display_name)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
+    user.temporary_password_expires_at = None
     audit.record("staff.password_changed", target_type="staff_user", target_id=user.id)
+
+
+def new_temporary_password(user: StaffUser) -> str:
+    """Four groups of five readable characters (about 99 bits), e.g. `k7qx2-m9pat-...`."""
+    while True:
+        groups = (
+            "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4)
+        )
+        password = "-".join(groups)
+        try:
+            check_password(password, email=user.email, name=user.display_name)
+        except WeakPassword:  # vanishingly rare with random characters; draw again
+            continue
+        return password
+
+
+def set_temporary_password(user: StaffUser, *, actor: StaffUser) -> str:
+    """Give `user` a new generated password to hand over (returned once, kept only hashed).
+
+    Their sessions end at once; after the code step at their next sign-in they must
+    choose their own password before anything else. It stops working after
+    TEMPORARY_PASSWORD_LIFETIME. Admins change their own password themselves.
+    """
+    if user.id == actor.id:
+        raise ValueError("Change your own password on your account page instead.")
+    password = new_temporary_password(user)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.temporary_password_expires_at = user.password_changed_at + TEMPORARY_PASSWORD_LIFETIME
+    user.session_version += 1
+    audit.record(
+        "staff.password_reset_by_admin", target_type="staff_user", target_id=user.id, actor=actor
+    )
+    return password
 
 
 def set_enabled(user: StaffUser, enabled: bool, *, actor: StaffUser | None = None) -> None:

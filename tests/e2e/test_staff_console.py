@@ -82,3 +82,7 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
             expect(page.locator(".facts")).to_contain_text("Accepted")
             expect(page.locator(".facts")).to_contain_text("Cal Clinician")
             assert_accessible(page)
+
+            page.goto(f"{server.url}/staff/account/recovery-codes")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Get new recovery codes")
+            assert_accessible(page)
