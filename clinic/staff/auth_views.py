@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -27,7 +27,6 @@ from clinic.security.ratelimit import (
 from clinic.staff import bp, mfa
 from clinic.staff.access import home_url, me
 from clinic.staff.forms import AuthenticatorCodeForm, CodeForm, PasswordChangeForm, SignInForm
-from clinic.staff.hooks import MUST_CHANGE_PASSWORD
 from clinic.staff.navigation import safe_next
 from clinic.staff.services import (
     TEMPORARY_PASSWORD_LIFETIME,
@@ -85,7 +84,6 @@ def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
     sessions.sign_in(user)
     detail: dict[str, object] = {"method": method}
     if temporary:
-        session[MUST_CHANGE_PASSWORD] = True
         target = url_for("staff.password")
         detail["temporary_password"] = True
     audit.record("staff.sign_in", actor=user, detail=detail)
@@ -250,7 +248,7 @@ def account_recovery_codes() -> str:
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password() -> str | Response:
-    forced = bool(session.get(MUST_CHANGE_PASSWORD))
+    forced = current_user.temporary_password_expires_at is not None
     form = PasswordChangeForm()
     if forced:
         form.current.label.text = "Temporary password"

@@ -19,12 +19,6 @@ from clinic.staff.access import CLINICAL, visible_queues
 from referrals import QUEUES
 
 IDLE_MESSAGE = "You were signed out after a period without activity. Please sign in again."
-MUST_CHANGE_PASSWORD = "must_change_password"
-"""Session key: signed in with a temporary password, so only the change-password page works.
-
-Set by the sign-in that used it; the password change starts a new session without it,
-and every older session ended when the temporary password was set.
-"""
 WHILE_CHANGING_PASSWORD = frozenset({"staff.password", "staff.logout", "staff.keepalive"})
 
 
@@ -46,10 +40,14 @@ def _idle_timeout() -> Response | None:
 
 @bp.before_request
 def _own_password_first() -> Response | None:
-    """After a sign-in with a temporary password, every other page waits for a new one."""
+    """Signed in with a temporary password: every other page waits for a new one.
+
+    Setting a temporary password ended every older session, so a session of an
+    account that still has one was started with it.
+    """
     if (
         current_user.is_authenticated
-        and session.get(MUST_CHANGE_PASSWORD)
+        and current_user.temporary_password_expires_at is not None
         and request.endpoint not in WHILE_CHANGING_PASSWORD
     ):
         return redirect(url_for("staff.password"))
@@ -108,5 +106,6 @@ def _staff_context() -> dict[str, object]:
         "is_clinical": signed_in and bool(current_user.roles & CLINICAL),
         "is_admin": signed_in and "admin" in current_user.roles,
         "idle_timeout": current_app.config["STAFF_IDLE_TIMEOUT"],
-        "must_change_password": signed_in and bool(session.get(MUST_CHANGE_PASSWORD)),
+        "must_change_password": signed_in
+        and current_user.temporary_password_expires_at is not None,
     }
