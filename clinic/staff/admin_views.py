@@ -22,6 +22,7 @@ from clinic.staff.hooks import clinic_zone
 from clinic.staff.services import (
     TEMPORARY_PASSWORD_LIFETIME,
     create_staff_user,
+    new_temporary_password,
     set_enabled,
     set_temporary_password,
     update_access,
@@ -49,18 +50,20 @@ def admin_users() -> str:
 def admin_new_user() -> str | Response:
     form = NewStaffForm()
     if form.validate_on_submit():
+        password = new_temporary_password(form.email.data, form.display_name.data)
         try:
             user = create_staff_user(
                 email=form.email.data,
                 display_name=form.display_name.data,
-                password=form.password.data,
+                password=password,
                 role=form.role.data,
                 queues=form.queues.data or (),
                 is_admin=form.is_admin.data,
+                temporary=True,
             )
         except ValueError as exc:
             db.session.rollback()
-            form.password.errors.append(str(exc))
+            form.email.errors.append(str(exc))
         else:
             db.session.flush()
             audit.record(
@@ -70,8 +73,13 @@ def admin_new_user() -> str | Response:
                 detail={"role": user.role, "is_admin": user.is_admin, "queues": user.queues},
             )
             db.session.commit()
-            flash(f"Account for {user.display_name} created.", "info")
-            return redirect(url_for("staff.admin_users"))
+            return render_template(
+                "staff/admin_temporary_password.html",
+                user=user,
+                password=password,
+                expires_at=user.temporary_password_expires_at,
+                new_account=True,
+            )
     return render_template("staff/admin_new_user.html", form=form)
 
 

@@ -114,8 +114,3 @@ class NewStaffForm(AccessForm):
     display_name = StringField(
         "Name", validators=[InputRequired("Please enter a name."), Length(max=120)]
     )
-    password = PasswordField(
-        "First password",
-        description="Hand it over in person; they set up their authenticator app at first sign-in.",
-        validators=[InputRequired("Please choose a first password.")],
-    )

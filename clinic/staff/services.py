@@ -31,8 +31,13 @@ def create_staff_user(
     role: str,
     queues: Iterable[str] = (),
     is_admin: bool = False,
+    temporary: bool = False,
 ) -> StaffUser:
-    """A new account; the authenticator app is set up at its first sign-in."""
+    """A new account; the authenticator app is set up at its first sign-in.
+
+    `temporary`: the password was made up for them (not by them), so it works for
+    TEMPORARY_PASSWORD_LIFETIME and must be changed at that first sign-in.
+    """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     queues = sorted(set(queues))
@@ -51,6 +56,8 @@ def create_staff_user(
         is_admin=is_admin or role == "admin",
         password_changed_at=utcnow(),
     )
+    if temporary:
+        user.temporary_password_expires_at = user.password_changed_at + TEMPORARY_PASSWORD_LIFETIME
     user.queue_assignments = [StaffQueue(queue=q) for q in queues]
     db.session.add(user)
     return user
@@ -92,7 +99,7 @@ def change_password(user: StaffUser, current: str, new: str) -> None:
     audit.record("staff.password_changed", target_type="staff_user", target_id=user.id)
 
 
-def new_temporary_password(user: StaffUser) -> str:
+def new_temporary_password(email: str, name: str) -> str:
     """Four groups of five readable characters (about 99 bits), e.g. `k7qx2-m9pat-...`."""
     while True:
         groups = (
@@ -100,7 +107,7 @@ def new_temporary_password(user: StaffUser) -> str:
         )
         password = "-".join(groups)
         try:
-            check_password(password, email=user.email, name=user.display_name)
+            check_password(password, email=email, name=name)
         except WeakPassword:  # vanishingly rare with random characters; draw again
             continue
         return password
@@ -115,7 +122,7 @@ def set_temporary_password(user: StaffUser, *, actor: StaffUser) -> str:
     """
     if user.id == actor.id:
         raise ValueError("Change your own password on your account page instead.")
-    password = new_temporary_password(user)
+    password = new_temporary_password(user.email, user.display_name)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.temporary_password_expires_at = user.password_changed_at + TEMPORARY_PASSWORD_LIFETIME

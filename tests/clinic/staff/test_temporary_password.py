@@ -252,3 +252,39 @@ def test_a_temporary_password_still_works_just_before_72_hours(
     password = _set_hours_ago(admin, forgetful, 71.9)
     assert _password_step(client, forgetful.email, password)[1] == "/staff/mfa"
     assert _code_step(client, forgetful) == "/staff/account/password"
+
+
+def test_an_account_made_in_the_console_starts_with_a_temporary_password(
+    app: Flask, client: FlaskClient, admin: StaffUser
+) -> None:
+    admin_client = app.test_client()
+    support.sign_in(admin_client, admin)
+    form = {
+        "csrf_token": csrf_token(admin_client, "/staff/admin/users/new"),
+        "display_name": "Nia New",
+        "email": "Nia@Example.org",
+        "role": "clinician",
+        "queues": "dbt",
+    }
+    page = admin_client.post("/staff/admin/users/new", data=form)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "The account for Nia New is created." in html
+    password = _shown_password(html)
+    assert GENERATED.match(password)
+    nia = db.session.scalars(select(StaffUser).where(StaffUser.email == "nia@example.org")).one()
+    assert nia.temporary_password_expires_at is not None
+    assert password not in json.dumps([e.detail for e in _events("staff.created")])
+
+    again = admin_client.post("/staff/admin/users/new", data=form)
+    assert "an account with that email already exists" in again.get_data(as_text=True)
+
+    assert _password_step(client, "nia@example.org", password)[1] == "/staff/mfa/setup"
+    client.get("/staff/mfa/setup")
+    db.session.expire_all()
+    secret = db.session.get(StaffUser, nia.id).mfa_secret
+    token = csrf_token(client, "/staff/mfa/setup")
+    client.post("/staff/mfa/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert client.get("/staff/queues/dbt").location == "/staff/account/password"
+    assert _change(client, password).location == "/staff"
+    assert client.get("/staff/queues/dbt").status_code == 200
