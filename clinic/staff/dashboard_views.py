@@ -7,15 +7,24 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from clinic import audit
 from clinic.extensions import db
 from clinic.models import Referral, StaffUser
 from clinic.models.columns import utcnow
 from clinic.staff import bp
-from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_queues
+from clinic.staff.access import (
+    CLINICAL,
+    home_url,
+    me,
+    queue_or_abort,
+    require,
+    visible_queues,
+)
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.lifecycle import eligible_assignees
 from clinic.staff.queue_query import (
@@ -132,9 +141,11 @@ def _render(queue: str | None) -> str:
 
 
 @bp.route("")
-@require(CLINICAL)
-def dashboard() -> str:
-    """All my queues."""
+@login_required
+def dashboard() -> str | Response:
+    """All my queues; the console's front door, so anyone else goes to their own home."""
+    if not current_user.roles & CLINICAL:
+        return redirect(home_url(current_user))
     return _render(None)
 
 

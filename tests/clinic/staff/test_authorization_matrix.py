@@ -40,7 +40,7 @@ ADMIN_PAGE = {p: FORBIDDEN for p in PRINCIPALS} | {"anonymous": LOGIN, "admin": 
 ANY_SIGNED_IN = {p: OK for p in PRINCIPALS} | {"anonymous": LOGIN}
 
 EXPECTED: dict[str, dict[str, str]] = {
-    "staff.dashboard": CLINICAL_PAGE,
+    "staff.dashboard": {**CLINICAL_PAGE, "admin": OK},  # the front door: admins are sent on
     "staff.overview_page": CLINICAL_PAGE,
     "staff.queue_view": QUEUE_PAGE,
     "staff.export_queue": QUEUE_PAGE,
@@ -176,3 +176,12 @@ def test_clinician_cannot_reach_another_queue_by_any_url(app: Flask, client: Fla
     overview = client.get("/staff/overview").get_data(as_text=True)
     assert "EMDR" not in overview
     assert client.get(f"/staff/referrals/{uuid.uuid4()}").status_code == 404
+
+
+def test_the_console_front_door_sends_an_admin_to_the_accounts_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    support.sign_in(client, support.staff("admin"))
+    response = client.get("/staff")
+    assert (response.status_code, response.location) == (302, "/staff/admin/users")
+    assert client.get("/staff/queues/dbt").status_code == 403
