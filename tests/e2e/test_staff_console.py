@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from clinic import outbox
 from clinic.extensions import db
@@ -86,3 +86,55 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
             page.goto(f"{server.url}/staff/account/recovery-codes")
             expect(page.get_by_role("heading", level=1)).to_have_text("Get new recovery codes")
             assert_accessible(page)
+
+
+def test_an_admin_creates_an_account_and_the_newcomer_chooses_a_password(
+    browser: Browser, page: Page, tmp_path: Path
+) -> None:
+    for stack in _make_stack("embedded", tmp_path):
+        app = stack.web_app()
+        with app.app_context():
+            admin = factories.staff_user(
+                email="ada@example.org", display_name="Ada Admin", role="admin"
+            )
+            admin.mfa_secret = SECRET
+            admin.mfa_confirmed_at = utcnow()
+            db.session.commit()
+
+        with LiveServer(app) as server:
+            page.goto(f"{server.url}/staff")
+            page.get_by_label("Email").fill("ada@example.org")
+            page.get_by_label("Password").fill(factories.STAFF_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_label("Code").fill(pyotp.TOTP(SECRET).now())
+            page.get_by_role("button", name="Continue").click()
+            expect(page).to_have_url(f"{server.url}/staff/admin/users")  # not a 403 at /staff
+
+            page.goto(f"{server.url}/staff/admin/users/new")
+            assert_accessible(page)
+            page.get_by_label("Name").fill("Nia New")
+            page.get_by_label("Email").fill("nia@example.org")
+            page.get_by_label("Role").select_option("clinician")
+            page.get_by_role("button", name="Create account").click()
+            expect(page.get_by_text("The account for Nia New is created.")).to_be_visible()
+            assert_accessible(page)
+            save_screenshot(page, "staff-new-account")
+            password = page.locator("p.secret code").inner_text()
+
+            newcomer = browser.new_page()  # a second person, a fresh session
+            newcomer.goto(f"{server.url}/staff")
+            newcomer.get_by_label("Email").fill("nia@example.org")
+            newcomer.get_by_label("Password").fill(password)
+            newcomer.get_by_role("button", name="Sign in").click()
+            secret = newcomer.locator("code.secret").inner_text().replace(" ", "")
+            newcomer.get_by_role("textbox", name="code").fill(pyotp.TOTP(secret).now())
+            newcomer.get_by_role("button", name="Continue").click()
+            newcomer.get_by_role("link", name="I have saved them – continue").click()
+            expect(newcomer).to_have_url(f"{server.url}/staff/account/password")
+            assert_accessible(newcomer)
+            newcomer.get_by_label("Temporary password").fill(password)
+            newcomer.get_by_label("New password", exact=True).fill("violet kettle harbour 42")
+            newcomer.get_by_label("New password again").fill("violet kettle harbour 42")
+            newcomer.get_by_role("button", name="Change password").click()
+            expect(newcomer.get_by_text("Your new password is set. Thank you.")).to_be_visible()
+            newcomer.close()
