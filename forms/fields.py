@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import Any, NoReturn, cast
+
+import yaml
 
 from forms.model import PATHS, Text
 
@@ -24,6 +26,17 @@ class DefinitionError(ValueError):
         self.file = Path(file)
         self.field = field
         super().__init__(f"{self.file.name}: {field}: {message}")
+
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(file: Path) -> object:
+    """The parsed file; :class:`DefinitionError` naming it if it is not valid YAML."""
+    try:
+        return yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(file, "<yaml>", f"not valid YAML: {exc}") from exc
 
 
 class Fields:

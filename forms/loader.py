@@ -11,27 +11,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
-
-import yaml
+from typing import cast
 
 from forms.conditions import AllOf, AnswerIn, AnyOf, Condition, PositiveIn, referenced_items
-from forms.fields import LOINC, DefinitionError, Fields
+from forms.fields import LOINC, DefinitionError, Fields, read_yaml
 from forms.model import Critical, Definition, Item, Option, StepSpec, Text
 from forms.scoring_schema import parse_scoring
 from forms.translation import load_translation
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_definition(file: Path) -> Definition:
     """Load one YAML definition file; raise :class:`DefinitionError` if it is broken."""
-    try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise DefinitionError(file, "<yaml>", f"not valid YAML: {exc}") from exc
-    return parse_definition(file, data)
+    return parse_definition(file, read_yaml(file))
 
 
 def load_definitions(directory: Path = DEFINITIONS_DIR) -> dict[str, Definition]:

@@ -13,11 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-import yaml
-
-from forms.fields import DefinitionError, Fields
+from forms.fields import DefinitionError, Fields, read_yaml
 from forms.model import (
     SOURCE_LANGUAGE,
     Definition,
@@ -29,7 +27,6 @@ from forms.model import (
 )
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_translation(file: Path, definitions: Mapping[str, Definition]) -> Translation:
@@ -39,11 +36,7 @@ def load_translation(file: Path, definitions: Mapping[str, Definition]) -> Trans
     base = definitions.get(file.stem)
     if base is None:
         raise DefinitionError(file, "<file>", f"no section {file.stem!r} to translate")
-    try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise DefinitionError(file, "<yaml>", f"not valid YAML: {exc}") from exc
-    top = Fields(file, "", data, ("why", "content_note", "wording"))
+    top = Fields(file, "", read_yaml(file), ("why", "content_note", "wording"))
     content_note = None
     if base.content_note is not None:
         content_note = _matching(top, "content_note", base.content_note)

@@ -12,6 +12,7 @@ import hashlib
 from flask import Flask, current_app, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -37,10 +38,13 @@ def email_key() -> str:
     return "account:" + hashlib.sha256(email.encode()).hexdigest()
 
 
-def pending_account_key() -> str:
-    """The account waiting for its second factor."""
+def code_account_key() -> str:
+    """The account whose authenticator code is checked: the one waiting for its second
+    factor at sign-in, else the signed-in one (asking for new recovery codes)."""
     pending = session.get("mfa_pending") or {}
-    return "account:" + str(pending.get("uid", "none"))
+    if "uid" in pending:
+        return "account:" + str(pending["uid"])
+    return "account:" + (str(current_user.id) if current_user.is_authenticated else "none")
 
 
 def mark_failed() -> None:

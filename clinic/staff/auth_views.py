@@ -17,12 +17,12 @@ from clinic.models.columns import utcnow
 from clinic.security import sessions, totp
 from clinic.security.ratelimit import (
     account_limit,
+    code_account_key,
     email_key,
     failed,
     ip_limit,
     limiter,
     mark_failed,
-    pending_account_key,
 )
 from clinic.staff import bp, mfa
 from clinic.staff.access import home_url, me
@@ -50,27 +50,12 @@ TEMPORARY_EXPIRED = (
 
 mfa_attempt_limit = limiter.limit(
     account_limit,
-    key_func=pending_account_key,
+    key_func=code_account_key,
     methods=["POST"],
     scope="mfa-account",
     deduct_when=failed,
 )
-"""Failed codes count against the account that gave the right password (both code steps)."""
-
-
-def signed_in_account_key() -> str:
-    """The signed-in account, keyed like the one waiting for its second factor."""
-    return "account:" + (str(current_user.id) if current_user.is_authenticated else "none")
-
-
-new_codes_attempt_limit = limiter.limit(
-    account_limit,
-    key_func=signed_in_account_key,
-    methods=["POST"],
-    scope="mfa-account",
-    deduct_when=failed,
-)
-"""Failed codes when asking for new recovery codes: the same limit as at sign-in."""
+"""Failed codes count against their account: both sign-in code steps and new recovery codes."""
 
 
 def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
@@ -221,7 +206,7 @@ def account() -> str:
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @login_required
-@new_codes_attempt_limit
+@mfa_attempt_limit
 def account_recovery_codes() -> str:
     """New recovery codes for the old ones, after the authenticator code is entered again."""
     user = me()
