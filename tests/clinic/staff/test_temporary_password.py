@@ -58,6 +58,19 @@ def _code_step(client: FlaskClient, user: StaffUser) -> str:
     return str(response.location)
 
 
+def _set_up_authenticator(client: FlaskClient, user: StaffUser) -> str:
+    """The first-sign-in set-up step, with the app's code; the recovery codes page."""
+    client.get("/staff/mfa/setup")
+    db.session.expire_all()
+    secret = db.session.get(StaffUser, user.id).mfa_secret
+    token = csrf_token(client, "/staff/mfa/setup")
+    response = client.post(
+        "/staff/mfa/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token}
+    )
+    assert response.status_code == 200, response.location
+    return response.get_data(as_text=True)
+
+
 def _change(client: FlaskClient, current: str, new: str = NEW_PASSWORD) -> TestResponse:
     token = csrf_token(client, "/staff/account/password")
     return client.post(
@@ -165,13 +178,7 @@ def test_someone_without_an_authenticator_sets_it_up_then_changes_the_password(
     support.sign_in(admin_client, admin)
     password = _shown_password(_set_by_admin(admin_client, newcomer)[1])
     assert _password_step(client, newcomer.email, password)[1] == "/staff/mfa/setup"
-    client.get("/staff/mfa/setup")
-    db.session.expire_all()
-    secret = db.session.get(StaffUser, newcomer.id).mfa_secret
-    token = csrf_token(client, "/staff/mfa/setup")
-    codes = client.post(
-        "/staff/mfa/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token}
-    ).get_data(as_text=True)
+    codes = _set_up_authenticator(client, newcomer)
     assert 'href="/staff/account/password"' in codes
     assert client.get("/staff").location == "/staff/account/password"
 
@@ -280,11 +287,7 @@ def test_an_account_made_in_the_console_starts_with_a_temporary_password(
     assert "an account with that email already exists" in again.get_data(as_text=True)
 
     assert _password_step(client, "nia@example.org", password)[1] == "/staff/mfa/setup"
-    client.get("/staff/mfa/setup")
-    db.session.expire_all()
-    secret = db.session.get(StaffUser, nia.id).mfa_secret
-    token = csrf_token(client, "/staff/mfa/setup")
-    client.post("/staff/mfa/setup", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    _set_up_authenticator(client, nia)
     assert client.get("/staff/queues/dbt").location == "/staff/account/password"
     assert _change(client, password).location == "/staff"
     assert client.get("/staff/queues/dbt").status_code == 200
