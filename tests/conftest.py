@@ -4,6 +4,10 @@ Database tests run on PostgreSQL when TEST_DATABASE_URL answers (migrations
 applied once per session, each test inside a transaction rolled back at its
 end: Warehouse's SAVEPOINT pattern), otherwise on a SQLite copy of a migrated
 template file. Under REQUIRE_SERVICES=1 an unreachable PostgreSQL fails the run.
+
+Hypothesis runs under the `ci` profile unless HYPOTHESIS_PROFILE names another:
+the same examples every run, no per-example deadline (a busy machine is not a
+failure), and a blob to reproduce any failure. `dev` explores new examples.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pytest
 from flask import Flask
 from flask.globals import app_ctx
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from clinic import create_app
@@ -30,6 +35,17 @@ from tests.support.services import (
     reachable,
     services_required,
 )
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 TEST_ENCRYPTION_KEYS = new_encryption_key_entry("t1")
