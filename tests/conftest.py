@@ -29,6 +29,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from clinic import create_app
 from clinic.extensions import db
 from clinic.instance_secrets import new_encryption_key_entry
+from tests.support.brokers import redis_database
 from tests.support.services import (
     create_postgres_database,
     drop_postgres_database,
@@ -139,6 +140,13 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of the test's own, empty (see tests.support.brokers)."""
+    with redis_database() as url:
+        yield url
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
