@@ -147,16 +147,3 @@ def redis_url() -> Iterator[str]:
     """A Redis database of the test's own, empty (see tests.support.brokers)."""
     with redis_database() as url:
         yield url
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that use the shared Redis and RabbitMQ servers `shared_brokers`.
-
-    They purge and consume the same queue names, so `make test` runs them one at
-    a time after the rest, which runs in parallel (SQLite, PostgreSQL databases
-    of their own, the filesystem broker and browsers do not collide).
-    """
-    for item in items:
-        on_shared_broker = any(item.get_closest_marker(m) for m in ("redis", "rabbitmq"))
-        if on_shared_broker or "redis" in item.nodeid or "rabbitmq" in item.nodeid:
-            item.add_marker(pytest.mark.shared_brokers)
