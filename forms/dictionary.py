@@ -30,6 +30,21 @@ def codes(item: Item) -> str:
     return "; ".join(f"{o.code}={o.label}" for o in item.options)
 
 
+def shown_when(item: Item) -> str:
+    """The item's age range and show-when rule in words ("" when always asked)."""
+    parts = []
+    if item.min_age is not None or item.max_age is not None:
+        if item.max_age is None:
+            parts.append(f"subject_age >= {item.min_age}")
+        elif item.min_age is None:
+            parts.append(f"subject_age <= {item.max_age}")
+        else:
+            parts.append(f"subject_age {item.min_age}-{item.max_age}")
+    if item.show_when is not None:
+        parts.append(describe(item.show_when))
+    return " and ".join(parts)
+
+
 def step_of(definition: Definition, item_id: str) -> str:
     return next(step.id for step in definition.steps if item_id in step.items)
 
@@ -153,10 +168,10 @@ def _markdown_section(definition: Definition) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for item in definition.items:
-        shown = describe(item.show_when) if item.show_when else ""
         out.append(
             f"| `{item.id}` | {step_of(definition, item.id)} | {_wording(item)} | "
-            f"{_cell(codes(item))} | {'yes' if item.scored else 'no'} | {_cell(shown)} |"
+            f"{_cell(codes(item))} | {'yes' if item.scored else 'no'} | "
+            f"{_cell(shown_when(item))} |"
         )
     out.append("")
     return out
@@ -244,7 +259,7 @@ def csv_text() -> str:
                     codes(item),
                     "yes" if item.scored else "no",
                     f"{item.critical.flag} at >= {item.critical.at_least}" if item.critical else "",
-                    describe(item.show_when) if item.show_when else "",
+                    shown_when(item),
                     item.loinc or "",
                     scoring,
                 )

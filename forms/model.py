@@ -60,9 +60,16 @@ class Item:
     options: tuple[Option, ...]
     scored: bool
     show_when: Condition | None = None
+    min_age: int | None = None  # asked only at subject ages min_age-max_age (clinic items)
+    max_age: int | None = None
     critical: Critical | None = None
     loinc: str | None = None
     option_set: str | None = None  # the named option set the options come from
+
+    def asked_at(self, subject_age: int) -> bool:
+        return (self.min_age is None or subject_age >= self.min_age) and (
+            self.max_age is None or subject_age <= self.max_age
+        )
 
     @cached_property
     def codes(self) -> frozenset[int]:

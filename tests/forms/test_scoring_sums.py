@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forms import score
+from forms.scoring import total_bounds
 from tests.forms.helpers import all_items, with_total
 
 # (instrument, total, band) at every band edge: each band's min and max.
@@ -226,3 +227,27 @@ class TestPsc17:
             result = score("psc17", answers)
             assert result.subscales[subscale] == total
             assert (flag in result.flags) is flagged
+
+
+@pytest.mark.parametrize(
+    ("instrument", "answers", "bounds"),
+    [
+        ("apgar", with_total("apgar", 6), (6, 6)),
+        ("apgar", {"apgar.1": 1, "apgar.2": 1, "apgar.3": None}, (2, 8)),
+        ("apgar", {"apgar.1": 0, "apgar.2": 0, "apgar.3": 0}, (0, 4)),
+        ("apgar", {}, (0, 10)),
+        ("pcptsd5", {"pcptsd5.0": 0}, (0, 0)),
+        ("pcptsd5", {"pcptsd5.0": None}, (0, 5)),
+        ("pcptsd5", {"pcptsd5.0": 1, "pcptsd5.1": 1, "pcptsd5.2": None}, (1, 5)),
+        ("psc17", {**all_items("psc17", 1), "psc17.i1": None}, (16, 16)),  # blank scored 0
+    ],
+)
+def test_total_bounds_are_what_the_answers_still_allow(
+    instrument: str, answers: dict[str, int | None], bounds: tuple[int, int]
+) -> None:
+    assert total_bounds(instrument, answers) == bounds
+
+
+def test_total_bounds_need_an_instrument_with_a_total() -> None:
+    with pytest.raises(ValueError, match="itq has no total"):
+        total_bounds("itq", {})
