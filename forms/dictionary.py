@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forms.conditions import describe
-from forms.flows import MAX_AGE, PATH_SPECS
-from forms.model import PATHS, Definition, Item, Scoring
+from forms.flows import FLOWS, MAX_AGE, PATH_SPECS
+from forms.model import PATHS, Definition, Item, Scoring, Text
 from forms.registry import CLINIC_SECTION_IDS, DEFINITIONS, INSTRUMENT_IDS
 
 CSV_COLUMNS = (
@@ -135,11 +135,16 @@ def _cell(text: str) -> str:
 
 
 def _wording(item: Item) -> str:
-    text = _cell(item.text.default)
-    for path in PATHS:
-        if path in item.text.variants:
-            text += f"<br>*{path}:* {_cell(item.text.variants[path])}"
-    return text
+    return _cell(_variants(item.text) or "")
+
+
+def _variants(text: Text | None) -> str | None:
+    """The default wording, then each per-path variant in italics."""
+    if text is None:
+        return None
+    return text.default + "".join(
+        f"<br>*{path}:* {text.variants[path]}" for path in PATHS if path in text.variants
+    )
 
 
 def _markdown_section(definition: Definition) -> list[str]:
@@ -152,6 +157,7 @@ def _markdown_section(definition: Definition) -> list[str]:
         ("Time frame", definition.time_frame),
         ("Instructions", definition.instructions.default),
         ("Source", definition.source),
+        ("Published form followed", _variants(definition.form_version)),
         ("Licence", definition.licence),
         ("LOINC", _loinc(definition)),
         ("Translations", _translations(definition)),
@@ -212,7 +218,10 @@ def markdown() -> str:
         "distinctly from *not asked* (key absent). Yes/No items: yes = 1, no = 0. Wording "
         "variants per respondent path are shown in italics.",
         "",
+        *_changes_sections(),
         "## Flows",
+        "",
+        f"Flows version {FLOWS.version}.",
         "",
         "| path | respondent | ages | sections (in order) |",
         "|---|---|---|---|",
@@ -235,6 +244,30 @@ def markdown() -> str:
     for section_id in CLINIC_SECTION_IDS:
         out += _markdown_section(DEFINITIONS[section_id])
     return "\n".join(out).rstrip() + "\n"
+
+
+def _changes_sections() -> list[str]:
+    """One section per major version, newest first: what changed in the flows and in each
+    definition at a version of that major number."""
+    entries: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    sources = [("Flows (`forms/flows.yaml`)", FLOWS.changes)] + [
+        (
+            f"`{section_id}` — {DEFINITIONS[section_id].title.default}",
+            DEFINITIONS[section_id].changes,
+        )
+        for section_id in (*INSTRUMENT_IDS, *CLINIC_SECTION_IDS)
+    ]
+    for name, changes in sources:
+        for version, lines in changes.items():
+            entries.setdefault(version.split(".")[0], []).append((name, version, lines))
+    out: list[str] = []
+    for major in sorted(entries, key=int, reverse=True):
+        out += [f"## What changed in version {major}", ""]
+        for name, version, lines in entries[major]:
+            out.append(f"- **{name}** (version {version}):")
+            out += [f"  - {_cell(line)}" for line in lines]
+        out.append("")
+    return out
 
 
 def csv_text() -> str:

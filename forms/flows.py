@@ -31,8 +31,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-import yaml
-
 from forms.conditions import (
     Condition,
     EarlierResults,
@@ -42,7 +40,7 @@ from forms.conditions import (
     referenced_items,
     total_conditions,
 )
-from forms.fields import DefinitionError
+from forms.fields import DefinitionError, Fields, read_yaml
 from forms.loader import parse_condition
 from forms.model import PATHS, SOURCE_LANGUAGE, Definition, Option, StepWording
 from forms.registry import DEFINITIONS, ITEMS, section_of
@@ -148,14 +146,26 @@ class _PathSpec:
     entries: tuple[_Entry, ...]
 
 
-def load_flows(file: Path = FLOWS_FILE) -> dict[str, _PathSpec]:
+@dataclass(frozen=True)
+class FlowsFile:
+    """The flows file: its version, what changed by version, and the paths."""
+
+    version: str
+    changes: Mapping[str, tuple[str, ...]]
+    paths: Mapping[str, _PathSpec]
+
+
+def load_flows(file: Path = FLOWS_FILE) -> FlowsFile:
     """Parse and check the flows file; errors name the file and the field."""
-    data: Any = yaml.safe_load(file.read_text(encoding="utf-8"))
+    data: Any = read_yaml(file)
 
     def fail(field: str, message: str) -> DefinitionError:
         return DefinitionError(file, field, message)
 
-    if not isinstance(data, dict) or not isinstance(data.get("paths"), dict):
+    top = Fields(file, "", data, ("version", "changes", "paths"))
+    version = top.get_version()
+    changes = top.get_changes(version)
+    if not isinstance(data.get("paths"), dict):
         raise fail("paths", "must be a mapping of path id to path")
     if set(data["paths"]) != set(PATHS):
         raise fail("paths", f"must define exactly {', '.join(PATHS)}")
@@ -175,7 +185,7 @@ def load_flows(file: Path = FLOWS_FILE) -> dict[str, _PathSpec]:
         specs[path_id] = _PathSpec(
             path_id, raw["respondent"], ages.get("min", 0), ages.get("max", MAX_AGE), tuple(entries)
         )
-    return specs
+    return FlowsFile(version, changes, specs)
 
 
 def _parse_entry(file: Path, where: str, raw: object, earlier: list[_Entry]) -> _Entry:
@@ -214,7 +224,8 @@ def _check_total_condition(file: Path, where: str, condition: TotalWithin) -> No
             )
 
 
-PATH_SPECS: Mapping[str, _PathSpec] = load_flows()
+FLOWS: FlowsFile = load_flows()
+PATH_SPECS: Mapping[str, _PathSpec] = FLOWS.paths
 
 
 def _path_spec(path: str) -> _PathSpec:

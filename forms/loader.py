@@ -58,8 +58,8 @@ def parse_definition(file: Path, data: object) -> Definition:
         "",
         data,
         (
-            "id", "kind", "version", "title", "instructions", "time_frame", "why",
-            "content_note", "source", "licence", "loinc", "notes",
+            "id", "kind", "version", "changes", "title", "instructions", "time_frame",
+            "why", "content_note", "source", "form_version", "licence", "loinc", "notes",
             "option_sets", "items", "steps", "scoring",
         ),
     )  # fmt: skip
@@ -70,9 +70,8 @@ def parse_definition(file: Path, data: object) -> Definition:
     kind = top.get_str("kind")
     if kind not in ("instrument", "clinic"):
         top.fail("kind", f"{kind!r} is not one of: instrument, clinic")
-    version = top.raw("version")
-    if not isinstance(version, str | int | float) or isinstance(version, bool):
-        top.fail("version", "must be a string")
+    version = top.get_version()
+    changes = top.get_changes(version)
     loinc_panel, loinc_total = _loinc(top)
     notes = [str(note) for note in top.get_list("notes", required=False)]
     option_sets = _option_sets(top)
@@ -83,11 +82,13 @@ def parse_definition(file: Path, data: object) -> Definition:
     return Definition(
         id=section_id,
         kind="instrument" if kind == "instrument" else "clinic",
-        version=str(version),
+        version=version,
+        changes=changes,
         title=cast(Text, top.get_text("title")),
         instructions=cast(Text, top.get_text("instructions")),
         why=cast(Text, top.get_text("why")),
         source=top.req_str("source").strip(),
+        form_version=top.get_text("form_version", required=False),
         licence=top.req_str("licence").strip(),
         items=items,
         steps=steps,

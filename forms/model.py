@@ -239,6 +239,10 @@ class Definition:
     loinc_panel: str | None = None
     loinc_total: str | None = None
     notes: tuple[str, ...] = ()
+    form_version: Text | None = None
+    """The published form (and version) the wording follows, where there are several."""
+    changes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """What changed, by version: ``{"2.0": ("rel.5 added ...",)}``."""
     scoring: Scoring | None = None
     items_by_id: Mapping[str, Item] = field(default_factory=dict)
     translations: Mapping[str, Translation] = field(default_factory=dict)

@@ -239,7 +239,7 @@ def test_flows_condition_must_refer_to_an_earlier_section(tmp_path: Path) -> Non
 
 
 def test_flows_define_the_three_paths() -> None:
-    assert set(load_flows()) == set(PATHS)
+    assert set(load_flows().paths) == set(PATHS)
 
 
 @pytest.mark.parametrize("file", sorted(DEFINITIONS_DIR.glob("*.yaml")), ids=lambda f: f.name)
@@ -323,3 +323,30 @@ def test_item_ages_are_checked(
         load_definition(_write_definition(tmp_path, "child", edit))
     assert str(caught.value).startswith(f"child.yaml: {field}: ")
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"0.9": ["Older wording."]}, "changes", "must say what changed in the current version"),
+        ({"1.0": []}, "changes.1.0", "must be a non-empty list of sentences"),
+        ({"1.0": [""]}, "changes.1.0", "must be a non-empty list of sentences"),
+        (["1.0: new"], "changes", "must map a version to a list of changes"),
+    ],
+)
+def test_changes_are_checked(tmp_path: Path, changes: object, field: str, message: str) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["changes"] = changes
+
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(_write_definition(tmp_path, "gad7", edit))
+    assert str(caught.value).startswith(f"gad7.yaml: {field}: ")
+    assert message in str(caught.value)
+
+
+def test_flows_changes_must_describe_the_flows_version(tmp_path: Path) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["changes"] = {"0.1": ["First flows."]}
+
+    with pytest.raises(DefinitionError, match=r"^flows\.yaml: changes: must say what changed"):
+        load_flows(_write_flows(tmp_path, edit))
