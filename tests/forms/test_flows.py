@@ -207,3 +207,26 @@ def test_next_step_is_the_first_with_an_unanswered_question() -> None:
 def test_unknown_answer_ids_are_refused() -> None:
     with pytest.raises(ValueError, match=r"phq9\.12"):
         next_steps("adult_self", 30, {"phq9.12": 1})
+
+
+@pytest.mark.parametrize(
+    ("path", "age", "wording", "spanish"),
+    [
+        ("adult_self", 30, "Growing up, were you often left alone", "Mientras crecía, ¿muchas"),
+        ("teen_self", 14, "Have you often been left alone", "¿Muchas veces le han dejado"),
+        ("caregiver_child", 5, "Has your child often been left alone", "¿A su hijo o hija muchas"),
+    ],
+)
+def test_rel_5_neglect_is_asked_on_every_path(
+    path: str, age: int, wording: str, spanish: str
+) -> None:
+    english = next(s for s in flow_for(path, age).steps if s.id == "rel")
+    translated = next(s for s in flow_for(path, age, language="es").steps if s.id == "rel")
+    assert english.item_ids == ("rel.1", "rel.2", "rel.3", "rel.4", "rel.5")
+    assert english.questions[-1].text.startswith(wording)
+    assert "too young to look after" in english.questions[-1].text
+    assert translated.language == "es" and translated.questions[-1].text.startswith(spanish)
+    answers = {"safety.now": 1, "rel.1": 0, "rel.2": 1, "rel.3": 0, "rel.4": 0}
+    answers |= {f"child.{i}": 0 for i in range(1, 5)}
+    state = next_steps(path, age, answers)
+    assert state.next_step is not None and state.next_step.id == "rel"
