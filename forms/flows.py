@@ -207,6 +207,9 @@ def _parse_entry(file: Path, where: str, raw: object, earlier: list[_Entry]) -> 
                 raise DefinitionError(
                     file, f"{where}.when", f"{ref!r} is not from an earlier section of this path"
                 )
+        for ref in referenced_items(when):
+            if ref not in ITEMS:
+                raise DefinitionError(file, f"{where}.when", f"unknown question {ref!r}")
         for condition in total_conditions(when):
             _check_total_condition(file, f"{where}.when", condition)
     return _Entry(cast(str, section), ages.get("min"), ages.get("max"), when)

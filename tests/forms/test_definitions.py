@@ -350,3 +350,9 @@ def test_flows_changes_must_describe_the_flows_version(tmp_path: Path) -> None:
 
     with pytest.raises(DefinitionError, match=r"^flows\.yaml: changes: must say what changed"):
         load_flows(_write_flows(tmp_path, edit))
+
+
+def test_flows_condition_must_refer_to_a_known_question(tmp_path: Path) -> None:
+    edit = _flows_itq_when({"item": "rel.9", "in": [1]})
+    with pytest.raises(DefinitionError, match=r"sections\[7\]\.when: unknown question 'rel\.9'"):
+        load_flows(_write_flows(tmp_path, edit))

@@ -15,6 +15,7 @@ from forms import (
     score,
 )
 from forms.flows import Question
+from tests.forms.helpers import with_total
 
 Answerer = Callable[[Question], int | None]
 
@@ -113,22 +114,76 @@ def test_complete_walk_through(path: str, age: int, answer: Answerer) -> None:
 def test_adult_walk_branches_with_the_answers() -> None:
     quiet, quiet_steps = walk("adult_self", 30, lowest)
     loud, loud_steps = walk("adult_self", 30, highest)
-    # Lowest answers: PC-PTSD-5 gate "no" (codes 0) -> no symptoms, no ITQ, no asq.5 or rship.2-5.
-    assert "pcptsd5.1" not in quiet and not any(k.startswith("itq.") for k in quiet)
+    # Lowest answers: PC-PTSD-5 gate "no" (codes 0) -> no symptoms, no asq.5 or rship.2-5;
+    # but rel.2 "no" (no adult to count on) and a Family APGAR of 0 still open the ITQ.
+    assert "pcptsd5.1" not in quiet and "itq.c9" in quiet
     assert "asq.5" not in quiet and "rship.2" not in quiet
     assert instruments_in_flow("adult_self", 30, quiet) == (
-        "ace", "apgar", "phq9", "gad7", "pcptsd5", "asq", "auditc",
+        "ace", "apgar", "phq9", "gad7", "pcptsd5", "itq", "asq", "auditc",
     )  # fmt: skip
     # Highest answers: every branch opens.
     assert {"pcptsd5.5", "itq.c9", "asq.5", "rship.5"} <= set(loud)
     assert "itq" in instruments_in_flow("adult_self", 30, loud)
-    assert loud_steps == quiet_steps + 5  # pcptsd5 symptoms, itq x2, asq acuity, rship details
+    assert loud_steps == quiet_steps + 3  # pcptsd5 symptoms, asq acuity, rship details
 
 
-def test_refusing_the_pcptsd5_gate_skips_its_items_and_itq() -> None:
+def test_refusing_the_pcptsd5_gate_skips_its_items_but_not_the_itq() -> None:
     state = next_steps("adult_self", 30, {"pcptsd5.0": None})
     ids = [s.id for s in state.steps]
-    assert "pcptsd5-symptoms" not in ids and "itq-ptsd" not in ids
+    assert "pcptsd5-symptoms" not in ids and "itq-ptsd" in ids
+
+
+# Answers that raise no relational indicator: rel all "no" but an adult to count on, no ACE,
+# a Family APGAR total of 10.
+NO_RELATIONAL: dict[str, int | None] = (
+    {"rel.1": 0, "rel.2": 1, "rel.3": 0, "rel.4": 0, "rel.5": 0}
+    | {f"ace.{i}": 0 for i in range(1, 11)}
+    | with_total("apgar", 10)
+)
+GATE_NO: dict[str, int | None] = {"pcptsd5.0": 0}
+NEGATIVE = {"pcptsd5.0": 1} | {f"pcptsd5.{i}": v for i, v in enumerate([1, 1, 0, 0, 0], 1)}
+
+
+def _apgar(*values: int | None) -> dict[str, int | None]:
+    return {f"apgar.{i}": v for i, v in enumerate(values, 1)}
+
+
+ITQ_TRIGGERS: list[tuple[str, dict[str, int | None], bool]] = [
+    ("pc-ptsd-5 positive", {"pcptsd5.0": 1} | {f"pcptsd5.{i}": 1 for i in range(1, 6)}, True),
+    ("pc-ptsd-5 unsettled", NEGATIVE | {"pcptsd5.3": None}, True),
+    ("gate refused", {"pcptsd5.0": None}, True),
+    ("gate no, nothing relational", GATE_NO, False),
+    ("pc-ptsd-5 negative, nothing relational", NEGATIVE, False),
+    *[(f"gate no + ace.{i}", GATE_NO | {f"ace.{i}": 1}, True) for i in range(1, 6)],
+    *[(f"gate no + household ace.{i}", GATE_NO | {f"ace.{i}": 1}, False) for i in range(6, 11)],
+    ("gate no + rel.1 yes", GATE_NO | {"rel.1": 1}, True),
+    ("gate no + rel.2 no", GATE_NO | {"rel.2": 0}, True),
+    ("gate no + rel.2 refused", GATE_NO | {"rel.2": None}, False),
+    ("gate no + rel.3 yes", GATE_NO | {"rel.3": 1}, True),
+    ("gate no + rel.4 yes", GATE_NO | {"rel.4": 1}, True),
+    ("gate no + rel.5 yes", GATE_NO | {"rel.5": 1}, True),
+    ("negative + rel.5 yes", NEGATIVE | {"rel.5": 1}, True),
+    ("gate refused + rel.5 yes", {"pcptsd5.0": None, "rel.5": 1}, True),
+    ("gate no + apgar 6", GATE_NO | with_total("apgar", 6), True),
+    ("gate no + apgar 7", GATE_NO | with_total("apgar", 7), False),
+    ("gate no + apgar 0", GATE_NO | with_total("apgar", 0), True),
+    ("gate no + apgar refused, settled at most 5", GATE_NO | _apgar(1, 1, 1, None, 0), True),
+    ("gate no + apgar refused, could be 7", GATE_NO | _apgar(2, 2, 1, None, 0), False),
+    ("gate no + apgar all refused", GATE_NO | _apgar(None, None, None, None, None), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("answers", "asked"),
+    [(a, asked) for _, a, asked in ITQ_TRIGGERS],
+    ids=[t[0] for t in ITQ_TRIGGERS],
+)
+def test_itq_triggers(answers: dict[str, int | None], asked: bool) -> None:
+    answers = NO_RELATIONAL | answers
+    state = next_steps("adult_self", 30, answers)
+    assert ("itq" in state.instruments) is asked
+    assert ("itq-ptsd" in [s.id for s in state.steps]) is asked
+    assert ("itq" in instruments_in_flow("adult_self", 30, answers)) is asked
 
 
 @pytest.mark.parametrize(
