@@ -114,17 +114,18 @@ def test_complete_walk_through(path: str, age: int, answer: Answerer) -> None:
 def test_adult_walk_branches_with_the_answers() -> None:
     quiet, quiet_steps = walk("adult_self", 30, lowest)
     loud, loud_steps = walk("adult_self", 30, highest)
-    # Lowest answers: PC-PTSD-5 gate "no" (codes 0) -> no symptoms, no asq.5 or rship.2-5;
-    # but rel.2 "no" (no adult to count on) and a Family APGAR of 0 still open the ITQ.
+    # Lowest answers: PC-PTSD-5 gate "no" (codes 0) -> no symptoms, no asq.5, rship.2-5 or
+    # parent.2; but rel.2 "no" (no adult to count on) and a Family APGAR of 0 open the ITQ.
     assert "pcptsd5.1" not in quiet and "itq.c9" in quiet
-    assert "asq.5" not in quiet and "rship.2" not in quiet
+    assert "asq.5" not in quiet and "rship.2" not in quiet and "parent.2" not in quiet
     assert instruments_in_flow("adult_self", 30, quiet) == (
         "ace", "apgar", "phq9", "gad7", "pcptsd5", "itq", "asq", "auditc",
     )  # fmt: skip
     # Highest answers: every branch opens.
-    assert {"pcptsd5.5", "itq.c9", "asq.5", "rship.5"} <= set(loud)
+    assert {"pcptsd5.5", "itq.c9", "asq.5", "rship.5", "parent.2"} <= set(loud)
     assert "itq" in instruments_in_flow("adult_self", 30, loud)
-    assert loud_steps == quiet_steps + 3  # pcptsd5 symptoms, asq acuity, rship details
+    # pcptsd5 symptoms, asq acuity, rship details, parent.2
+    assert loud_steps == quiet_steps + 4
 
 
 def test_refusing_the_pcptsd5_gate_skips_its_items_but_not_the_itq() -> None:
@@ -230,6 +231,24 @@ def test_asq_item_5_only_after_a_yes_or_refusal(screen: list[int | None], asked:
     answers = {f"asq.{i}": v for i, v in enumerate(screen, 1)}
     ids = [s.id for s in next_steps("teen_self", 15, answers).remaining]
     assert ("asq-acuity" in ids) is asked
+
+
+@pytest.mark.parametrize(("children", "asked"), [(1, True), (0, False), (None, False)])
+def test_parenting_worry_only_after_a_yes_to_having_children(
+    children: int | None, asked: bool
+) -> None:
+    state = next_steps("adult_self", 40, {"parent.1": children, "parent.2": 1})
+    assert ("parent-worry" in [s.id for s in state.steps]) is asked
+    assert (
+        "parent.2" in relevant_answers("adult_self", 40, {"parent.1": children, "parent.2": 1})
+    ) is asked
+    assert ("parent.2" in state.irrelevant) is not asked
+
+
+def test_parenting_worry_waits_for_the_children_question() -> None:
+    state = next_steps("adult_self", 40, {})
+    assert "parent-children" in [s.id for s in state.steps]
+    assert "parent-worry" not in [s.id for s in state.steps]
 
 
 @pytest.mark.parametrize(("partner", "asked"), [(1, True), (0, False), (None, False)])
