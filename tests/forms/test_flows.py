@@ -13,6 +13,7 @@ from forms import (
     path_fits_age,
     relevant_answers,
     score,
+    validate_answers,
 )
 from forms.flows import Question
 from tests.forms.helpers import with_total
@@ -249,6 +250,21 @@ def test_parenting_worry_waits_for_the_children_question() -> None:
     state = next_steps("adult_self", 40, {})
     assert "parent-children" in [s.id for s in state.steps]
     assert "parent-worry" not in [s.id for s in state.steps]
+
+
+@pytest.mark.parametrize(("age", "asked"), [(0, False), (2, False), (3, True), (17, True)])
+def test_talk_of_wanting_to_die_is_asked_from_age_3(age: int, asked: bool) -> None:
+    child = next(s for s in flow_for("caregiver_child", age).steps if s.id == "child")
+    assert ("child.3" in child.item_ids) is asked
+    assert {"child.1", "child.2", "child.4"} <= set(child.item_ids)
+    state = next_steps("caregiver_child", age, {"safety.now": 1})
+    assert state.next_step is not None and state.next_step.id == "child"
+    assert ("child.3" in state.next_step.item_ids) is asked
+    answers = {"safety.now": 1, "child.1": 0, "child.2": 0, "child.4": 0}
+    assert next_steps("caregiver_child", age, answers).next_step.id == ("child" if asked else "rel")
+    errors = validate_answers("caregiver_child", age, {"child.3": 0})
+    assert (errors == []) is asked
+    assert ("child.3" in next_steps("caregiver_child", age, {"child.3": 1}).irrelevant) is not asked
 
 
 @pytest.mark.parametrize(("partner", "asked"), [(1, True), (0, False), (None, False)])
