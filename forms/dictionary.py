@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,6 +44,29 @@ def shown_when(item: Item) -> str:
     if item.show_when is not None:
         parts.append(describe(item.show_when))
     return " and ".join(parts)
+
+
+def id_ranges(item_ids: Sequence[str]) -> str:
+    """Item ids in the order given, runs of consecutive numbers shortened:
+    ``ace.1-ace.5, ace.10, ace.9, ace.6-ace.8``."""
+    runs: list[list[str]] = []
+    for item_id in item_ids:
+        if runs and _follows(runs[-1][-1], item_id):
+            runs[-1].append(item_id)
+        else:
+            runs.append([item_id])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)
+
+
+def _follows(before: str, item_id: str) -> bool:
+    """Whether ``item_id`` is the next number after ``before`` (``phq9.3`` -> ``phq9.4``)."""
+    first, second = re.fullmatch(r"(.*?)(\d+)", before), re.fullmatch(r"(.*?)(\d+)", item_id)
+    return (
+        first is not None
+        and second is not None
+        and first[1] == second[1]
+        and int(second[2]) == int(first[2]) + 1
+    )
 
 
 def step_of(definition: Definition, item_id: str) -> str:
@@ -117,7 +141,7 @@ def _describe_method(definition: Definition, scoring: Scoring) -> str:
     if scoring.method == "sum":
         assert scoring.total_range is not None
         low, high = scoring.total_range
-        return f"Total = sum of {scored[0]}-{scored[-1]} ({len(scored)} items), {low}-{high}."
+        return f"Total = sum of {id_ranges(scored)} ({len(scored)} items), {low}-{high}."
     if scoring.method == "itq":
         return (
             f"ICD-11 algorithm (endorsed = answer >= {scoring.endorsed_at}): `ptsd`, `cptsd` "

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from forms import SECTION_IDS, get_definition
-from forms.dictionary import CSV_COLUMNS, csv_text, main, markdown
+from forms.dictionary import CSV_COLUMNS, csv_text, id_ranges, main, markdown
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
 
@@ -62,3 +62,11 @@ def test_cli_help_runs_as_a_module() -> None:
         cwd=COMMITTED.parents[1],
     )
     assert "--format {md,csv}" in result.stdout
+
+
+def test_item_ranges_follow_the_display_order() -> None:
+    assert id_ranges(["ace.1", "ace.2", "ace.3", "ace.10", "ace.9", "ace.6", "ace.7"]) == (
+        "ace.1-ace.3, ace.10, ace.9, ace.6-ace.7"
+    )
+    assert id_ranges(["psc17.i1", "psc17.i2", "psc17.a1"]) == "psc17.i1-psc17.i2, psc17.a1"
+    assert "Total = sum of ace.1-ace.5, ace.10, ace.9, ace.6-ace.8 (10 items)" in markdown()

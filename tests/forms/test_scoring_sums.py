@@ -251,3 +251,21 @@ def test_total_bounds_are_what_the_answers_still_allow(
 def test_total_bounds_need_an_instrument_with_a_total() -> None:
     with pytest.raises(ValueError, match="itq has no total"):
         total_bounds("itq", {})
+
+
+@pytest.mark.parametrize(
+    ("yes", "total", "band", "abuse_neglect", "flags"),
+    [
+        (["ace.1", "ace.5"], 2, "2-3", 2, set()),
+        (["ace.6", "ace.7", "ace.8", "ace.9", "ace.10"], 5, "4+", 0, {"ace_high"}),
+        (["ace.10"], 1, "1", 0, set()),
+        (["ace.3", "ace.4", "ace.8", "ace.9"], 4, "4+", 2, {"ace_high"}),
+    ],
+)
+def test_ace_scoring_goes_by_id_not_by_display_order(
+    yes: list[str], total: int, band: str, abuse_neglect: int, flags: set[str]
+) -> None:
+    answers = {f"ace.{i}": int(f"ace.{i}" in yes) for i in range(1, 11)}
+    result = score("ace", answers)
+    assert (result.total, result.band, result.flags) == (total, band, frozenset(flags))
+    assert result.subscales == {"abuse_neglect": abuse_neglect}
