@@ -1,0 +1,16 @@
+"""Wording that must follow the published forms (clinical policy version 2 fixes)."""
+
+from __future__ import annotations
+
+from forms import flow_for, get_definition
+
+
+def test_itq_opens_with_the_experience_that_troubles_you_most_without_writing_it_down() -> None:
+    first = next(s for s in flow_for("adult_self", 30).steps if s.section == "itq")
+    assert first.id == "itq-ptsd"
+    assert first.instructions.startswith(
+        "Please identify the experience that troubles you most and answer the questions in "
+        "relation to this experience."
+    )
+    assert "you do not need to write it down" in first.instructions
+    assert get_definition("itq").instructions.default.startswith("Please identify the experience")
