@@ -14,3 +14,12 @@ def test_itq_opens_with_the_experience_that_troubles_you_most_without_writing_it
     )
     assert "you do not need to write it down" in first.instructions
     assert get_definition("itq").instructions.default.startswith("Please identify the experience")
+
+
+def test_audit_c_asks_about_the_past_year_and_says_what_a_standard_drink_is() -> None:
+    auditc = next(s for s in flow_for("adult_self", 30).steps if s.id == "auditc")
+    assert "in the past year" in auditc.instructions
+    assert "One standard drink is a 12-ounce can or bottle of regular beer" in auditc.instructions
+    assert all(q.text.endswith("in the past year?") for q in auditc.questions)
+    assert [o.label for o in auditc.questions[1].options][3] == "7, 8, or 9"
+    assert get_definition("auditc").time_frame == "past year"
