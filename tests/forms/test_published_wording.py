@@ -23,3 +23,12 @@ def test_audit_c_asks_about_the_past_year_and_says_what_a_standard_drink_is() ->
     assert all(q.text.endswith("in the past year?") for q in auditc.questions)
     assert [o.label for o in auditc.questions[1].options][3] == "7, 8, or 9"
     assert get_definition("auditc").time_frame == "past year"
+
+
+def test_family_apgar_affection_reads_affection_and_love() -> None:
+    items = get_definition("apgar").items_by_id
+    assert items["apgar.4"].text.default.endswith("such as anger, sorrow, and love.")
+    assert "affection" in items["apgar.4"].text.default
+    assert items["apgar.5"].text.default == (
+        "I am satisfied with the way my family and I share time together."
+    )
