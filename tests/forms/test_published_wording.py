@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from forms import flow_for, get_definition
 
 
@@ -32,3 +34,36 @@ def test_family_apgar_affection_reads_affection_and_love() -> None:
     assert items["apgar.5"].text.default == (
         "I am satisfied with the way my family and I share time together."
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "age", "section"),
+    [
+        ("caregiver_child", 4, "cats_3_6"),
+        ("caregiver_child", 9, "cats_7_17"),
+        ("teen_self", 14, "cats_7_17"),
+    ],
+)
+def test_cats_content_note_says_events_are_yes_no_and_reactions_never_to_almost_always(
+    path: str, age: int, section: str
+) -> None:
+    steps = [s for s in flow_for(path, age).steps if s.section == section]
+    note = steps[0].content_note
+    assert note is not None and "yes or no" in note
+    assert 'from "never" to "almost always"' in note
+    labels = {o.label for s in steps[1:3] for q in s.questions for o in q.options}
+    assert {"Never", "Almost always"} <= labels  # what the note names is what is offered
+    spanish = next(s for s in flow_for(path, age, language="es").steps if s.section == section)
+    assert spanish.content_note is not None and '"nunca" (Never)' in spanish.content_note
+    assert '"casi siempre" (Almost always)' in spanish.content_note
+
+
+def test_each_cats_definition_names_the_form_and_event_list_it_follows() -> None:
+    young = get_definition("cats_3_6").form_version
+    older = get_definition("cats_7_17").form_version
+    assert young is not None and older is not None
+    assert young.default.startswith("CATS Caregiver Report (ages 3-6 years)")
+    assert older.for_path("teen_self").startswith("CATS Self-Report (ages 7-17 years)")
+    assert older.for_path("caregiver_child").startswith("CATS Caregiver Report (ages 7-17 years)")
+    for text in (young.default, *older.variants.values(), older.default):
+        assert "Sachser et al. 2017" in text and "original event list of 15 events" in text
