@@ -67,3 +67,24 @@ def test_each_cats_definition_names_the_form_and_event_list_it_follows() -> None
     assert older.for_path("caregiver_child").startswith("CATS Caregiver Report (ages 7-17 years)")
     for text in (young.default, *older.variants.values(), older.default):
         assert "Sachser et al. 2017" in text and "original event list of 15 events" in text
+
+
+def test_cats_7_17_caregiver_report_uses_the_caregiver_forms_own_wording() -> None:
+    def symptoms(path: str, age: int) -> dict[str, str]:
+        steps = [s for s in flow_for(path, age).steps if s.id.startswith("cats_7_17-symptoms")]
+        return {q.id: q.text for s in steps for q in s.questions}
+
+    caregiver, teen = symptoms("caregiver_child", 10), symptoms("teen_self", 14)
+    assert len(caregiver) == len(teen) == 20
+    assert caregiver["cats_7_17.s1"] == (
+        "Upsetting thoughts or images about a stressful event. Or re-enacting a stressful event in "
+        "play."
+    )
+    assert teen["cats_7_17.s1"].startswith("Upsetting thoughts or pictures about what happened")
+    assert caregiver["cats_7_17.s3"].startswith("Acting, playing or feeling as if a stressful")
+    for item in [f"cats_7_17.s{i}" for i in range(1, 8)]:
+        assert "a stressful event" in caregiver[item], item
+    reworded = ("his/her", "he/she", "himself/herself", "you ", "your ")
+    for item, text in caregiver.items():
+        assert not any(marker in text for marker in reworded), (item, text)
+    assert sum(caregiver[i] != teen[i] for i in caregiver) >= 18
