@@ -286,7 +286,13 @@ def _changes_sections() -> list[str]:
             entries.setdefault(version.split(".")[0], []).append((name, version, lines))
     out: list[str] = []
     for major in sorted(entries, key=int, reverse=True):
-        out += [f"## What changed in version {major}", ""]
+        out += [
+            f"## What changed in version {major}",
+            "",
+            f"The flows and the definitions changed for version {major} of the clinical policy "
+            f"are at version {major}.x; each records what changed in its `changes` field.",
+            "",
+        ]
         for name, version, lines in entries[major]:
             out.append(f"- **{name}** (version {version}):")
             out += [f"  - {_cell(line)}" for line in lines]

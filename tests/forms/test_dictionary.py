@@ -12,6 +12,7 @@ import pytest
 
 from forms import SECTION_IDS, get_definition
 from forms.dictionary import CSV_COLUMNS, csv_text, id_ranges, main, markdown
+from forms.flows import FLOWS
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
 
@@ -70,3 +71,22 @@ def test_item_ranges_follow_the_display_order() -> None:
     )
     assert id_ranges(["psc17.i1", "psc17.i2", "psc17.a1"]) == "psc17.i1-psc17.i2, psc17.a1"
     assert "Total = sum of ace.1-ace.5, ace.10, ace.9, ace.6-ace.8 (10 items)" in markdown()
+
+
+def test_what_changed_in_version_2_is_generated_from_the_changes_fields() -> None:
+    text = markdown()
+    section = text.split("## What changed in version 2\n")[1].split("\n## ")[0]
+    changed = [s for s in SECTION_IDS if get_definition(s).version.startswith("2.")]
+    assert set(changed) == {
+        "ace", "apgar", "auditc", "cats_3_6", "cats_7_17", "itq", "child", "parent", "rel",
+    }  # fmt: skip
+    assert FLOWS.version == "2.0" and FLOWS.changes["2.0"]
+    for line in FLOWS.changes["2.0"]:
+        assert f"  - {line}" in section
+    for section_id in changed:
+        definition = get_definition(section_id)
+        assert f"**`{section_id}` — {definition.title.default}** (version 2.0)" in section
+        for line in definition.changes[definition.version]:
+            assert f"  - {line}" in section
+    unchanged = set(SECTION_IDS) - set(changed)
+    assert not any(f"**`{section_id}` —" in section for section_id in unchanged)
