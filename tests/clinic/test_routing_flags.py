@@ -14,6 +14,7 @@ from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, SubmissionFlag
 from clinic.routing import route_submission, store_flags
 from tests import factories
+from tests.clinic.staff import support
 
 PARTNER_RISK = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1, "rship.5": 0}
 
@@ -39,6 +40,21 @@ def test_routing_writes_the_decision_flags_as_rows(app: Flask) -> None:
 
     assert _rows(flagged) == flagged.decision["flags"] == ["partner_safety"]
     assert _rows(plain) == plain.decision["flags"] == []
+
+
+def test_the_rows_are_the_flags_policy_version_2_raises(app: Flask) -> None:
+    adult = _route(answers=support.EVERY_ADULT_FLAG)
+    teen = _route(path="teen_self", subject_age=15, answers={"safety.now": 1, "cats_7_17.e4": 1})
+
+    assert _rows(adult) == adult.decision["flags"]
+    assert set(_rows(adult)) == {
+        "safety_unknown",
+        "partner_safety",
+        "severe_symptoms",
+        "alcohol_use",
+        "cptsd",
+    }
+    assert _rows(teen) == teen.decision["flags"] == ["safeguarding"]
 
 
 def test_an_intake_routing_could_not_read_has_no_flag_rows(app: Flask) -> None:
@@ -70,7 +86,7 @@ def test_backfill_writes_rows_from_the_stored_decisions_and_can_be_repeated(app:
 
     stored = db.session.get(IntakeSubmission, flagged)
     assert stored is not None and stored.decision["flags"] == ["partner_safety"]  # untouched
-    assert stored.rules_version == "clinical-default-1"
+    assert stored.rules_version == app.extensions["routing_rules"].version
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "routing.flags_backfilled")
     ).all()

@@ -19,6 +19,23 @@ from tests.support.html import csrf_token
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
+ITQ_ITEMS = [f"itq.p{n}" for n in range(1, 10)] + [f"itq.c{n}" for n in range(1, 10)]
+EVERY_ADULT_FLAG: dict[str, int | None] = {
+    "safety.now": None,  # safety_unknown
+    "rship.1": 1,  # partner_safety
+    "rship.2": 0,
+    "rship.3": 0,
+    "rship.4": 1,
+    "rship.5": 0,
+    **dict(zip([f"phq9.{n}" for n in range(1, 10)], [3, 3, 3, 3, 3, 3, 2, 0, 0], strict=True)),
+    "auditc.1": 4,  # alcohol_use
+    "auditc.2": 0,
+    "auditc.3": 0,
+    **{f"pcptsd5.{n}": 1 for n in range(6)},  # trauma exposure: the ITQ is asked
+    **{item: 2 if item[-1] in "1357" else 0 for item in ITQ_ITEMS},  # cptsd
+}
+"""An adult intake raising every adult flag (PHQ-9 total 20: severe_symptoms)."""
+
 
 def staff(
     role: str = "intake_coordinator",

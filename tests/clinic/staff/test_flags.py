@@ -20,6 +20,7 @@ from clinic.models.columns import utcnow
 from clinic.routing import route_submission
 from clinic.staff.flags import FLAG_LABELS
 from clinic.staff.queue_query import PAGE_SIZE, Filters, fetch_page
+from referrals import DECISION_FLAGS
 from tests import factories
 from tests.clinic.staff import support
 
@@ -43,6 +44,7 @@ def _badges(html: str) -> list[str]:
 
 
 def test_every_flag_of_the_routing_policy_has_a_plain_label() -> None:
+    assert set(FLAG_LABELS) == set(DECISION_FLAGS)
     assert {flag: FLAG_LABELS[flag].label for flag in FLAGS} == BADGES
     assert all(label.explanation for label in FLAG_LABELS.values())
 
@@ -175,17 +177,25 @@ def test_the_csv_columns_are_the_documented_ones(app: Flask, client: FlaskClient
     )
 
 
-def test_routing_writes_the_flag_the_dashboard_filters_by(app: Flask, client: FlaskClient) -> None:
-    answers = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1, "rship.5": 0}
-    submission = factories.submitted_intake(answers=answers)
+def test_routing_writes_the_flags_the_dashboard_shows_and_filters_by(
+    app: Flask, client: FlaskClient
+) -> None:
+    submission = factories.submitted_intake(answers=support.EVERY_ADULT_FLAG)
     outbox.commit()
     route_submission(str(submission.id))
-    ref = db.session.scalars(select(Referral).where(Referral.submission_id == submission.id)).one()
+    refs = db.session.scalars(select(Referral).where(Referral.submission_id == submission.id)).all()
     support.sign_in(client, support.staff())
+    badges = ["Safety not confirmed", "Partner safety", "Severe symptoms", "Complex PTSD"]
+    badges.append("Alcohol use")
 
-    page = client.get("/staff?flag=partner_safety").get_data(as_text=True)
-
-    assert _badges(support.row_of(page, ref)) == ["Partner safety"]
+    for ref in refs:  # every referral of the intake carries the intake's flags
+        assert _badges(support.row_of(client.get("/staff").get_data(as_text=True), ref)) == badges
+        for flag in ("partner_safety", "cptsd"):
+            page = client.get(f"/staff?flag={flag}").get_data(as_text=True)
+            assert _badges(support.row_of(page, ref)) == badges
+        page = client.get(f"/staff/referrals/{ref.id}").get_data(as_text=True)
+        assert _badges(page) == badges
+    assert _short(ref) not in client.get("/staff?flag=safeguarding").get_data(as_text=True)
 
 
 def test_the_referral_page_names_the_rules_its_decision_was_made_under(
@@ -203,7 +213,7 @@ def test_the_referral_page_names_the_rules_its_decision_was_made_under(
     support.sign_in(client, support.staff())
 
     page = client.get(f"/staff/referrals/{routed.id}").get_data(as_text=True)
-    assert "Decided under rules clinical-default-1." in page
+    assert f"Decided under rules {app.extensions['routing_rules'].version}." in page
     page = client.get(f"/staff/referrals/{older.id}").get_data(as_text=True)
     assert "Decided under rules clinic-local-7." in page  # the version it was made under
 
