@@ -284,3 +284,31 @@ def test_the_highest_priority_that_applies_wins() -> None:
     decision = decide(facts_of("acute", "suicide_risk"), 30, rules)
     assert decision.priority is Priority.URGENT
     assert decision.priority_rule_ids == ("urgent",)
+
+
+def test_an_adult_couples_rule_that_leaves_out_none_of_is_refused() -> None:
+    data = copy.deepcopy(VALID)
+    del data["rules"][1]["none_of"]
+    del data["rules"][1]["max_age"]
+    with pytest.raises(RuleFileError) as error:
+        parse_rules(data, "test")
+    assert str(error.value) == (
+        "test: rule 2 ('adult-couples'), field 'none_of': "
+        "an adult couples rule must exclude 'partner_risk' (partner safety)"
+    )
+
+
+def test_every_problem_of_a_broken_file_is_listed_one_a_line() -> None:
+    data = copy.deepcopy(VALID)
+    data["rules"][0]["queue"] = "marriage"
+    del data["rules"][1]["description"]
+    data["priority"][0]["colour"] = "red"
+    with pytest.raises(RuleFileError) as error:
+        parse_rules(data, "test")
+    assert str(error.value).splitlines() == [
+        "test: priority rule 1 ('urgent'), field 'colour': unknown field (allowed: all_of, "
+        "any_of, description, id, max_age, min_age, priority)",
+        "test: rule 1 ('adult-emdr'), field 'queue': unknown queue 'marriage' (known: family, "
+        "play, dbt, emdr, couples, intake)",
+        "test: rule 2 ('adult-couples'), field 'description': missing",
+    ]
