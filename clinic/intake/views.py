@@ -187,7 +187,7 @@ def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response |
         answers = step_answers(form, only_valid=not valid)
         if answers:
             crisis = drafts.save_answers(draft, answers)
-    db.session.commit()
+    outbox.commit()  # an acute answer's on-call pages go out now
     if crisis:
         return redirect(url_for("intake.support"))
     return navigation.after_save(draft, screen.id, action)
@@ -215,7 +215,7 @@ def note(number: int) -> Response:
         section, draft.path, document["subject_age"]
     ):
         crisis = drafts.skip_section(draft, section)
-        db.session.commit()
+        outbox.commit()  # an acute answer's on-call pages go out now
         if crisis:
             return redirect(url_for("intake.support"))
         session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
