@@ -13,7 +13,7 @@ from clinic.clinic_settings import LANGUAGES, clinic_settings
 from clinic.extensions import csrf, db
 from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
 from clinic.i18n import current_language
-from clinic.intake import bp, drafts, navigation, screens
+from clinic.intake import bp, draft_safety, drafts, navigation, screens
 from clinic.intake import review as review_rows
 from clinic.intake.forms import (
     PREFER_NOT,
@@ -229,7 +229,9 @@ def note(number: int) -> Response:
 def support() -> str:
     """The safety page: crisis resources, then continue or leave (and still be heard)."""
     draft = drafts.current_draft()
-    return render_template("intake/support.html", draft=draft)
+    return render_template(
+        "intake/support.html", draft=draft, autosubmit=draft_safety.autosubmit(draft)
+    )
 
 
 @bp.post("/support/leave")

@@ -96,7 +96,7 @@ def on_call_alert(page_id: uuid.UUID) -> str:
         page=page,
         stage=submission.status,
         staff_alert=on_call.linked_staff_alert(page),
-        quiet_minutes=clinic_settings().crisis_autosubmit_minutes,
+        quiet_minutes=clinic_settings().acute_autosubmit_minutes,
         messages=messages,
         labels=status.TEMPLATE_LABELS,
         recipient_kind=status.recipient_kind,

@@ -106,7 +106,7 @@ def test_the_draft_stage_page_shows_no_answers_and_acknowledging_is_audited(
     html = client.get(url).get_data(as_text=True)
     assert "An intake needs urgent attention" in html
     assert "The client may still be filling in the form" in html
-    assert "submitted for urgent routing when they leave the form, or after 60 minutes" in html
+    assert "submitted for urgent routing when they leave the form, or after 15 minutes" in html
     assert "Not acknowledged yet: 1 page(s) sent" in html
     assert "On-call page (intake in progress)" in html
     for hidden in (CANARY_NAME, CANARY_EMAIL, "safety.now", "oncall@example.org"):
