@@ -6,7 +6,7 @@ one and links it. Downgrading deletes alerts that were never linked (their pages
 stop), because the column cannot be made required again while they exist.
 
 Revision ID: 5d8f2a41c6e7
-Revises: b3e1c7d2a9f4
+Revises: 0bbe0401ffd6
 Create Date: 2026-11-26 10:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5d8f2a41c6e7"
-down_revision = "b3e1c7d2a9f4"
+down_revision = "0bbe0401ffd6"
 branch_labels = None
 depends_on = None
 
