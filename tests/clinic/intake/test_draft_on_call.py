@@ -109,6 +109,20 @@ def test_a_suicide_risk_answer_that_is_not_acute_pages_no_one(walker: IntakeWalk
     assert _alerts() == [] and _pages() == []
 
 
+def test_refusing_the_asq_acuity_question_pages_on_call(walker: IntakeWalker) -> None:
+    walker.start("adult_self", 30)
+    walker.walk_to("asq")
+    walker.note()
+    walker.answer({"asq.1": 1})
+    assert walker.path == "/intake/support"
+    assert _alerts() == []  # asq.5 is still to come: not acute yet
+    walker.get("/intake/continue")
+    walker.answer({"asq.5": None})
+
+    assert len(_alerts()) == 1
+    assert {m.template for m in _pages()} == {"staff_draft_page"}
+
+
 def _leave(walker: IntakeWalker) -> None:
     leave = next(f for f in page_forms(walker.html) if f.action.endswith("/support/leave"))
     walker.post(leave.action, leave.hidden)
