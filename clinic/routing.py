@@ -2,7 +2,8 @@
 
 Runs in the routing worker. Everything is written in one transaction: the
 referrals with their explanations, the encrypted scores and decision, the
-submission's new status, an audit event, and the outbox rows of each
+decision's flags as plain `submission_flag` rows (for the dashboard's filter),
+the submission's new status, an audit event, and the outbox rows of each
 referral's follow-up (published after commit to its specialist queue, or to
 the `urgent` queue for urgent and priority referrals).
 A submission that cannot be scored or decided is never dropped: it goes to
@@ -13,16 +14,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 import forms
 from clinic import audit, outbox
 from clinic.extensions import db
-from clinic.models import IntakeSubmission, Referral, ReferralEvent
+from clinic.models import IntakeSubmission, Referral, ReferralEvent, SubmissionFlag
 from clinic.models.columns import utcnow
 from referrals import Decision, RuleSet, route
 from workers.queues import Queues, TaskNames
@@ -92,7 +93,16 @@ def _record_decision(
     submission.scores = {name: score.as_dict() for name, score in scores.items()}
     submission.decision = decision.as_dict()
     submission.rules_version = decision.rules_version
+    store_flags(submission, decision.flags)
     _finish(submission, "routed", referrals, flags=sorted(decision.flags))
+
+
+def store_flags(submission: IntakeSubmission, flags: Iterable[str]) -> None:
+    """Make the submission's `submission_flag` rows exactly these flags (ids only)."""
+    db.session.execute(delete(SubmissionFlag).where(SubmissionFlag.submission_id == submission.id))
+    db.session.add_all(
+        SubmissionFlag(submission_id=submission.id, flag=flag) for flag in sorted(set(flags))
+    )
 
 
 def _record_needs_review(submission: IntakeSubmission, exc: Exception) -> None:

@@ -1,4 +1,5 @@
-"""`flask routing explain` and `flask routing dry-run`: read decisions, test a new policy."""
+"""`flask routing explain`, `dry-run` and `backfill-flags`: read decisions, test a new policy,
+and give intakes routed before the `submission_flag` table their flag rows."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from sqlalchemy import select
 from clinic import audit
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
-from clinic.routing import score_and_decide
+from clinic.routing import score_and_decide, store_flags
 from referrals import RuleFileError, load_rules
 
 routing_cli = AppGroup("routing", help="Read routing decisions and try a new rule file.")
 
 DECIDED = ("routed", "needs_review")
+BACKFILL_BATCH = 500
 
 
 def _outcome(decision: Mapping[str, Any] | None) -> str:
@@ -106,6 +108,42 @@ def dry_run(rules_path: str, since: datetime | None) -> None:
         f"(in force: {current}). Nothing was changed."
     )
     db.session.rollback()
+
+
+@routing_cli.command("backfill-flags")
+def backfill_flags() -> None:
+    """Write the flag rows of every routed intake from its stored decision (safe to repeat).
+
+    The stored decisions are not changed: each keeps the flags (and the rule set
+    version) it was made with.
+    """
+    ids = list(
+        db.session.scalars(
+            select(IntakeSubmission.id)
+            .where(IntakeSubmission.status == "routed")
+            .order_by(IntakeSubmission.id)
+        )
+    )
+    flagged = 0
+    for start in range(0, len(ids), BACKFILL_BATCH):
+        batch = db.session.scalars(
+            select(IntakeSubmission).where(
+                IntakeSubmission.id.in_(ids[start : start + BACKFILL_BATCH])
+            )
+        )
+        for submission in batch:
+            flags = (submission.decision or {}).get("flags", [])
+            store_flags(submission, flags)
+            flagged += bool(flags)
+        db.session.commit()
+        db.session.expunge_all()
+    audit.record(
+        "routing.flags_backfilled",
+        actor_kind="cli",
+        detail={"intakes": len(ids), "flagged": flagged},
+    )
+    db.session.commit()
+    click.echo(f"Flag rows written for {len(ids)} routed intake(s); {flagged} carry a flag.")
 
 
 def register(app: Flask) -> None:

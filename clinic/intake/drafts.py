@@ -22,7 +22,7 @@ import referrals
 from clinic import audit
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
-from clinic.intake import codes
+from clinic.intake import codes, draft_safety
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
 
@@ -170,6 +170,7 @@ def save_answers(draft: IntakeSubmission, new: Mapping[str, int | None]) -> bool
     merged = {**document["answers"], **new}
     draft.answers = {**document, "answers": merged}
     _touch(draft)
+    draft_safety.page_on_call_if_acute(draft)
     crisis = needs_crisis_page(before, _relevant(draft, merged))
     if crisis:
         draft.crisis_shown_at = utcnow()

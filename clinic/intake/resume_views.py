@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from clinic import outbox
 from clinic.extensions import db
-from clinic.intake import bp, codes, drafts, navigation
+from clinic.intake import bp, codes, draft_safety, drafts, navigation
 from clinic.intake.forms import EmailLinkForm, ResumeForm
 from clinic.models import IntakeSubmission
 from clinic.notifications import queue_resume_link
@@ -37,6 +37,7 @@ def _render_saved(draft: IntakeSubmission, code: str | None, email_form: EmailLi
         email_address=email_address_for_link(draft),
         contact_number=1,
         expires=draft.draft_expires_at,
+        autosubmit=draft_safety.autosubmit(draft),
     )
 
 

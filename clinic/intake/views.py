@@ -13,7 +13,7 @@ from clinic.clinic_settings import LANGUAGES, clinic_settings
 from clinic.extensions import csrf, db
 from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
 from clinic.i18n import current_language
-from clinic.intake import bp, drafts, navigation, screens
+from clinic.intake import bp, draft_safety, drafts, navigation, screens
 from clinic.intake import review as review_rows
 from clinic.intake.forms import (
     PREFER_NOT,
@@ -187,7 +187,7 @@ def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response |
         answers = step_answers(form, only_valid=not valid)
         if answers:
             crisis = drafts.save_answers(draft, answers)
-    db.session.commit()
+    outbox.commit()  # an acute answer's on-call pages go out now
     if crisis:
         return redirect(url_for("intake.support"))
     return navigation.after_save(draft, screen.id, action)
@@ -215,7 +215,7 @@ def note(number: int) -> Response:
         section, draft.path, document["subject_age"]
     ):
         crisis = drafts.skip_section(draft, section)
-        db.session.commit()
+        outbox.commit()  # an acute answer's on-call pages go out now
         if crisis:
             return redirect(url_for("intake.support"))
         session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
@@ -229,7 +229,9 @@ def note(number: int) -> Response:
 def support() -> str:
     """The safety page: crisis resources, then continue or leave (and still be heard)."""
     draft = drafts.current_draft()
-    return render_template("intake/support.html", draft=draft)
+    return render_template(
+        "intake/support.html", draft=draft, autosubmit=draft_safety.autosubmit(draft)
+    )
 
 
 @bp.post("/support/leave")

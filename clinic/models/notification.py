@@ -112,7 +112,12 @@ class StaffAlert(db.Model):
 
 
 class OnCallAlert(db.Model):
-    """An urgent intake paged to the on-call contacts, repeated until acknowledged."""
+    """An urgent intake paged to the on-call contacts, repeated until acknowledged.
+
+    Paged from the draft when a saved answer makes `acute` true (then `staff_alert_id`
+    stays null until routing writes the intake's first staff alert), or else when
+    routing makes an urgent referral. One per intake.
+    """
 
     __tablename__ = "on_call_alert"
     __table_args__ = (db.Index("ix_on_call_alert_next_page_at", "next_page_at"),)
@@ -121,8 +126,11 @@ class OnCallAlert(db.Model):
     submission_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("intake_submission.id"), nullable=False, unique=True
     )
-    staff_alert_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("staff_alert.id"), nullable=False, index=True, comment="the page staff open"
+    staff_alert_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_alert.id"),
+        nullable=True,
+        index=True,
+        comment="the page staff open; null: paged from a draft, not routed yet",
     )
     pages_sent: Mapped[int] = mapped_column(
         Integer, nullable=False, default=1, comment="the first page and its repeats"

@@ -89,7 +89,8 @@ def risk_lines(referral: Referral, decision: Mapping[str, Any] | None) -> list[R
             lines.append(RiskLine(title, tuple(fact.get("evidence", ()))))
     if PARTNER_SAFETY in (decision or {}).get("flags", ()):
         notes = tuple(n for n in (decision or {}).get("notes", ()) if "artner" in n)
-        lines.append(RiskLine("Partner safety", notes or ("couples therapy not offered",)))
+        partner_risk = facts.get("partner_risk") or {}
+        lines.append(RiskLine("Partner safety", notes or tuple(partner_risk.get("evidence", ()))))
     if not lines and decision is None and referral.priority == "urgent":
         lines.append(RiskLine("Urgent", ("see the routing explanation",)))
     return lines

@@ -30,7 +30,10 @@ EXPORT_COLUMNS = (
     "assignee",
     "sla_due",
     "sla_overdue",
+    "flags",
 )
+FLAG_SEPARATOR = " "
+"""Between the flag ids of one row's `flags` cell, e.g. `partner_safety safety_unknown`."""
 
 
 @bp.route("/overview")
@@ -88,6 +91,7 @@ def export_queue(queue: str) -> Response:
             "rows": count,
             "statuses": list(filters.statuses),
             "priorities": list(filters.priorities),
+            "flag": filters.flag,
         },
     )
     db.session.commit()
@@ -115,6 +119,7 @@ def export_queue(queue: str) -> Response:
                         if row.sla.due
                         else "",
                         "yes" if row.sla.breached else "no",
+                        FLAG_SEPARATOR.join(f.id for f in row.flags),
                     )
                 )
             yield buffer.getvalue()

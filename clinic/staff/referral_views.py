@@ -15,6 +15,7 @@ from clinic.notifications import status as notification_status
 from clinic.staff import bp, detail
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.dashboard_views import rows_for
+from clinic.staff.flags import labels_of
 from clinic.staff.forms import ActionForm, NoteForm
 from clinic.staff.lifecycle import (
     ActionRefused,
@@ -113,6 +114,7 @@ def referral(referral_id: uuid.UUID) -> str:
         row=rows_for([ref])[0],
         submission=submission,
         risks=detail.risk_lines(ref, decision),
+        flags=labels_of((decision or {}).get("flags", ())),
         sentences=detail.explanation(ref, decision),
         scores=detail.score_views(submission.scores),
         contact=detail.contact_view(submission.contact, submission.path),

@@ -14,6 +14,7 @@ from clinic.extensions import db
 from clinic.models import ApiToken, AuditEvent, IntakeSubmission
 from clinic.routing import route_submission
 from tests import factories
+from tests.clinic.staff import support
 
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 
@@ -103,6 +104,19 @@ def test_the_decision_flags_are_reported(client: FlaskClient, app: Flask) -> Non
     body = client.get(f"/api/v1/intakes/{response.json['id']}", headers=_auth(token)).json
     assert body["flags"] == ["partner_safety"]
     assert [r["queue"] for r in body["referrals"]] == ["intake"]
+
+
+def test_every_flag_of_the_stored_decision_is_reported(client: FlaskClient, app: Flask) -> None:
+    token = _token()
+    flags = ["alcohol_use", "cptsd", "partner_safety", "safeguarding", "safety_unknown"]
+    flags.append("severe_symptoms")
+    submission = support.decided(factories.submitted_intake(), flags, "clinic-local-7")
+    support.referral("intake", submission=submission)
+
+    body = client.get(f"/api/v1/intakes/{submission.id}", headers=_auth(token)).json
+
+    assert body["flags"] == flags
+    assert body["rules_version"] == "clinic-local-7"
 
 
 def test_a_path_that_does_not_fit_the_age_is_422(client: FlaskClient, app: Flask) -> None:

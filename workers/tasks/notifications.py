@@ -6,9 +6,9 @@ from __future__ import annotations
 from celery import Task, shared_task
 
 from clinic.notifications.digests import send_due_digests
+from clinic.notifications.on_call import repeat_pages
 from clinic.notifications.retention import remove_expired_details
 from clinic.notifications.sending import send_message
-from clinic.notifications.staff_alerts import repeat_pages
 from workers.queues import TaskNames
 
 

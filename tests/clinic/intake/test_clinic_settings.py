@@ -27,6 +27,7 @@ def test_the_defaults() -> None:
     assert settings.quick_exit_url == "https://weather.com"
     assert settings.safety_tips_url is None
     assert settings.draft_expiry_days == 14
+    assert (settings.acute_autosubmit_minutes, settings.suicide_risk_autosubmit_minutes) == (15, 60)
     assert settings.privacy_notice_version == "2025-01"
     assert settings.response_time.get("es") == "en un plazo de 2 días hábiles"
     assert settings.name.get("fr") == settings.name.get("en")
@@ -61,6 +62,20 @@ def test_a_clinic_file_overrides_some_keys_and_keeps_the_rest(tmp_path: Path) ->
         ("name: {es: ''}\n", "name: every language needs non-empty text"),
         ("name: {fr: Bonjour, en: Hello}\n", "name: unknown language 'fr'"),
         ("- a list\n", "must be a mapping"),
+        ("acute_autosubmit_minutes: 4\n", "acute_autosubmit_minutes: must be between 5 and 1440"),
+        (
+            "suicide_risk_autosubmit_minutes: true\n",
+            "suicide_risk_autosubmit_minutes: must be a whole number",
+        ),
+        (
+            "acute_autosubmit_minutes: 30\nsuicide_risk_autosubmit_minutes: 20\n",
+            "acute_autosubmit_minutes: must not be more than suicide_risk_autosubmit_minutes",
+        ),
+        (
+            "crisis_autosubmit_minutes: 30\n",
+            "crisis_autosubmit_minutes: was replaced by acute_autosubmit_minutes and "
+            "suicide_risk_autosubmit_minutes",
+        ),
     ],
 )
 def test_a_broken_file_is_refused_naming_the_key(
