@@ -1,6 +1,6 @@
 """``score()``: the public, stable scoring entry point, driven by the definitions.
 
-Missing-answer rule (CLINICAL.md): ``None`` (prefer not to answer) and an absent key
+Missing-answer rule (docs/clinical-policy.md): ``None`` (prefer not to answer) and an absent key
 are both missing. A total and band are reported only when every scored item is
 answered, except under PSC-17's ``blanks_as_zero`` rule. ``positive`` is still
 decided when the answered items settle it (True if they already reach the cut-off,

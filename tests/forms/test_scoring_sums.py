@@ -1,4 +1,4 @@
-"""Published-rule boundary tests for the summed instruments (CLINICAL.md table)."""
+"""Published-rule boundary tests for the summed instruments (docs/clinical-policy.md)."""
 
 from __future__ import annotations
 
