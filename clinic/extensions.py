@@ -1,5 +1,7 @@
 """Flask extensions, created once here and bound to an app in `create_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +26,11 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# The models' base class is `db.Model`, which Flask-SQLAlchemy makes from `Base` at run
+# time; a type checker cannot take an instance's attribute as a base class, so it is
+# told the class is `Base`.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
