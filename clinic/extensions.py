@@ -1,12 +1,12 @@
 """Flask extensions, created once here and bound to an app in `create_app`."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -34,3 +34,9 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE that the session ran matched."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("only an UPDATE or DELETE result counts its rows")
+    return result.rowcount
