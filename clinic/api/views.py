@@ -78,12 +78,12 @@ def _request_errors(body: Any) -> list[dict[str, str]]:
 def create_intake() -> Response:
     body = request.get_json(silent=True)
     errors = _request_errors(body)
-    if not errors:
+    if not errors and isinstance(body, dict):
         errors = [
             error.as_dict()
             for error in forms.validate_answers(body["path"], body["subject_age"], body["answers"])
         ]
-    if errors:
+    if errors or not isinstance(body, dict):
         return _error(422, "the intake is not valid", errors=errors)
     submission = submit_intake(
         path=body["path"],

@@ -48,16 +48,17 @@ def create_staff_user(
     if find_by_email(email) is not None:
         raise ValueError("an account with that email already exists")
     check_password(password, email=email, name=display_name)
+    now = utcnow()
     user = StaffUser(
         email=email,
         display_name=display_name,
         password_hash=hash_password(password),
         role=role,
         is_admin=is_admin or role == "admin",
-        password_changed_at=utcnow(),
+        password_changed_at=now,
     )
     if temporary:
-        user.temporary_password_expires_at = user.password_changed_at + TEMPORARY_PASSWORD_LIFETIME
+        user.temporary_password_expires_at = now + TEMPORARY_PASSWORD_LIFETIME
     user.queue_assignments = [StaffQueue(queue=q) for q in queues]
     db.session.add(user)
     return user
