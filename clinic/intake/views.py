@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from clinic import outbox
 from clinic.clinic_settings import LANGUAGES, clinic_settings
-from clinic.extensions import csrf, db
+from clinic.extensions import csrf_exempt, db
 from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
 from clinic.i18n import current_language
 from clinic.intake import bp, draft_safety, drafts, navigation, screens
@@ -68,7 +68,7 @@ def safety_tips() -> str:
 
 
 @bp.post("/language")
-@csrf.exempt  # only a display preference changes; a timed-out page must still switch
+@csrf_exempt  # only a display preference changes; a timed-out page must still switch
 def language() -> Response:
     chosen = request.form.get("language")
     if chosen in LANGUAGES:
