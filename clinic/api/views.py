@@ -18,6 +18,7 @@ import forms
 from clinic import audit, outbox
 from clinic.api import bp
 from clinic.api.tokens import TokenOwner, authenticate
+from clinic.documents import ContactDocument, UnreadableDocument, parse
 from clinic.extensions import csrf, db
 from clinic.intake.services import submit_intake
 from clinic.models import IntakeSubmission
@@ -68,9 +69,22 @@ def _request_errors(body: Any) -> list[dict[str, str]]:
         errors.append({"field": "subject_age", "message": "a whole number of years"})
     if not isinstance(body.get("answers", {}), dict):
         errors.append({"field": "answers", "message": "an object of item id to code or null"})
-    if not isinstance(body.get("contact", {}), dict):
+    contact = body.get("contact", {})
+    if not isinstance(contact, dict):
         errors.append({"field": "contact", "message": "an object"})
+    else:
+        errors.extend(_contact_errors(contact))
     return errors
+
+
+def _contact_errors(contact: dict[str, Any]) -> list[dict[str, str]]:
+    """Each key of the contact document whose value is not as the document defines it."""
+    try:
+        parse(ContactDocument, contact, what="contact document")
+    except UnreadableDocument as exc:
+        message = "not as the contact document defines it (see the README)"
+        return [{"field": f"contact.{name}", "message": message} for name in exc.fields]
+    return []
 
 
 @bp.post("/intakes")
