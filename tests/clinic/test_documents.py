@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 
+from clinic import outbox
 from clinic.documents import (
     AnswersDocument,
     ContactDocument,
+    DecisionDocument,
+    Explanation,
     ReferralEventDetail,
     UnreadableDocument,
     parse,
 )
+from clinic.extensions import db
+from clinic.routing import route_submission, score_and_decide
+from referrals.rules import default_rules
+from tests import factories
 
 CANARY = "canary-value-7f3a"
 
@@ -97,6 +105,29 @@ def test_an_unreadable_document_is_described_without_its_values() -> None:
     assert str(caught.value) == "the answers document does not fit: answers"
 
 
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"safety.now": 1},
+        {"safety.now": 0, "phq9.9": 2, **{f"pcptsd5.{n}": 1 for n in range(6)}},
+        {"safety.now": 1, "rship.1": 1, "rship.2": 1, "rship.4": 1, "rship.5": 1},
+        {"safety.now": None, "asq.1": 1, "asq.5": None},
+    ],
+)
+def test_the_decision_and_explanations_the_engine_makes_are_stored_as_it_made_them(
+    answers: dict[str, int | None],
+) -> None:
+    document = AnswersDocument(subject_age=34, sex=None, answers=answers)
+    _, decision = score_and_decide("adult_self", document, default_rules())
+
+    stored = DecisionDocument.of(decision)
+
+    assert stored.stored() == decision.as_dict()
+    for item, reasons in zip(decision.referrals, stored.referrals, strict=True):
+        explanation = Explanation(**reasons.stored(), sentence=item.sentence())
+        assert explanation.stored() == {**item.as_dict(), "sentence": item.sentence()}
+
+
 def test_an_event_detail_holds_only_what_applies_and_only_known_keys() -> None:
     detail = ReferralEventDetail(action="accept", assignee_id="a1", reason=None)
     assert detail.stored() == {"action": "accept", "assignee_id": "a1"}
@@ -107,3 +138,16 @@ def test_an_event_detail_holds_only_what_applies_and_only_known_keys() -> None:
     }
     with pytest.raises(UnreadableDocument):
         parse(ReferralEventDetail, {"note_text": "free text"}, what="event detail")
+
+
+def test_answers_that_cannot_be_read_go_to_review_without_their_values(app: Flask) -> None:
+    submission = factories.submitted_intake()
+    submission.answers = {"subject_age": CANARY, "answers": {"safety.now": 1}}
+    outbox.commit()
+
+    assert route_submission(str(submission.id)) == "needs_review"
+
+    db.session.refresh(submission)
+    assert submission.routing_error == (
+        "UnreadableDocument: the answers document does not fit: subject_age"
+    )
