@@ -18,10 +18,17 @@ import forms
 from clinic import audit, outbox
 from clinic.api import bp
 from clinic.api.tokens import TokenOwner, authenticate
-from clinic.documents import ContactDocument, UnreadableDocument, parse
+from clinic.documents import (
+    ContactDocument,
+    Explanation,
+    UnreadableDocument,
+    decision_of,
+    explanation_of,
+    parse,
+)
 from clinic.extensions import csrf, db
 from clinic.intake.services import submit_intake
-from clinic.models import IntakeSubmission
+from clinic.models import IntakeSubmission, Referral
 
 API_ROLES = ("intake_coordinator",)
 
@@ -130,27 +137,29 @@ def read_intake(submission_id: str) -> Response:
         return _error(404, "no such intake")
     audit.record("api.intake_viewed", target_type="submission", target_id=key, actor=_owner().user)
     db.session.commit()
-    decision = submission.decision or {}
+    decision = decision_of(submission)
     return jsonify(
         {
             "id": str(submission.id),
             "path": submission.path,
             "status": submission.status,
             "scores": submission.scores or {},
-            "flags": decision.get("flags", []),
-            "priority": decision.get("priority"),
+            "flags": decision.flags if decision is not None else [],
+            "priority": decision.priority if decision is not None else None,
             "rules_version": submission.rules_version,
             "routing_error": submission.routing_error,
-            "referrals": [
-                {
-                    "id": str(referral.id),
-                    "queue": referral.queue,
-                    "priority": referral.priority,
-                    "status": referral.status,
-                    "explanation": referral.explanation["sentence"],
-                    "rule_ids": referral.explanation["rule_ids"],
-                }
-                for referral in submission.referrals
-            ],
+            "referrals": [_referral(referral) for referral in submission.referrals],
         }
     )
+
+
+def _referral(referral: Referral) -> dict[str, object]:
+    explanation = explanation_of(referral) or Explanation()
+    return {
+        "id": str(referral.id),
+        "queue": referral.queue,
+        "priority": referral.priority,
+        "status": referral.status,
+        "explanation": explanation.sentence,
+        "rule_ids": explanation.rule_ids,
+    }
