@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from clinic import audit
+from clinic.documents import JSONValue
 from clinic.extensions import db
 from clinic.models import StaffUser
 from clinic.models.columns import utcnow
@@ -67,7 +68,7 @@ def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
     target = sessions.pending_next() or home_url(user)
     temporary = user.temporary_password_expires_at is not None
     sessions.sign_in(user)
-    detail: dict[str, object] = {"method": method}
+    detail: dict[str, JSONValue] = {"method": method}
     if temporary:
         target = url_for("staff.password")
         detail["temporary_password"] = True

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from clinic import audit
+from clinic.documents import AuditDetail
 from clinic.extensions import db
 from clinic.models import StaffQueue, StaffUser
 from clinic.models.columns import utcnow
@@ -156,7 +157,7 @@ def update_access(
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     wanted = sorted(set(queues) & set(QUEUES))
-    before = {"role": user.role, "is_admin": user.is_admin, "queues": user.queues}
+    before: AuditDetail = {"role": user.role, "is_admin": user.is_admin, "queues": user.queues}
     user.role = role
     user.is_admin = is_admin or role == "admin"
     user.queue_assignments = [StaffQueue(queue=q) for q in wanted]
