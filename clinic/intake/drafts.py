@@ -25,6 +25,7 @@ from clinic.extensions import db
 from clinic.intake import codes, draft_safety
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
+from forms.flows import FLOWS
 
 SESSION_DRAFT = "intake_draft"
 SESSION_RETURN_TO_REVIEW = "intake_return_to_review"
@@ -35,8 +36,9 @@ SAFE_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weeken
 
 
 def definitions_version() -> str:
-    """Which instrument definitions were asked: a digest of every section's version."""
+    """Which questions were asked: a digest of every section's version and the flows'."""
     versions = ";".join(f"{s}={forms.get_definition(s).version}" for s in sorted(forms.SECTION_IDS))
+    versions += f";flows={FLOWS.version}"
     return "forms-" + hashlib.sha256(versions.encode()).hexdigest()[:16]
 
 
@@ -136,7 +138,7 @@ def _relevant(draft: IntakeSubmission, answers: Mapping[str, int | None]) -> dic
 
 
 def needs_crisis_page(before: Mapping[str, int | None], after: Mapping[str, int | None]) -> bool:
-    """CLINICAL.md safety pathway: an answer just made `suicide_risk` or `acute` true."""
+    """Safety pathway (docs/clinical-policy.md): an answer just made `suicide_risk` or `acute` true."""
     now = referrals.safety_check(after)
     if not now.show_crisis_page:
         return False

@@ -153,4 +153,5 @@ def test_a_path_can_be_completed_with_the_keyboard_alone(
     intake.send()
     status, partial, answers, _ = _state(app)
     assert (status, partial) == ("submitted", False)
-    assert answers["child.3"] == 0 and answers["safety.now"] == 1
+    assert answers["child.1"] == 0 and answers["safety.now"] == 1
+    assert "child.3" not in answers  # asked from age 3
