@@ -12,7 +12,6 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import session
 from sqlalchemy import select
@@ -21,6 +20,7 @@ import forms
 import referrals
 from clinic import audit
 from clinic.clinic_settings import clinic_settings
+from clinic.documents import AnswersDocument, ContactDocument, answers_of, contact_of
 from clinic.extensions import db
 from clinic.intake import codes, draft_safety
 from clinic.models import IntakeSubmission
@@ -42,24 +42,6 @@ def definitions_version() -> str:
     return "forms-" + hashlib.sha256(versions.encode()).hexdigest()[:16]
 
 
-def empty_contact(language: str) -> dict[str, Any]:
-    """The contact document before the client says anything: no channel allowed."""
-    return {
-        "language": language,
-        "name": None,
-        "email": None,
-        "phone": None,
-        "channels": {
-            "email": {"allowed": False, "mention_clinic": False},
-            "phone": {"allowed": False, "leave_message": False, "mention_clinic": False},
-            "text": {"allowed": False, "mention_clinic": False},
-        },
-        "safe_times": [],
-        "caregiver_contact_ok": None,
-        "resume_email_ok": False,
-    }
-
-
 def _expiry(now: datetime) -> datetime:
     return now + timedelta(days=clinic_settings().draft_expiry_days)
 
@@ -71,8 +53,8 @@ def start_draft(*, path: str, subject_age: int, language: str) -> IntakeSubmissi
         path=path,
         status="draft",
         definitions_version=definitions_version(),
-        answers={"subject_age": subject_age, "sex": None, "answers": {}},
-        contact=empty_contact(language),
+        answers=AnswersDocument(subject_age=subject_age, sex=None, answers={}).stored(),
+        contact=ContactDocument.empty(language).stored(),
         consent_version=clinic_settings().privacy_notice_version,
         consented_at=now,
         draft_expires_at=_expiry(now),
@@ -152,8 +134,7 @@ def mark_note_read(draft: IntakeSubmission, section: str) -> None:
 
 
 def _relevant(draft: IntakeSubmission, answers: Mapping[str, int | None]) -> dict[str, int | None]:
-    document = draft.answers
-    return forms.relevant_answers(draft.path, document["subject_age"], answers)
+    return forms.relevant_answers(draft.path, answers_of(draft).subject_age, answers)
 
 
 def needs_crisis_page(before: Mapping[str, int | None], after: Mapping[str, int | None]) -> bool:
@@ -167,10 +148,10 @@ def needs_crisis_page(before: Mapping[str, int | None], after: Mapping[str, int 
 
 def save_answers(draft: IntakeSubmission, new: Mapping[str, int | None]) -> bool:
     """Merge a screen's answers into the draft; True when the safety page must come next."""
-    document = draft.answers
-    before = _relevant(draft, document["answers"])
-    merged = {**document["answers"], **new}
-    draft.answers = {**document, "answers": merged}
+    document = answers_of(draft)
+    before = _relevant(draft, document.answers)
+    merged = {**document.answers, **new}
+    draft.answers = document.with_answers(merged).stored()
     _touch(draft)
     draft_safety.page_on_call_if_acute(draft)
     crisis = needs_crisis_page(before, _relevant(draft, merged))
@@ -183,13 +164,13 @@ def skip_section(draft: IntakeSubmission, section: str) -> bool:
     """Prefer not to answer every question of a section (as the flow asks them)."""
     from clinic.intake.screens import can_skip_section
 
-    document = draft.answers
-    if not can_skip_section(section, draft.path, document["subject_age"]):
+    subject_age = answers_of(draft).subject_age
+    if not can_skip_section(section, draft.path, subject_age):
         raise ValueError(f"section {section} has questions that cannot be skipped")
     crisis = False
     while True:  # a refusal can open a follow-up question of the same section (ASQ 5)
-        answers = draft.answers["answers"]
-        state = forms.next_steps(draft.path, document["subject_age"], answers)
+        answers = answers_of(draft).answers
+        state = forms.next_steps(draft.path, subject_age, answers)
         open_ids = {
             q.id: None
             for step in state.remaining
@@ -205,13 +186,13 @@ def skip_section(draft: IntakeSubmission, section: str) -> bool:
 
 
 def save_sex(draft: IntakeSubmission, sex: str | None) -> None:
-    draft.answers = {**draft.answers, "sex": sex}
+    draft.answers = answers_of(draft).with_sex(sex).stored()
     mark_done(draft, "about")
 
 
-def save_contact(draft: IntakeSubmission, contact: Mapping[str, Any]) -> None:
-    current = draft.contact or {}
-    draft.contact = {**current, **contact}
+def save_contact(draft: IntakeSubmission, contact: ContactDocument) -> None:
+    current = contact_of(draft) or ContactDocument()
+    draft.contact = current.merged(contact).stored()
     mark_done(draft, "contact")
 
 

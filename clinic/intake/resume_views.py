@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from clinic import outbox
+from clinic.documents import ContactDocument, contact_of
 from clinic.extensions import db
 from clinic.intake import bp, codes, draft_safety, drafts, navigation
 from clinic.intake.forms import EmailLinkForm, ResumeForm
@@ -61,15 +62,16 @@ def new_code() -> Response:
 
 def email_address_for_link(draft: IntakeSubmission) -> str | None:
     """The address the client gave as safe for email, or None (then no email is offered)."""
-    contact = draft.contact or {}
-    email = contact.get("channels", {}).get("email", {})
-    address = contact.get("email")
-    return address if email.get("allowed") is True and address else None
+    contact = contact_of(draft)
+    if contact is None or not contact.channels.email.allowed:
+        return None
+    return contact.email or None
 
 
 def queue_resume_email(draft: IntakeSubmission, code: str) -> None:
     """Record that the client asked for the link by email; notifications send it after commit."""
-    draft.contact = {**(draft.contact or {}), "resume_email_ok": True}
+    current = contact_of(draft) or ContactDocument()
+    draft.contact = current.merged(ContactDocument(resume_email_ok=True)).stored()
     queue_resume_link(draft, resume_link(code), codes.grouped(code))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.models.columns import (
     EncryptedJSON,
     HasEncryptedValues,
@@ -23,7 +23,7 @@ from clinic.models.columns import (
 SUBMISSION_STATUSES = ("draft", "submitted", "routed", "needs_review")
 
 
-class IntakeSubmission(HasEncryptedValues, db.Model):
+class IntakeSubmission(HasEncryptedValues, Model):
     __tablename__ = "intake_submission"
     __table_args__ = (
         CheckConstraint(

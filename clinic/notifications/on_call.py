@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 
 from clinic import audit, outbox
 from clinic.clinic_settings import clinic_settings
-from clinic.extensions import db
+from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage, OnCallAlert, StaffAlert, StaffUser
 from clinic.models.columns import utcnow
 from clinic.notifications.queueing import Recipient, add_message
@@ -170,7 +170,7 @@ def repeat_pages(now: datetime | None = None) -> int:
             )
             .values(pages_sent=number, next_page_at=now + _repeat_after())
         )
-        if claimed.rowcount:
+        if rows_matched(claimed):
             _send_page(page, number)
             repeated += 1
         outbox.commit()
@@ -184,7 +184,7 @@ def acknowledge(page: OnCallAlert, staff: StaffUser) -> bool:
         .where(OnCallAlert.id == page.id, OnCallAlert.acknowledged_at.is_(None))
         .values(acknowledged_at=utcnow(), acknowledged_by_id=staff.id, next_page_at=None)
     )
-    if not stopped.rowcount:
+    if not rows_matched(stopped):
         return False
     staff_alert = linked_staff_alert(page)
     audit.record(
