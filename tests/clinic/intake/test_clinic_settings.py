@@ -115,8 +115,9 @@ def test_the_app_reads_the_file_named_by_clinic_settings(
     monkeypatch.setenv("CLINIC_SETTINGS", str(own))
     other = create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "i"))
     page = other.test_client().get("/intake").get_data(as_text=True)
-    assert 'href="https://example.org/news"' in page
+    assert "opens example.org in this tab at once" in page
     assert "Harbour Clinic" in page
+    assert other.test_client().get("/intake/exit").location == "https://example.org/news"
     monkeypatch.setenv("CLINIC_SETTINGS", str(tmp_path / "missing.yaml"))
     with pytest.raises(ClinicSettingsError, match="cannot be read"):
         create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "j"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -56,8 +58,10 @@ def test_starting_records_consent_and_keeps_only_the_draft_id_in_the_session(
     assert draft.draft_expires_at is not None
     assert (draft.draft_expires_at - draft.consented_at).days == 14
     with client.session_transaction() as session:
-        assert session[SESSION_DRAFT] == str(draft.id)
+        draft_id, _, key = session[SESSION_DRAFT].partition(":")
         assert set(session) <= {"_fresh", "csrf_token", SESSION_DRAFT}
+    assert draft_id == str(draft.id)
+    assert len(key) >= 40 and draft.browser_key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert audit_actions() == ["draft.started"]
 
 
