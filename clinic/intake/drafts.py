@@ -26,7 +26,7 @@ import referrals
 from clinic import audit
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
-from clinic.intake import codes
+from clinic.intake import codes, support_pages
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
 
@@ -198,9 +198,11 @@ def save_answers(draft: IntakeSubmission, new: Mapping[str, int | None]) -> bool
     merged = {**document["answers"], **new}
     draft.answers = {**document, "answers": merged}
     _touch(draft)
-    crisis = needs_crisis_page(before, _relevant(draft, merged))
+    after = _relevant(draft, merged)
+    crisis = needs_crisis_page(before, after)
     if crisis:
         draft.crisis_shown_at = utcnow()
+    support_pages.note_answers(draft, after)
     return crisis
 
 
