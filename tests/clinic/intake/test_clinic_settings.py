@@ -39,7 +39,7 @@ def test_the_defaults() -> None:
     assert settings.quick_exit_url == "https://weather.com"
     assert settings.safety_tips_url is None
     assert settings.draft_expiry_days == 14
-    assert settings.privacy_notice_version == "2025-01"
+    assert settings.privacy_notice_version == "2026-11"
     assert settings.response_time.get("es") == "en un plazo de 2 días hábiles"
     assert settings.name.get("fr") == settings.name.get("en")
 
