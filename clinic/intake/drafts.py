@@ -1,20 +1,24 @@
 """Drafts: an intake in progress, saved encrypted after every screen.
 
-The browser's session holds only the draft's id (never an answer). A draft can
-also be reopened with its resume code, which is stored only as a hash; it expires
-`draft_expiry_days` after it was last saved and is then purged by the drafts sweep.
-The views commit at the request boundary.
+The browser's session holds only `<draft id>:<browser key>` (never an answer); the
+draft keeps the key's hash, so one browser session at a time may open it, and ending
+that session server-side (quick exit, closing the form) makes every copy of the
+cookie useless. A draft can also be reopened with its resume code, which is stored
+only as a hash; it expires `draft_expiry_days` after it was last saved and is then
+purged by the drafts sweep. The views commit at the request boundary.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flask import session
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import forms
 import referrals
@@ -22,7 +26,7 @@ from clinic import audit
 from clinic.clinic_settings import clinic_settings
 from clinic.documents import AnswersDocument, ContactDocument, answers_of, contact_of
 from clinic.extensions import db
-from clinic.intake import codes, draft_safety
+from clinic.intake import codes, draft_safety, support_pages
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
 from forms.flows import FLOWS
@@ -72,14 +76,34 @@ def start_draft(*, path: str, subject_age: int, language: str) -> IntakeSubmissi
     return draft
 
 
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii")).hexdigest()
+
+
 def remember(draft: IntakeSubmission) -> None:
-    session[SESSION_DRAFT] = str(draft.id)
+    """This browser session now holds the draft; any other session that did stops."""
+    key = secrets.token_urlsafe(32)
+    draft.browser_key_hash = _key_hash(key)
+    session[SESSION_DRAFT] = f"{draft.id}:{key}"
     session.pop(SESSION_RETURN_TO_REVIEW, None)
 
 
 def forget() -> None:
     for key in (SESSION_DRAFT, SESSION_RETURN_TO_REVIEW, SESSION_NEW_CODE):
         session.pop(key, None)
+
+
+def end_browser_session() -> None:
+    """No browser session may open the session's draft any more (only its resume code
+    does), and this session forgets it."""
+    draft = session_submission()
+    if draft is not None:  # leaving is not activity: updated_at (the sweep's clock) stays
+        db.session.execute(
+            update(IntakeSubmission)
+            .where(IntakeSubmission.id == draft.id)
+            .values(browser_key_hash=None, updated_at=IntakeSubmission.updated_at)
+        )
+    forget()
 
 
 def is_open(draft: IntakeSubmission | None) -> bool:
@@ -93,13 +117,17 @@ def is_open(draft: IntakeSubmission | None) -> bool:
 
 def session_submission() -> IntakeSubmission | None:
     """The intake this browser session is working on, whatever its status."""
-    raw = session.get(SESSION_DRAFT)
-    if not raw:
+    raw = str(session.get(SESSION_DRAFT) or "")
+    draft_id, _, key = raw.partition(":")
+    if not key:
         return None
     try:
-        return db.session.get(IntakeSubmission, uuid.UUID(str(raw)))
+        draft = db.session.get(IntakeSubmission, uuid.UUID(draft_id))
     except ValueError:
         return None
+    if draft is None or draft.browser_key_hash is None:
+        return None
+    return draft if hmac.compare_digest(draft.browser_key_hash, _key_hash(key)) else None
 
 
 def current_draft() -> IntakeSubmission | None:
@@ -154,9 +182,11 @@ def save_answers(draft: IntakeSubmission, new: Mapping[str, int | None]) -> bool
     draft.answers = document.with_answers(merged).stored()
     _touch(draft)
     draft_safety.page_on_call_if_acute(draft)
-    crisis = needs_crisis_page(before, _relevant(draft, merged))
+    after = _relevant(draft, merged)
+    crisis = needs_crisis_page(before, after)
     if crisis:
         draft.crisis_shown_at = utcnow()
+    support_pages.note_answers(draft, after)
     return crisis
 
 

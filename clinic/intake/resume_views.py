@@ -95,7 +95,8 @@ def email_link() -> str | Response:
 @bp.post("/close")
 def close() -> Response:
     """Forget the form in this browser (the draft stays saved for its resume code)."""
-    drafts.forget()
+    drafts.end_browser_session()
+    db.session.commit()
     flash(
         _("The form is closed on this device. Your answers are saved: use your code to come back."),
         "info",

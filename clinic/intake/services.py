@@ -26,6 +26,7 @@ def _mark_submitted(submission: IntakeSubmission, *, partial: bool, via: str) ->
     submission.resume_code_hash = None
     submission.draft_expires_at = None
     submission.progress = None
+    submission.support_pages = None
     outbox.enqueue(TaskNames.ROUTE_SUBMISSION, submission.id)
     audit.record(
         "submission.submitted",

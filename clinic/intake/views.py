@@ -14,7 +14,7 @@ from clinic.documents import ContactDocument, answers_of, contact_of
 from clinic.extensions import csrf_exempt, db
 from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
 from clinic.i18n import current_language
-from clinic.intake import bp, draft_safety, drafts, navigation, screens
+from clinic.intake import bp, draft_safety, drafts, navigation, screens, support_pages
 from clinic.intake import review as review_rows
 from clinic.intake.forms import (
     PREFER_NOT,
@@ -83,6 +83,8 @@ def language() -> Response:
 @bp.route("/continue")
 def continue_form() -> Response:
     draft = navigation.require_draft()
+    if support_pages.pending(draft):  # e.g. after the crisis page, when one save called for both
+        return redirect(url_for("intake.more_support"))
     return redirect(navigation.continue_url(draft))
 
 
@@ -192,6 +194,8 @@ def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response |
     outbox.commit()  # an acute answer's on-call pages go out now
     if crisis:
         return redirect(url_for("intake.support"))
+    if support_pages.pending(draft):
+        return redirect(url_for("intake.more_support"))
     return navigation.after_save(draft, screen.id, action)
 
 
@@ -219,6 +223,8 @@ def note(number: int) -> Response:
         outbox.commit()  # an acute answer's on-call pages go out now
         if crisis:
             return redirect(url_for("intake.support"))
+        if support_pages.pending(draft):
+            return redirect(url_for("intake.more_support"))
         session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
         return redirect(navigation.continue_url(draft))
     drafts.mark_note_read(draft, section)

@@ -71,6 +71,13 @@ class IntakeSubmission(HasEncryptedValues, Model):
     crisis_shown_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, nullable=True, comment="when the draft's client was shown the safety page"
     )
+    browser_key_hash: Mapped[str | None] = mapped_column(
+        String(64),
+        nullable=True,
+        comment="SHA-256 of the key of the one browser session that may open the draft; "
+        "null after quick exit or closing (then only the resume code opens it)",
+    )
+    support_pages_encrypted: Mapped[str | None] = ciphertext()
     progress: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, nullable=True, comment="draft's screens done and notes read; never answers"
     )
@@ -86,5 +93,6 @@ class IntakeSubmission(HasEncryptedValues, Model):
     contact = EncryptedJSON()  # contact details and safe-contact wishes
     scores = EncryptedJSON()  # {instrument id: forms Score.as_dict()}
     decision = EncryptedJSON()  # referrals Decision.as_dict()
+    support_pages = EncryptedJSON()  # draft's support pages: {"triggered": [...], "seen": [...]}
 
     referrals = relationship("Referral", back_populates="submission", order_by="Referral.rank")
