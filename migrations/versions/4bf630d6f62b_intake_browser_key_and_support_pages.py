@@ -6,7 +6,7 @@ which support pages (domestic violence, child abuse) the draft's answers called 
 and which the client has seen, encrypted like the answers.
 
 Revision ID: 4bf630d6f62b
-Revises: b3e1c7d2a9f4
+Revises: 5d8f2a41c6e7
 Create Date: 2026-11-26 09:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "4bf630d6f62b"
-down_revision = "b3e1c7d2a9f4"
+down_revision = "5d8f2a41c6e7"
 branch_labels = None
 depends_on = None
 
