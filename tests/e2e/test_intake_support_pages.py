@@ -59,7 +59,7 @@ def test_a_partner_risk_answer_shows_the_domestic_violence_page_next(
     )
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    expect(page.locator('input[name="screen"]')).to_have_value("parent")
+    expect(page.locator('input[name="screen"]')).to_have_value("parent-children")
 
 
 def test_a_caregivers_abuse_answer_shows_the_child_abuse_page_next(
@@ -121,6 +121,6 @@ def test_the_support_page_works_without_javascript(
             page.locator("#main").get_by_text("You can also press the Esc key twice.")
         ).to_be_hidden()
         page.get_by_role("link", name="Continue the form").click()
-        expect(page.locator('input[name="screen"]')).to_have_value("parent")
+        expect(page.locator('input[name="screen"]')).to_have_value("parent-children")
     finally:
         context.close()

@@ -132,3 +132,32 @@ def test_a_session_without_the_key_opens_nothing(app: Flask, walker: IntakeWalke
     with other.session_transaction() as session:
         session[drafts.SESSION_DRAFT] = f"{draft.id}:not-the-key"
     assert other.get("/intake/step/1").location == "/intake"
+
+
+def test_quick_exit_from_an_acute_draft_submits_it_for_urgent_routing(
+    client: FlaskClient, walker: IntakeWalker
+) -> None:
+    walker.start("adult_self", 33)
+    walker.walk_to("safety")
+    walker.answer({"safety.now": 0})
+    assert walker.path == "/intake/support"
+
+    assert client.get("/intake/exit").status_code == 303
+
+    submission = only_submission()
+    assert (submission.status, submission.submitted_partial) == ("submitted", True)
+    assert submission.browser_key_hash is None
+
+
+def test_quick_exit_from_a_suicide_risk_draft_leaves_it_for_the_sweep(
+    client: FlaskClient, walker: IntakeWalker
+) -> None:
+    walker.start("adult_self", 33)
+    walker.walk_to("phq9")
+    walker.note()
+    walker.answer({"phq9.9": 1})
+    assert walker.path == "/intake/support"
+
+    client.get("/intake/exit")
+
+    assert only_submission().status == "draft"  # sent after the quiet minutes

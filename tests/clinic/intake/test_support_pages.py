@@ -67,7 +67,7 @@ def test_a_partner_harm_answer_shows_the_domestic_violence_page_next(
     assert CRISIS not in walker.visited
 
     walker.get("/intake/continue")
-    assert walker.screen() == "parent"
+    assert walker.screen() == "parent-children"
     walker.walk()
     assert walker.path == "/intake/review"
     assert walker.visited.count(MORE) == 1
