@@ -24,52 +24,28 @@ class ConfigurationError(RuntimeError):
 
 
 def _flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
+    """Every setting under its environment variable's name, with the embedded defaults.
+
+    Not kept as such: INSTANCE_PATH (the app's instance folder) and DATABASE_URL
+    (SQLALCHEMY_DATABASE_URI).
+    """
     secret_key = settings.secret_key
     encryption_keys = settings.encryption_keys
     if settings.is_production:
-        missing = [
-            name
-            for name, value in (
-                ("SECRET_KEY", secret_key),
-                ("ENCRYPTION_KEYS", encryption_keys),
-                ("DATABASE_URL", settings.database_url),
-                ("CELERY_BROKER_URL", settings.celery_broker_url),
-            )
-            if not value
-        ]
+        missing = settings.missing_in_production()
         if missing:
             raise ConfigurationError(f"production needs these settings: {', '.join(missing)}")
     else:
         secret_key = secret_key or development_secret_key(instance_path)
         encryption_keys = encryption_keys or development_encryption_keys(instance_path)
     return {
-        "APP_ENV": settings.app_env,
+        **settings.by_name(exclude={"INSTANCE_PATH", "DATABASE_URL"}),
         "SECRET_KEY": secret_key,
         "ENCRYPTION_KEYS": encryption_keys,
         "SQLALCHEMY_DATABASE_URI": settings.database_url
         or f"sqlite:///{Path(instance_path) / 'clinic.sqlite'}",
         "CELERY_BROKER_URL": settings.celery_broker_url or "filesystem://",
-        "BROKER_PUBLISH_TIMEOUT": settings.broker_publish_timeout,
-        "OUTBOX_SWEEP_SECONDS": settings.outbox_sweep_seconds,
-        "OUTBOX_REPUBLISH_AFTER": settings.outbox_republish_after,
         "ROUTING_RULES": settings.routing_rules or str(DEFAULT_RULES_PATH),
-        "BROKER_VISIBILITY_TIMEOUT": settings.broker_visibility_timeout,
-        "TASK_RETRY_MAX_DELAY": settings.task_retry_max_delay,
-        "ROUTING_MAX_RETRIES": settings.routing_max_retries,
-        "OUTBOX_MAX_ATTEMPTS": settings.outbox_max_attempts,
-        "CLINIC_SETTINGS": settings.clinic_settings,
-        "CLINIC_BASE_URL": settings.clinic_base_url,
-        "MAIL_SERVER": settings.mail_server,
-        "MAIL_PORT": settings.mail_port,
-        "MAIL_USE_TLS": settings.mail_use_tls,
-        "MAIL_USE_SSL": settings.mail_use_ssl,
-        "MAIL_USERNAME": settings.mail_username,
-        "MAIL_PASSWORD": settings.mail_password,
-        "MAIL_DEFAULT_SENDER": settings.mail_default_sender,
-        "MAIL_TIMEOUT": settings.mail_timeout,
-        "NOTIFICATION_MAX_ATTEMPTS": settings.notification_max_attempts,
-        "FAILED_MESSAGE_RETENTION_DAYS": settings.failed_message_retention_days,
-        "SMS_PROVIDER": settings.sms_provider,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.is_production,
@@ -126,7 +102,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(intake.bp)
-    staff.init_app(app)  # blueprint, its settings, session rules, rate limits, commands
+    staff.init_app(app)  # blueprint, session rules, rate limits, commands
     security_headers.init_app(app)
     i18n.init_app(app, str(REPO_ROOT / "translations"))
     register_commands(app)

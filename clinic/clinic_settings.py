@@ -54,6 +54,8 @@ class LocalText:
 
 @dataclass(frozen=True)
 class CrisisResource:
+    """A service clients can reach: a crisis, domestic-violence or child-abuse line."""
+
     label: LocalText
     detail: LocalText | None
     href: LocalText | None
@@ -67,10 +69,13 @@ class ClinicSettings:
     time_to_complete: LocalText
     phone: str | None
     crisis_resources: tuple[CrisisResource, ...]
+    domestic_violence_resources: tuple[CrisisResource, ...]
+    child_abuse_resources: tuple[CrisisResource, ...]
     quick_exit_url: str
     safety_tips_url: str | None
     draft_expiry_days: int
-    crisis_autosubmit_minutes: int
+    acute_autosubmit_minutes: int
+    suicide_risk_autosubmit_minutes: int
     privacy_notice_version: str
     notifications: NotificationSettings
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -191,15 +196,35 @@ def _parse(file: Path, data: Mapping[str, Any]) -> ClinicSettings:
         time_to_complete=read.text("time_to_complete"),
         phone=read.optional_str("phone"),
         crisis_resources=read.resources("crisis_resources"),
+        domestic_violence_resources=read.resources("domestic_violence_resources"),
+        child_abuse_resources=read.resources("child_abuse_resources"),
         quick_exit_url=read.url("quick_exit_url", data.get("quick_exit_url")),
         safety_tips_url=None if safety_tips is None else read.url("safety_tips_url", safety_tips),
         draft_expiry_days=read.int("draft_expiry_days", 1, 365),
-        crisis_autosubmit_minutes=read.int("crisis_autosubmit_minutes", 5, 24 * 60),
+        acute_autosubmit_minutes=_acute_autosubmit_minutes(read),
+        suicide_risk_autosubmit_minutes=read.int("suicide_risk_autosubmit_minutes", 5, 24 * 60),
         privacy_notice_version=str(read.optional_str("privacy_notice_version") or "")
         or _missing(read, "privacy_notice_version"),
         notifications=parse_notifications(data.get("notifications"), read.fail),
         raw=data,
     )
+
+
+def _acute_autosubmit_minutes(read: _Reader) -> int:
+    """Never longer than for suicide risk alone: an acute draft is the more urgent."""
+    if "crisis_autosubmit_minutes" in read.data:
+        raise read.fail(
+            "crisis_autosubmit_minutes",
+            "was replaced by acute_autosubmit_minutes and suicide_risk_autosubmit_minutes",
+        )
+    acute = read.int("acute_autosubmit_minutes", 5, 24 * 60)
+    risk = read.int("suicide_risk_autosubmit_minutes", 5, 24 * 60)
+    if acute > risk:
+        raise read.fail(
+            "acute_autosubmit_minutes",
+            f"must not be more than suicide_risk_autosubmit_minutes ({risk}), got {acute}",
+        )
+    return acute
 
 
 def _missing(read: _Reader, key: str) -> str:

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
-from clinic.extensions import db
+from clinic.extensions import db, rows_matched
 from clinic.models import OutboxMessage
 from clinic.models.columns import utcnow
 from workers.queues import TASK_QUEUES
@@ -107,7 +107,7 @@ def give_up_on_exhausted() -> int:
         .values(status="failed", last_error="gave up: published too many times without finishing")
     )
     db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_matched(result)
 
 
 def due_ids() -> list[uuid.UUID]:

@@ -1,11 +1,11 @@
-"""`flask routing explain` and `flask routing dry-run`: read decisions, test a new policy."""
+"""`flask routing explain`, `dry-run` and `backfill-flags`: read decisions, test a new policy,
+and give intakes routed before the `submission_flag` table their flag rows."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -13,37 +13,39 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from clinic import audit
+from clinic.documents import DecisionDocument, answers_of, decision_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
-from clinic.routing import score_and_decide
+from clinic.routing import score_and_decide, store_flags
 from referrals import RuleFileError, load_rules
 
 routing_cli = AppGroup("routing", help="Read routing decisions and try a new rule file.")
 
 DECIDED = ("routed", "needs_review")
+BACKFILL_BATCH = 500
 
 
-def _outcome(decision: Mapping[str, Any] | None) -> str:
-    if not decision:
+def _outcome(decision: DecisionDocument | None) -> str:
+    if decision is None:
         return "not decided"
-    queues = ", ".join(r["queue"] for r in decision["referrals"])
-    flags = f" [{', '.join(decision['flags'])}]" if decision["flags"] else ""
-    return f"{queues} ({decision['priority']}){flags}"
+    queues = ", ".join(str(r.queue) for r in decision.referrals)
+    flags = f" [{', '.join(decision.flags)}]" if decision.flags else ""
+    return f"{queues} ({decision.priority}){flags}"
 
 
 def _explanation_lines(submission: IntakeSubmission) -> Iterable[str]:
     yield f"Intake {submission.id}: {submission.path}, {submission.status}"
     if submission.routing_error:
         yield f"Could not be routed automatically: {submission.routing_error}"
-    decision = submission.decision
-    if not decision:
+    decision = decision_of(submission)
+    if decision is None:
         return
-    yield f"Rule set {decision['rules_version']}; decided: {_outcome(decision)}"
-    yield from (f"  {sentence}" for sentence in decision["explanation"])
+    yield f"Rule set {decision.rules_version}; decided: {_outcome(decision)}"
+    yield from (f"  {sentence}" for sentence in decision.explanation)
     yield "Facts:"
-    for name, fact in decision["facts"].items():
-        evidence = "; ".join(fact["evidence"]) if fact["value"] else ""
-        yield f"  {name}: {'yes' if fact['value'] else 'no'}{f' ({evidence})' if evidence else ''}"
+    for name, fact in decision.facts.items():
+        evidence = "; ".join(fact.evidence) if fact.value else ""
+        yield f"  {name}: {'yes' if fact.value else 'no'}{f' ({evidence})' if evidence else ''}"
 
 
 @routing_cli.command("explain")
@@ -91,10 +93,10 @@ def dry_run(rules_path: str, since: datetime | None) -> None:
     checked = changed = 0
     for submission in db.session.scalars(query.order_by(IntakeSubmission.submitted_at)):
         checked += 1
-        before = _outcome(submission.decision)
+        before = _outcome(decision_of(submission))
         try:
-            _, decision = score_and_decide(submission.path, submission.answers, rules)
-            after = _outcome(decision.as_dict())
+            _, decision = score_and_decide(submission.path, answers_of(submission), rules)
+            after = _outcome(DecisionDocument.of(decision))
         except Exception as exc:  # shown, as the real routing would send it to review
             after = f"needs review ({type(exc).__name__})"
         if after != before:
@@ -106,6 +108,43 @@ def dry_run(rules_path: str, since: datetime | None) -> None:
         f"(in force: {current}). Nothing was changed."
     )
     db.session.rollback()
+
+
+@routing_cli.command("backfill-flags")
+def backfill_flags() -> None:
+    """Write the flag rows of every routed intake from its stored decision (safe to repeat).
+
+    The stored decisions are not changed: each keeps the flags (and the rule set
+    version) it was made with.
+    """
+    ids = list(
+        db.session.scalars(
+            select(IntakeSubmission.id)
+            .where(IntakeSubmission.status == "routed")
+            .order_by(IntakeSubmission.id)
+        )
+    )
+    flagged = 0
+    for start in range(0, len(ids), BACKFILL_BATCH):
+        batch = db.session.scalars(
+            select(IntakeSubmission).where(
+                IntakeSubmission.id.in_(ids[start : start + BACKFILL_BATCH])
+            )
+        )
+        for submission in batch:
+            decision = decision_of(submission)
+            flags = decision.flags if decision is not None else []
+            store_flags(submission, flags)
+            flagged += bool(flags)
+        db.session.commit()
+        db.session.expunge_all()
+    audit.record(
+        "routing.flags_backfilled",
+        actor_kind="cli",
+        detail={"intakes": len(ids), "flagged": flagged},
+    )
+    db.session.commit()
+    click.echo(f"Flag rows written for {len(ids)} routed intake(s); {flagged} carry a flag.")
 
 
 def register(app: Flask) -> None:

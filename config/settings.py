@@ -1,189 +1,39 @@
 """Settings read from environment variables.
 
-`Settings` holds every setting with its default; `settings_from_env` reads the
-environment over it. The embedded default (no variables set) is a SQLite file
-and a filesystem broker under the instance folder, so nothing but Python is
-needed to run the whole system on one machine.
+`Settings` declares every setting once: its environment variable (the field's
+name in capitals), type, default and help. `settings_from_env` reads the
+environment over the defaults; the README's settings tables are rendered from
+the declaration (`python -m config.settings` rewrites them). The embedded
+default (no variables set) is a SQLite file and a filesystem broker under the
+instance folder, so nothing but Python is needed to run the whole system on one
+machine.
 """
 
 from __future__ import annotations
 
-import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from pydantic import BeforeValidator, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One environment variable: its name, default and what it is for (README table)."""
+class Table(StrEnum):
+    """The README table that lists a setting."""
 
-    name: str
-    default: str
-    help: str
+    SETTINGS = "settings"
+    STAFF = "staff"
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "APP_ENV",
-        "development",
-        "`development` or `production`. Production refuses to start "
-        "without SECRET_KEY, ENCRYPTION_KEYS, DATABASE_URL and CELERY_BROKER_URL.",
-    ),
-    Setting(
-        "INSTANCE_PATH",
-        "",
-        "Folder for the embedded default's files (SQLite database, "
-        "filesystem broker, development keys). Default: `instance/` in the project.",
-    ),
-    Setting(
-        "SECRET_KEY",
-        "",
-        "Signs sessions and CSRF tokens. Development: generated once into `instance/secret_key`.",
-    ),
-    Setting(
-        "ENCRYPTION_KEYS",
-        "",
-        "Comma-separated `key_id:base64-32-byte-key` list; the first "
-        "encrypts, all decrypt. Development: generated into `instance/encryption_keys`.",
-    ),
-    Setting(
-        "DATABASE_URL",
-        "",
-        "SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/db`. "
-        "Default: SQLite file `instance/clinic.sqlite`.",
-    ),
-    Setting(
-        "CELERY_BROKER_URL",
-        "",
-        "`redis://host:6379/0` or `amqp://user:pass@host:5672//`. "
-        "Default: `filesystem://` in `instance/broker/`.",
-    ),
-    Setting(
-        "BROKER_PUBLISH_TIMEOUT",
-        "3",
-        "Seconds a web request may wait for the broker before "
-        "leaving the outbox row for the sweep.",
-    ),
-    Setting("OUTBOX_SWEEP_SECONDS", "30", "How often beat re-publishes outbox rows."),
-    Setting(
-        "OUTBOX_REPUBLISH_AFTER",
-        "300",
-        "Seconds after which a published but unfinished "
-        "outbox row is published again (tasks are idempotent).",
-    ),
-    Setting(
-        "ROUTING_RULES",
-        "",
-        "Path of the clinic's routing rule file. Default: `config/routing.yaml` "
-        "(CLINICAL.md's policy). Checked at start-up.",
-    ),
-    Setting(
-        "BROKER_VISIBILITY_TIMEOUT",
-        "3600",
-        "Redis only: seconds before an unacknowledged task is delivered again. "
-        "TASK_RETRY_MAX_DELAY must be shorter (checked at start-up).",
-    ),
-    Setting(
-        "TASK_RETRY_MAX_DELAY",
-        "300",
-        "Longest wait, in seconds, between two tries of a task (exponential backoff "
-        "with jitter up to this).",
-    ),
-    Setting(
-        "ROUTING_MAX_RETRIES",
-        "8",
-        "Retries of a routing task that fails for a passing reason (database down) "
-        "before it is marked failed for staff.",
-    ),
-    Setting(
-        "OUTBOX_MAX_ATTEMPTS",
-        "20",
-        "Publications of one outbox row before the sweep gives up and marks it failed "
-        "(visible to staff), so nothing loops forever.",
-    ),
-    Setting(
-        "CLINIC_SETTINGS",
-        "",
-        "Path of the clinic's own settings file (name, crisis resources, quick-exit "
-        "site, response time, draft expiry…); keys it leaves out keep the defaults "
-        "in `config/clinic.yaml`. Checked at start-up.",
-    ),
-    Setting(
-        "CLINIC_BASE_URL",
-        "http://127.0.0.1:5000",
-        "Public address of the site, used in links in messages.",
-    ),
-    Setting("MAIL_SERVER", "", "SMTP host. Empty: messages go to the development channel."),
-    Setting("MAIL_PORT", "587", "SMTP port."),
-    Setting("MAIL_USE_TLS", "true", "STARTTLS on the SMTP connection."),
-    Setting("MAIL_USE_SSL", "false", "Implicit TLS on the SMTP connection."),
-    Setting("MAIL_USERNAME", "", "SMTP user name."),
-    Setting("MAIL_PASSWORD", "", "SMTP password."),
-    Setting("MAIL_DEFAULT_SENDER", "no-reply@clinic.invalid", "From address of messages."),
-    Setting(
-        "MAIL_TIMEOUT",
-        "15",
-        "Seconds one SMTP step may take. A send still unfinished after five times this "
-        "is taken as crashed and tried again.",
-    ),
-    Setting(
-        "NOTIFICATION_MAX_ATTEMPTS",
-        "12",
-        "Tries of a message that fails for a passing reason (server down, 4xx) before it "
-        "is marked failed for staff; waits double with jitter up to TASK_RETRY_MAX_DELAY.",
-    ),
-    Setting(
-        "FAILED_MESSAGE_RETENTION_DAYS",
-        "30",
-        "Days a message that failed for good keeps its address and values, so that an "
-        "admin can retry it; then they are removed and it can no longer be retried. At least 1.",
-    ),
-    Setting(
-        "SMS_PROVIDER",
-        "",
-        "SMS provider adapter as `module:factory` (README, Notifications). "
-        "Empty: text messages go to the development channel.",
-    ),
-)
-
-_DEFAULTS = {s.name: s.default for s in SETTINGS}
+class RequiredInProduction:
+    """Marks a setting production refuses to start without."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Resolved settings (strings parsed to their types)."""
-
-    app_env: str
-    instance_path: str
-    secret_key: str
-    encryption_keys: str
-    database_url: str
-    celery_broker_url: str
-    broker_publish_timeout: float
-    outbox_sweep_seconds: float
-    outbox_republish_after: float
-    routing_rules: str
-    broker_visibility_timeout: float
-    task_retry_max_delay: float
-    routing_max_retries: int
-    outbox_max_attempts: int
-    clinic_settings: str
-    clinic_base_url: str
-    mail_server: str
-    mail_port: int
-    mail_use_tls: bool
-    mail_use_ssl: bool
-    mail_username: str
-    mail_password: str
-    mail_default_sender: str
-    mail_timeout: float
-    notification_max_attempts: int
-    failed_message_retention_days: int
-    sms_provider: str
-
-    @property
-    def is_production(self) -> bool:
-        return self.app_env == "production"
+REQUIRED_IN_PRODUCTION: Final = RequiredInProduction()
 
 
 def retention_days(value: object) -> int:
@@ -199,25 +49,255 @@ def retention_days(value: object) -> int:
     return days
 
 
-def _parse_bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def parse_bool(value: object) -> bool:
+    """`1`, `true`, `yes` or `on` (any case) is true; any other text is false."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+EnvBool = Annotated[bool, BeforeValidator(parse_bool)]
+RetentionDays = Annotated[int, BeforeValidator(retention_days)]
+Required = Annotated[str, REQUIRED_IN_PRODUCTION]
+
+
+class Settings(BaseSettings):
+    """Every setting, with its type, default and what it is for."""
+
+    model_config = SettingsConfigDict(alias_generator=str.upper, case_sensitive=True, frozen=True)
+
+    app_env: str = Field(
+        "development",
+        description="`development` or `production`. Production refuses to start "
+        "without SECRET_KEY, ENCRYPTION_KEYS, DATABASE_URL and CELERY_BROKER_URL.",
+    )
+    instance_path: str = Field(
+        "",
+        description="Folder for the embedded default's files (SQLite database, "
+        "filesystem broker, development keys). Default: `instance/` in the project.",
+    )
+    secret_key: Required = Field(
+        "",
+        description="Signs sessions and CSRF tokens. Development: generated once into "
+        "`instance/secret_key`.",
+    )
+    encryption_keys: Required = Field(
+        "",
+        description="Comma-separated `key_id:base64-32-byte-key` list; the first "
+        "encrypts, all decrypt. Development: generated into `instance/encryption_keys`.",
+    )
+    database_url: Required = Field(
+        "",
+        description="SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/db`. "
+        "Default: SQLite file `instance/clinic.sqlite`.",
+    )
+    celery_broker_url: Required = Field(
+        "",
+        description="`redis://host:6379/0` or `amqp://user:pass@host:5672//`. "
+        "Default: `filesystem://` in `instance/broker/`.",
+    )
+    broker_publish_timeout: float = Field(
+        3.0,
+        description="Seconds a web request may wait for the broker before "
+        "leaving the outbox row for the sweep.",
+    )
+    outbox_sweep_seconds: float = Field(
+        30.0, description="How often beat re-publishes outbox rows."
+    )
+    outbox_republish_after: float = Field(
+        300.0,
+        description="Seconds after which a published but unfinished "
+        "outbox row is published again (tasks are idempotent).",
+    )
+    routing_rules: str = Field(
+        "",
+        description="Path of the clinic's routing rule file. Default: `config/routing.yaml` "
+        "(the policy in `docs/clinical-policy.md`). Checked at start-up.",
+    )
+    broker_visibility_timeout: float = Field(
+        3600.0,
+        description="Redis only: seconds before an unacknowledged task is delivered again. "
+        "TASK_RETRY_MAX_DELAY must be shorter (checked at start-up).",
+    )
+    task_retry_max_delay: float = Field(
+        300.0,
+        description="Longest wait, in seconds, between two tries of a task (exponential "
+        "backoff with jitter up to this).",
+    )
+    routing_max_retries: int = Field(
+        8,
+        description="Retries of a routing task that fails for a passing reason (database "
+        "down) before it is marked failed for staff.",
+    )
+    outbox_max_attempts: int = Field(
+        20,
+        description="Publications of one outbox row before the sweep gives up and marks it "
+        "failed (visible to staff), so nothing loops forever.",
+    )
+    clinic_settings: str = Field(
+        "",
+        description="Path of the clinic's own settings file (name, crisis resources, "
+        "quick-exit site, response time, draft expiry…); keys it leaves out keep the "
+        "defaults in `config/clinic.yaml`. Checked at start-up.",
+    )
+    clinic_base_url: str = Field(
+        "http://127.0.0.1:5000",
+        description="Public address of the site, used in links in messages.",
+    )
+    mail_server: str = Field(
+        "", description="SMTP host. Empty: messages go to the development channel."
+    )
+    mail_port: int = Field(587, description="SMTP port.")
+    mail_use_tls: EnvBool = Field(True, description="STARTTLS on the SMTP connection.")
+    mail_use_ssl: EnvBool = Field(False, description="Implicit TLS on the SMTP connection.")
+    mail_username: str = Field("", description="SMTP user name.")
+    mail_password: str = Field("", description="SMTP password.")
+    mail_default_sender: str = Field(
+        "no-reply@clinic.invalid", description="From address of messages."
+    )
+    mail_timeout: float = Field(
+        15.0,
+        description="Seconds one SMTP step may take. A send still unfinished after five "
+        "times this is taken as crashed and tried again.",
+    )
+    notification_max_attempts: int = Field(
+        12,
+        description="Tries of a message that fails for a passing reason (server down, 4xx) "
+        "before it is marked failed for staff; waits double with jitter up to "
+        "TASK_RETRY_MAX_DELAY.",
+    )
+    failed_message_retention_days: RetentionDays = Field(
+        30,
+        description="Days a message that failed for good keeps its address and values, so "
+        "that an admin can retry it; then they are removed and it can no longer be "
+        "retried. At least 1.",
+    )
+    sms_provider: str = Field(
+        "",
+        description="SMS provider adapter as `module:factory` (README, Notifications). "
+        "Empty: text messages go to the development channel.",
+    )
+    staff_idle_timeout: Annotated[int, Table.STAFF] = Field(
+        900,
+        description="Seconds without activity before a staff session ends; a warning "
+        "shows two minutes before.",
+    )
+    staff_sla_targets: Annotated[str, Table.STAFF] = Field(
+        "urgent=1h,priority=1wd,routine=5wd",
+        description="Time to first contact per priority: `h` hours or `wd` working days "
+        "(Monday to Friday).",
+    )
+    clinic_timezone: Annotated[str, Table.STAFF] = Field(
+        "UTC",
+        description="Time zone of the clinic (IANA name): times shown to staff, working "
+        "days and weeks.",
+    )
+    ratelimit_storage_uri: Annotated[str, Table.STAFF] = Field(
+        "memory://",
+        description="Where sign-in attempts are counted: `redis://host:6379/1` to share "
+        "limits between web processes; `memory://` counts in each process.",
+    )
+    sign_in_limit_account: Annotated[str, Table.STAFF] = Field(
+        "5 per 15 minutes",
+        description="Failed sign-in or code attempts allowed per account.",
+    )
+    sign_in_limit_ip: Annotated[str, Table.STAFF] = Field(
+        "30 per 15 minutes",
+        description="Failed sign-in attempts allowed per client address.",
+    )
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    def missing_in_production(self) -> list[str]:
+        """The settings production needs that are empty, by environment variable."""
+        return [
+            setting.name
+            for setting in SETTINGS
+            if setting.required_in_production and not getattr(self, setting.field)
+        ]
+
+    def by_name(self, *, exclude: set[str] | None = None) -> dict[str, Any]:
+        """Every value by its environment variable, less the `exclude` variables."""
+        values = self.model_dump(by_alias=True)
+        return {name: value for name, value in values.items() if name not in (exclude or set())}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable as the README lists it: name, default as text, help."""
+
+    field: str
+    name: str
+    default: str
+    help: str
+    table: Table
+    required_in_production: bool
+
+
+def _as_text(value: object) -> str:
+    """A default as it would be written in the environment."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+SETTINGS: Final = tuple(
+    Setting(
+        field=name,
+        name=field.alias or name.upper(),
+        default=_as_text(field.default),
+        help=field.description or "",
+        table=next((mark for mark in field.metadata if isinstance(mark, Table)), Table.SETTINGS),
+        required_in_production=REQUIRED_IN_PRODUCTION in field.metadata,
+    )
+    for name, field in Settings.model_fields.items()
+)
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from `environ` (default `os.environ`) over the defaults."""
-    env = os.environ if environ is None else environ
-    raw = {name: env.get(name, default) for name, default in _DEFAULTS.items()}
-    values: dict[str, object] = {}
-    for field in fields(Settings):
-        value = raw[field.name.upper()]
-        if field.name == "failed_message_retention_days":
-            values[field.name] = retention_days(value)
-        elif field.type == "float":
-            values[field.name] = float(value)
-        elif field.type == "int":
-            values[field.name] = int(value)
-        elif field.type == "bool":
-            values[field.name] = _parse_bool(value)
-        else:
-            values[field.name] = value
-    return Settings(**values)  # type: ignore[arg-type]
+    if environ is None:
+        return Settings()
+    # Every setting is given, so that nothing is read from os.environ.
+    defaults = {name: field.default for name, field in Settings.model_fields.items()}
+    return Settings(**{s.name: environ.get(s.name, defaults[s.field]) for s in SETTINGS})
+
+
+def settings_table(table: Table) -> str:
+    """The README's Markdown table of the settings in `table`."""
+    rows = [
+        f"| `{s.name}` | {f'`{s.default}`' if s.default else '—'} | {s.help} |"
+        for s in SETTINGS
+        if s.table is table
+    ]
+    return "\n".join(["| setting | default | what it does |", "|---|---|---|", *rows]) + "\n"
+
+
+def table_marker(table: Table) -> str:
+    """The comment line in the README just above a generated table."""
+    return f"<!-- settings table: {table.value} (python -m config.settings rewrites it) -->\n"
+
+
+def readme_table(readme: str, table: Table) -> str:
+    """The generated table as it stands in `readme`: its marker and the rows below it."""
+    match = re.search(re.escape(table_marker(table)) + r"(?:\|.*\n)*", readme)
+    return match.group(0) if match else ""
+
+
+def with_settings_tables(readme: str) -> str:
+    """`readme` with every generated table rewritten from `Settings`."""
+    for table in Table:
+        current = readme_table(readme, table)
+        if current:
+            readme = readme.replace(current, table_marker(table) + settings_table(table))
+    return readme
+
+
+README: Final = Path(__file__).resolve().parent.parent / "README.md"
+
+if __name__ == "__main__":
+    README.write_text(with_settings_tables(README.read_text(encoding="utf-8")), encoding="utf-8")

@@ -1,15 +1,23 @@
 """Routing engine and referral lifecycle (pure: no web framework, database or broker).
 
-facts = derive_facts(answers, scores)          # CLINICAL.md derived facts, with evidence
+facts = derive_facts(answers, scores, age)     # derived facts (docs/clinical-policy.md)
 decision = decide(facts, subject_age, load_rules(path))
 decision.explain()                             # plain sentences for staff
 decision.as_dict()                             # JSON, stored with each referral
 route(answers, scores, subject_age)            # both steps, default rules
-safety_check(answers).show_crisis_page         # after every intake step
+safety_check(answers, age).show_crisis_page    # after every intake step (and the support pages)
 transition(state, action, reason=...)          # lifecycle; InvalidTransition if refused
 """
 
-from referrals.decide import PARTNER_SAFETY, Decision, Priority, Referral, decide, route
+from referrals.decide import (
+    DECISION_FLAGS,
+    FLAGS_BY_FACT,
+    PARTNER_SAFETY,
+    Decision,
+    Referral,
+    decide,
+    route,
+)
 from referrals.facts import FACT_NAMES, Fact, Facts, ScoreLike, derive_facts
 from referrals.lifecycle import (
     CONTACT_CHANNELS,
@@ -22,14 +30,24 @@ from referrals.lifecycle import (
     transition,
 )
 from referrals.queues import QUEUES, Queue
-from referrals.rules import DEFAULT_RULES_PATH, Rule, RuleFileError, RuleSet, load_rules
+from referrals.rules import (
+    DEFAULT_RULES_PATH,
+    Priority,
+    PriorityRule,
+    Rule,
+    RuleFileError,
+    RuleSet,
+    load_rules,
+)
 from referrals.safety import SafetyCheck, safety_check
 
 __all__ = [
     "CONTACT_CHANNELS",
     "CONTACT_OUTCOMES",
+    "DECISION_FLAGS",
     "DEFAULT_RULES_PATH",
     "FACT_NAMES",
+    "FLAGS_BY_FACT",
     "PARTNER_SAFETY",
     "QUEUES",
     "TRANSITIONS",
@@ -39,6 +57,7 @@ __all__ = [
     "Facts",
     "InvalidTransition",
     "Priority",
+    "PriorityRule",
     "Queue",
     "Referral",
     "Rule",

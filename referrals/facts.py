@@ -1,8 +1,10 @@
 """Derived facts: the yes/no findings routing is decided on, each with its evidence.
 
-Every fact follows CLINICAL.md "Derived facts" exactly. A true fact records the
-plain-word evidence that made it true, so staff can read why an intake was
-routed the way it was.
+Every fact follows the clinic's policy (docs/clinical-policy.md, "Derived
+facts", version 2) exactly. A true fact records the plain-word evidence that
+made it true, so staff can read why an intake was routed the way it was. Each
+fact is false when its inputs were not asked or were refused, unless the policy
+says otherwise (refusals that leave a risk not ruled out count as the risk).
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ Answers = Mapping[str, int | None]
 FACT_LABELS: Final[Mapping[str, str]] = {
     "suicide_risk": "suicide risk",
     "acute": "acute risk",
+    "safety_unknown": "safety not confirmed",
     "ptsd_screen": "positive trauma screen",
+    "cptsd": "complex PTSD",
     "dysregulation": "emotional dysregulation",
     "relational_indicator": "relational trauma indicator",
     "partner_risk": "partner risk",
+    "abuse_disclosed": "child abuse disclosed",
+    "severe_symptoms": "severe symptoms",
+    "alcohol_risk": "alcohol risk",
     "couples_interest": "interest in couples therapy",
     "parenting_concern": "parenting concern",
 }
-"""Every fact name, in CLINICAL.md order, with a plain label for staff."""
+"""Every fact name, in the policy's order, with a plain label for staff."""
 
 FACT_NAMES: Final = tuple(FACT_LABELS)
 
@@ -44,6 +51,8 @@ class ScoreLike(Protocol):
     def ptsd(self) -> bool | None: ...
     @property
     def cptsd(self) -> bool | None: ...
+    @property
+    def flags(self) -> frozenset[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,10 @@ class Facts:
     def is_true(self, name: str) -> bool:
         return self[name].value
 
+    def without(self, name: str) -> Facts:
+        """The same facts with `name` false (to ask what a rule would do without it)."""
+        return Facts({key: evidence for key, evidence in self._evidence.items() if key != name})
+
     def as_dict(self) -> dict[str, dict[str, bool | list[str]]]:
         """JSON-ready: every fact with its value and evidence."""
         return {f.name: {"value": f.value, "evidence": list(f.evidence)} for f in self}
@@ -128,6 +141,11 @@ _SUICIDE_RISK_ANSWERS: Final = (
     _is("child.3", 1, "child has talked about wanting to die or hurt themselves"),
 )
 _ACUTE_ANSWERS: Final = (_is("safety.now", 0, "not safe where they are right now"),)
+_SAFETY_QUESTIONS: Final[Mapping[str, str]] = {
+    "safety.now": "safe where they are right now",
+    "phq9.9": "thoughts of being better off dead or of self-harm",
+}
+"""Questions whose refusal leaves safety not confirmed (`safety_unknown`)."""
 _DYSREGULATION_ANSWERS: Final = (
     _at_least("reg.1", 3, "emotions hard to control in the past month"),
     _is("reg.2", 1, "self-harm in the past month"),
@@ -135,15 +153,36 @@ _DYSREGULATION_ANSWERS: Final = (
     _at_least("itq.c1", 2),
     _at_least("itq.c2", 2),
 )
+_CATS_VERSIONS: Final = ("cats_3_6", "cats_7_17")
+_FAMILY_VIOLENCE_EVENTS: Final[Mapping[str, str]] = {
+    "e4": "hit or hurt in the family",
+    "e6": "saw someone in the family hit or hurt",
+}
+_SEXUAL_ABUSE_EVENTS: Final[Mapping[str, str]] = {
+    "e8": "touched sexually by someone older",
+    "e9": "forced or pressured into sex",
+}
 _RELATIONAL_ANSWERS: Final = (
     *(_is(f"ace.{n}", 1) for n in range(1, 6)),
     _is("rel.1", 1, "abandonment growing up"),
     _is("rel.2", 0, "no adult to count on growing up"),
     _is("rel.3", 1, "enmeshment growing up"),
     _is("rel.4", 1, "looked after a parent's feelings or adult duties growing up"),
+    _is("rel.5", 1, "often left without an adult looking after them growing up"),
     _is("child.2", 1, "child has difficulty with closeness or trust with caregivers"),
     _is("child.4", 1, "caregiver wants support and tools for the family"),
+    *(
+        _is(f"{cats}.{event}", 1, meaning)
+        for cats in _CATS_VERSIONS
+        for event, meaning in _FAMILY_VIOLENCE_EVENTS.items()
+    ),
 )
+_ABUSE_ANSWERS: Final = tuple(
+    _is(f"{cats}.{event}", 1, meaning)
+    for cats in _CATS_VERSIONS
+    for event, meaning in {**_FAMILY_VIOLENCE_EVENTS, **_SEXUAL_ABUSE_EVENTS}.items()
+)
+ADULT_AGE: Final = 18
 _PARTNER_RISK_ANSWERS: Final = (
     _is("rship.4", 1, "afraid of the partner"),
     _is("rship.5", 1, "partner hurt, threatened or controlled them in the past year"),
@@ -153,10 +192,20 @@ _COUPLES_INTEREST_ANSWERS: Final = (
     _is("rship.2", 1, "wants help with trust, closeness or conflict"),
     _is("rship.3", 1, "partner willing to attend"),
 )
-_PARENTING_ANSWERS: Final = (_is("parent.2", 1, "worried about their parenting"),)
+_PARENTING_ANSWERS: Final = (
+    _is("parent.1", 1, "has or cares for children"),
+    _is("parent.2", 1, "worried about their parenting"),
+)
 
 _ASQ_POSITIVE_RESULTS: Final = frozenset({"non_acute_positive", "acute_positive"})
+_ASQ_ACUITY_UNKNOWN: Final = "asq_acuity_unknown"
+_ASQ_ACUITY_ITEM: Final = "asq.5"
 _APGAR_RELATIONAL_MAXIMUM: Final = 6
+_SEVERE_TOTALS: Final[Mapping[str, tuple[str, int, int]]] = {
+    "phq9": ("PHQ-9", 20, 9),
+    "gad7": ("GAD-7", 15, 7),
+}
+"""Instrument: (name, total at or above which symptoms are severe, number of scored items)."""
 _SCREEN_NAMES: Final[Mapping[str, str]] = {
     "pcptsd5": "PC-PTSD-5",
     "cats_3_6": "CATS 3-6",
@@ -164,17 +213,28 @@ _SCREEN_NAMES: Final[Mapping[str, str]] = {
 }
 
 
-def derive_facts(answers: Answers, scores: Mapping[str, ScoreLike]) -> Facts:
-    """Derive every fact of CLINICAL.md from one intake's answers and scores."""
+def derive_facts(
+    answers: Answers, scores: Mapping[str, ScoreLike], subject_age: int | None = None
+) -> Facts:
+    """Derive every fact of the policy from one intake's answers and scores.
+
+    `subject_age` decides `abuse_disclosed` (under 18 only); without it, CATS
+    answers are taken as a child's, since the CATS is asked only under 18.
+    """
     found = {
         "suicide_risk": suicide_risk_evidence(answers, scores),
         "acute": acute_evidence(answers, scores),
+        "safety_unknown": safety_unknown_evidence(answers),
         "ptsd_screen": _ptsd_screen_evidence(scores),
+        "cptsd": _cptsd_evidence(scores),
         "dysregulation": _answer_evidence(_DYSREGULATION_ANSWERS, answers),
         "relational_indicator": _relational_evidence(answers, scores),
-        "partner_risk": _partner_risk_evidence(answers),
-        "couples_interest": _couples_interest_evidence(answers),
-        "parenting_concern": _answer_evidence(_PARENTING_ANSWERS, answers),
+        "partner_risk": partner_risk_evidence(answers),
+        "abuse_disclosed": abuse_disclosed_evidence(answers, subject_age),
+        "severe_symptoms": _severe_symptoms_evidence(answers, scores),
+        "alcohol_risk": _alcohol_risk_evidence(scores),
+        "couples_interest": _all_or_nothing(_COUPLES_INTEREST_ANSWERS, answers),
+        "parenting_concern": _all_or_nothing(_PARENTING_ANSWERS, answers),
     }
     return Facts({name: evidence for name, evidence in found.items() if evidence})
 
@@ -186,15 +246,69 @@ def suicide_risk_evidence(answers: Answers, scores: Mapping[str, ScoreLike]) -> 
     return from_asq + _answer_evidence(_SUICIDE_RISK_ANSWERS, answers)
 
 
-def acute_evidence(answers: Answers, scores: Mapping[str, ScoreLike]) -> list[str]:
-    """ASQ acute_positive, or safety.now = 0."""
+def acute_evidence(
+    answers: Answers, scores: Mapping[str, ScoreLike], *, in_progress: bool = False
+) -> list[str]:
+    """ASQ acute_positive; ASQ acuity not settled; or safety.now = 0.
+
+    A positive ASQ whose acuity question (asq.5) was refused leaves imminent risk
+    not ruled out. In a submitted intake so does one never answered (the client
+    left before it); while the client is still filling the form in
+    (`in_progress`), a question not reached yet is simply still to come.
+    """
     asq = scores.get("asq")
-    from_asq = ["ASQ acute_positive"] if asq and asq.result == "acute_positive" else []
+    from_asq = []
+    if asq is not None and asq.result == "acute_positive":
+        from_asq.append("ASQ acute_positive")
+    elif asq is not None and _ASQ_ACUITY_UNKNOWN in asq.flags:
+        if _ASQ_ACUITY_ITEM in answers:
+            from_asq.append("asq.5 refused after a positive ASQ (imminent risk not ruled out)")
+        elif not in_progress:
+            from_asq.append("asq.5 not answered after a positive ASQ (imminent risk not ruled out)")
     return from_asq + _answer_evidence(_ACUTE_ANSWERS, answers)
+
+
+def safety_unknown_evidence(answers: Answers) -> list[str]:
+    """`safety.now` or `phq9.9` asked and answered 'prefer not to answer'."""
+    return [
+        f"{item} refused ({meaning} not confirmed)"
+        for item, meaning in _SAFETY_QUESTIONS.items()
+        if item in answers and answers[item] is None
+    ]
+
+
+def partner_risk_evidence(answers: Answers) -> list[str]:
+    """Reported risk, or (when in a relationship) risk not ruled out by a 'no'."""
+    evidence = _answer_evidence(_PARTNER_RISK_ANSWERS, answers)
+    if answers.get("rship.1") == 1:
+        for test in _PARTNER_RISK_ANSWERS:
+            if answers.get(test.item) is None:
+                missing = "refused" if test.item in answers else "not answered"
+                evidence.append(
+                    f"{test.item} {missing} while rship.1 = 1 (partner violence not ruled out)"
+                )
+    return evidence
+
+
+def partner_harm_evidence(answers: Answers) -> list[str]:
+    """Partner risk said in so many words: rship.4 = 1 or rship.5 = 1."""
+    return _answer_evidence(_PARTNER_RISK_ANSWERS, answers)
+
+
+def abuse_disclosed_evidence(answers: Answers, subject_age: int | None) -> list[str]:
+    """A child under 18 hurt or sexually abused, or who saw violence, in a CATS event."""
+    if subject_age is not None and subject_age >= ADULT_AGE:
+        return []
+    return _answer_evidence(_ABUSE_ANSWERS, answers)
 
 
 def _answer_evidence(tests: Sequence[_AnswerTest], answers: Answers) -> list[str]:
     return [line for test in tests for line in test.evidence(answers)]
+
+
+def _all_or_nothing(tests: Sequence[_AnswerTest], answers: Answers) -> list[str]:
+    evidence = _answer_evidence(tests, answers)
+    return evidence if len(evidence) == len(tests) else []
 
 
 def _ptsd_screen_evidence(scores: Mapping[str, ScoreLike]) -> list[str]:
@@ -204,11 +318,19 @@ def _ptsd_screen_evidence(scores: Mapping[str, ScoreLike]) -> list[str]:
         if (score := scores.get(instrument)) is not None and score.positive is True
     ]
     itq = scores.get("itq")
-    if itq is not None and itq.ptsd is True:
-        evidence.append("ITQ PTSD criteria met")
-    if itq is not None and itq.cptsd is True:
-        evidence.append("ITQ complex PTSD criteria met")
+    if itq is not None and itq.positive is True:
+        if itq.cptsd is True:
+            evidence.append("ITQ complex PTSD criteria met")
+        elif itq.ptsd is True:
+            evidence.append("ITQ PTSD criteria met")
+        else:
+            evidence.append("ITQ PTSD criteria met on the items answered")
     return evidence
+
+
+def _cptsd_evidence(scores: Mapping[str, ScoreLike]) -> list[str]:
+    itq = scores.get("itq")
+    return ["ITQ complex PTSD criteria met"] if itq is not None and itq.cptsd is True else []
 
 
 def _positive_screen(name: str, score: ScoreLike) -> str:
@@ -227,19 +349,28 @@ def _relational_evidence(answers: Answers, scores: Mapping[str, ScoreLike]) -> l
     return evidence
 
 
-def _partner_risk_evidence(answers: Answers) -> list[str]:
-    """Reported risk, or (when in a relationship) risk not ruled out by a 'no'."""
-    evidence = _answer_evidence(_PARTNER_RISK_ANSWERS, answers)
-    if answers.get("rship.1") == 1:
-        for test in _PARTNER_RISK_ANSWERS:
-            if answers.get(test.item) is None:
-                missing = "refused" if test.item in answers else "not answered"
-                evidence.append(
-                    f"{test.item} {missing} while rship.1 = 1 (partner violence not ruled out)"
-                )
+def _severe_symptoms_evidence(answers: Answers, scores: Mapping[str, ScoreLike]) -> list[str]:
+    """A total in the severe range; with items refused, when the answered ones already reach it."""
+    evidence = []
+    for instrument, (name, severe_at, items) in _SEVERE_TOTALS.items():
+        score = scores.get(instrument)
+        if score is None:
+            continue
+        if score.total is not None:
+            if score.total >= severe_at:
+                evidence.append(f"{name} total {score.total} ({severe_at} or more)")
+            continue
+        values = (answers.get(f"{instrument}.{n}") for n in range(1, items + 1))
+        answered = sum(value for value in values if value is not None)
+        if answered >= severe_at:
+            evidence.append(
+                f"{name} at least {answered} on the items answered ({severe_at} or more)"
+            )
     return evidence
 
 
-def _couples_interest_evidence(answers: Answers) -> list[str]:
-    evidence = _answer_evidence(_COUPLES_INTEREST_ANSWERS, answers)
-    return evidence if len(evidence) == len(_COUPLES_INTEREST_ANSWERS) else []
+def _alcohol_risk_evidence(scores: Mapping[str, ScoreLike]) -> list[str]:
+    auditc = scores.get("auditc")
+    if auditc is None or auditc.positive is not True:
+        return []
+    return [_positive_screen("AUDIT-C", auditc)]

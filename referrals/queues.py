@@ -40,8 +40,8 @@ QUEUES: Final = MappingProxyType(
             Queue(
                 "emdr",
                 "EMDR",
-                "Eye movement desensitization and reprocessing for adults with "
-                "trauma-memory (PTSD or complex PTSD) symptoms.",
+                "Eye movement desensitization and reprocessing, trauma-focused therapy "
+                "for adults and teenagers with trauma-memory (PTSD or complex PTSD) symptoms.",
             ),
             Queue(
                 "couples",

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from clinic.extensions import db
+from clinic.intake.drafts import save_answers, start_draft
 from clinic.intake.services import submit_intake
-from clinic.models import IntakeSubmission, StaffUser
+from clinic.models import IntakeSubmission, OnCallAlert, StaffUser
+from clinic.notifications.on_call import alert_for
 from clinic.staff.services import create_staff_user
 
 STAFF_PASSWORD = "correct horse battery staple"
@@ -36,3 +40,16 @@ def staff_user(**overrides: Any) -> StaffUser:
     user = create_staff_user(**values)
     db.session.flush()
     return user
+
+
+def paged_draft(
+    answers: dict[str, int | None] | None = None,
+) -> tuple[IntakeSubmission, OnCallAlert]:
+    """A draft in which an acute answer was saved, so on-call was paged from it."""
+    with current_app.test_request_context():
+        draft = start_draft(path="adult_self", subject_age=34, language="en")
+        save_answers(draft, answers or {"safety.now": 0})
+    db.session.flush()
+    page = alert_for(draft.id)
+    assert page is not None, "the answers should have made the draft acute"
+    return draft, page

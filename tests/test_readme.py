@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from config.settings import SETTINGS
+from config.settings import Table, readme_table, settings_table, table_marker
 from workers.queues import Queues
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
-def test_every_setting_is_in_the_readme_table() -> None:
-    for setting in SETTINGS:
-        default = f"`{setting.default}`" if setting.default else "—"
-        assert f"| `{setting.name}` | {default} | {setting.help} |" in README
+def test_the_settings_table_is_the_one_rendered_from_the_settings() -> None:
+    assert readme_table(README, Table.SETTINGS) == table_marker(Table.SETTINGS) + settings_table(
+        Table.SETTINGS
+    )
 
 
 def test_the_production_worker_command_consumes_every_queue() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
-from kombu import Queue
+from kombu.entity import Queue
 
 from clinic.notifications.sending import send_time_limit
 from workers.queues import TASK_QUEUES, Queues, TaskNames

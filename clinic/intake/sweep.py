@@ -1,8 +1,10 @@
 """The drafts sweep (beat, every few minutes).
 
-1. A draft whose client was shown the safety page and then went quiet for
-   `crisis_autosubmit_minutes` is submitted as it stands, for routing with its
-   priority (CLINICAL.md safety pathway: leaving, by any means, still submits).
+1. A draft at risk that went quiet is submitted as it stands, for routing with
+   its priority (docs/clinical-policy.md, safety pathway: leaving, by any means,
+   still submits): an acute one (on-call was paged from it) after
+   `acute_autosubmit_minutes` without activity, one whose client was shown the
+   safety page after `suicide_risk_autosubmit_minutes` (clinic.intake.draft_safety).
 2. A draft past its expiry is deleted for good, with any rows that point at it
    (e.g. a resume-link email not yet sent); an audit event keeps its id only.
 """
@@ -12,14 +14,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from clinic import audit, outbox
 from clinic.clinic_settings import clinic_settings
+from clinic.documents import answers_of
 from clinic.extensions import db
 from clinic.intake.screens import position
 from clinic.intake.services import submit_draft
-from clinic.models import IntakeSubmission
+from clinic.models import IntakeSubmission, OnCallAlert
 from clinic.models.columns import utcnow
 
 BATCH = 200
@@ -28,21 +31,26 @@ BATCH = 200
 def submit_quiet_drafts_after_safety_page(now: datetime | None = None) -> int:
     """Submit drafts left after the safety page; returns how many."""
     now = now or utcnow()
-    quiet_since = now - timedelta(minutes=clinic_settings().crisis_autosubmit_minutes)
+    settings = clinic_settings()
+    acute_quiet_since = now - timedelta(minutes=settings.acute_autosubmit_minutes)
+    risk_quiet_since = now - timedelta(minutes=settings.suicide_risk_autosubmit_minutes)
+    paged = select(OnCallAlert.submission_id)
     drafts = db.session.scalars(
         select(IntakeSubmission)
         .where(
             IntakeSubmission.status == "draft",
-            IntakeSubmission.crisis_shown_at.is_not(None),
-            IntakeSubmission.updated_at <= quiet_since,
+            or_(
+                IntakeSubmission.id.in_(paged) & (IntakeSubmission.updated_at <= acute_quiet_since),
+                IntakeSubmission.crisis_shown_at.is_not(None)
+                & (IntakeSubmission.updated_at <= risk_quiet_since),
+            ),
         )
-        .order_by(IntakeSubmission.crisis_shown_at)
+        .order_by(IntakeSubmission.updated_at)
         .limit(BATCH)
     ).all()
     for draft in drafts:
-        document = draft.answers
         done = (draft.progress or {}).get("done", [])
-        complete = position(draft.path, document, done).complete
+        complete = position(draft.path, answers_of(draft), done).complete
         submit_draft(draft, partial=not complete, via="safety_autosubmit")
     outbox.commit()
     return len(drafts)

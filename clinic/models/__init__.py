@@ -8,6 +8,7 @@ from clinic.models.referral import Referral, ReferralEvent
 from clinic.models.referral_note import ReferralNote
 from clinic.models.staff import StaffQueue, StaffRecoveryCode, StaffUser
 from clinic.models.submission import IntakeSubmission
+from clinic.models.submission_flag import SubmissionFlag
 
 __all__ = [
     "ApiToken",
@@ -24,4 +25,5 @@ __all__ = [
     "StaffQueue",
     "StaffRecoveryCode",
     "StaffUser",
+    "SubmissionFlag",
 ]

@@ -4,6 +4,8 @@ Contract functions (each called inside the caller's transaction; messages are
 sent by the `notifications.send` task after the commit):
 
 - `queue_staff_alerts(referrals)`: routing, after writing the referrals;
+- `on_call.page_for_draft(submission_id)`: the intake, when a saved answer makes
+  `acute` true (routing later links that alert instead of paging again);
 - `queue_submission_confirmation(submission)`: the intake, at submit;
 - `queue_resume_link(submission, link, code)`: the intake, at a draft save;
 - `queue_contact_attempt(submission, attempt_id)`: staff, after trying to reach a client.

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from clinic import outbox
 from clinic.clinic_settings import clinic_settings
-from clinic.extensions import db
+from clinic.extensions import db, rows_matched
 from clinic.models import StaffAlert
 from clinic.models.columns import utcnow
 from clinic.notifications.queueing import add_message
@@ -51,7 +51,7 @@ def send_due_digests() -> int:
             .where(StaffAlert.id.in_(ids), StaffAlert.notified_at.is_(None))
             .values(notified_at=now)
         )
-        if marked.rowcount != len(ids):  # another sweep got there first
+        if rows_matched(marked) != len(ids):  # another sweep got there first
             db.session.rollback()
             continue
         values = {"count": len(ids), "link": site_link(CONSOLE_HOME)}

@@ -5,31 +5,28 @@
   the clinic set one, else the staff who work it (intake coordinators work every
   queue; clinicians the queues assigned to them).
 - routine referrals in a queue with `digest_minutes` wait for its digest.
-- an `urgent` intake also pages the on-call contacts by every channel, and
-  again every `urgent_repeat_minutes` until a staff member acknowledges it.
+- an `urgent` intake also pages the on-call contacts (`on_call`), unless they
+  were paged already from its draft: that alert is linked to the first staff
+  alert instead, whatever its priority, so staff can reach the referral from it.
 
 Every message says only that a referral needs attention, with a console link.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
-from clinic import audit, outbox
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
-from clinic.models import OnCallAlert, Referral, StaffAlert, StaffQueue, StaffUser
+from clinic.models import Referral, StaffAlert, StaffQueue, StaffUser
 from clinic.models.columns import utcnow
+from clinic.notifications import on_call
 from clinic.notifications.queueing import Recipient, add_message
 from clinic.notifications.render import console_link
 from clinic.notifications.settings import NotificationSettings
-
-log = logging.getLogger(__name__)
 
 
 def _settings() -> NotificationSettings:
@@ -59,27 +56,6 @@ def queue_recipients(queue: str) -> list[Recipient]:
         .order_by(StaffUser.email)
     ).all()
     return _staff_recipients(users, settings.staff_language)
-
-
-def on_call_recipients() -> list[Recipient]:
-    """Every channel of every on-call contact; without any, the intake coordinators."""
-    settings = _settings()
-    language = settings.staff_language
-    recipients = []
-    for contact in settings.on_call:
-        if contact.email:
-            recipients.append(Recipient(f"oncall:{contact.name}", "email", contact.email, language))
-        if contact.sms:
-            recipients.append(Recipient(f"oncall:{contact.name}", "sms", contact.sms, language))
-    if recipients:
-        return recipients
-    log.warning("no on-call contacts configured: paging the intake coordinators")
-    coordinators = db.session.scalars(
-        select(StaffUser)
-        .where(StaffUser.is_enabled.is_(True), StaffUser.role == "intake_coordinator")
-        .order_by(StaffUser.email)
-    ).all()
-    return _staff_recipients(coordinators, language)
 
 
 def queue_staff_alerts(referrals: Sequence[Referral]) -> None:
@@ -113,92 +89,12 @@ def queue_staff_alerts(referrals: Sequence[Referral]) -> None:
                     {"link": link, "urgent": referral.priority == "urgent"},
                     referral_id=referral.id,
                 )
-        if referral.priority == "urgent":
-            _page_on_call(alert)
-
-
-def _page_on_call(alert: StaffAlert) -> None:
-    """The first page of an urgent intake (one per intake, whichever referral comes first)."""
-    db.session.flush()
-    if db.session.scalars(
-        select(OnCallAlert.id).where(OnCallAlert.submission_id == alert.submission_id)
-    ).first():
-        return
-    page = OnCallAlert(
-        id=uuid.uuid4(),
-        submission_id=alert.submission_id,
-        staff_alert_id=alert.id,
-        pages_sent=1,
-        next_page_at=utcnow() + timedelta(minutes=_settings().urgent_repeat_minutes),
-    )
-    db.session.add(page)
-    _send_page(page, alert.referral_id, number=1)
-
-
-def _send_page(page: OnCallAlert, referral_id: uuid.UUID, number: int) -> None:
-    link = console_link("staff.notifications.alert", alert_id=page.staff_alert_id)
-    for recipient in on_call_recipients():
-        add_message(
-            f"page:{page.id}:{number}",
-            recipient,
-            "staff_page",
-            {"link": link, "number": number},
-            referral_id=referral_id,
-        )
-
-
-def repeat_pages() -> int:
-    """Beat: page again every unacknowledged urgent intake whose repeat is due."""
-    now = utcnow()
-    due = db.session.scalars(
-        select(OnCallAlert).where(
-            OnCallAlert.acknowledged_at.is_(None), OnCallAlert.next_page_at <= now
-        )
-    ).all()
-    repeated = 0
-    for page in due:
-        number = page.pages_sent + 1
-        claimed = db.session.execute(
-            update(OnCallAlert)
-            .where(
-                OnCallAlert.id == page.id,
-                OnCallAlert.pages_sent == page.pages_sent,
-                OnCallAlert.acknowledged_at.is_(None),
-            )
-            .values(
-                pages_sent=number,
-                next_page_at=now + timedelta(minutes=_settings().urgent_repeat_minutes),
-            )
-        )
-        if claimed.rowcount:
-            _send_page(page, page.staff_alert.referral_id, number)
-            repeated += 1
-        outbox.commit()
-    return repeated
+        on_call.link_or_page(alert, urgent=referral.priority == "urgent")
 
 
 def acknowledge(alert: StaffAlert, staff: StaffUser) -> bool:
     """Stop the pages of this alert's intake; audited. False if there was nothing to stop."""
-    page = db.session.scalars(
-        select(OnCallAlert).where(
-            OnCallAlert.submission_id == alert.submission_id,
-            OnCallAlert.acknowledged_at.is_(None),
-        )
-    ).one_or_none()
+    page = on_call.alert_for(alert.submission_id)
     if page is None:
         return False
-    stopped = db.session.execute(
-        update(OnCallAlert)
-        .where(OnCallAlert.id == page.id, OnCallAlert.acknowledged_at.is_(None))
-        .values(acknowledged_at=utcnow(), acknowledged_by_id=staff.id, next_page_at=None)
-    )
-    if not stopped.rowcount:
-        return False
-    audit.record(
-        "alert.acknowledged",
-        target_type="referral",
-        target_id=alert.referral_id,
-        actor=staff,
-        detail={"on_call_alert": str(page.id), "pages_sent": page.pages_sent},
-    )
-    return True
+    return on_call.acknowledge(page, staff)

@@ -17,6 +17,7 @@ from workers.queues import TaskNames
 TEMPLATE_LABELS = {
     "staff_alert": "Staff alert",
     "staff_page": "On-call page",
+    "staff_draft_page": "On-call page (intake in progress)",
     "staff_digest": "Staff digest",
     "client_confirmation": "Confirmation to the client",
     "client_resume_link": "Resume link to the client",

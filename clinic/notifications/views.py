@@ -1,9 +1,13 @@
-"""Staff console pages of notifications: an alert (and acknowledging it), failed messages.
+"""Staff console pages of notifications: an alert (and acknowledging it), an on-call
+alert paged from a draft, failed messages.
 
 The staff console's rules apply: alerts are clinical pages (intake coordinators
 and clinicians; a clinician sees only alerts about referrals in their queues,
 others answer 404 as if absent); the failed-messages page and its retry button
-are for admins (403 for anyone else).
+are for admins (403 for anyone else). An on-call alert paged from a draft is in
+no queue until routing links it to a staff alert, so every clinical role may
+open it (it shows nothing of the answers); once linked, its staff alert's rule
+applies.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from clinic import audit, outbox
+from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
-from clinic.models import OnCallAlert, StaffAlert
-from clinic.notifications import bp, staff_alerts, status
+from clinic.models import IntakeSubmission, OnCallAlert, StaffAlert
+from clinic.notifications import bp, on_call, staff_alerts, status
 from clinic.staff.access import ADMIN, CLINICAL, me, require, visible_queues
 
 
@@ -61,6 +66,55 @@ def acknowledge(alert_id: uuid.UUID) -> Response:
     return redirect(url_for("staff.notifications.alert", alert_id=alert_id))
 
 
+def _visible_on_call_alert(page_id: uuid.UUID) -> OnCallAlert:
+    """The on-call alert; once linked, only if its staff alert is visible (else 404)."""
+    page = db.session.get(OnCallAlert, page_id)
+    if page is None:
+        abort(404)
+    linked = on_call.linked_staff_alert(page)
+    if linked is not None and linked.queue not in visible_queues(me()):
+        abort(404)
+    return page
+
+
+@bp.route("/on-call/<uuid:page_id>")
+@require(CLINICAL)
+def on_call_alert(page_id: uuid.UUID) -> str:
+    page = _visible_on_call_alert(page_id)
+    submission = db.session.get(IntakeSubmission, page.submission_id)
+    assert submission is not None  # the alert's foreign key
+    messages = on_call.page_messages(page)
+    audit.record(
+        "on_call_alert.viewed",
+        target_type="submission",
+        target_id=page.submission_id,
+        detail={"on_call_alert": str(page.id)},
+    )
+    db.session.commit()
+    return render_template(
+        "staff/notifications/on_call.html",
+        page=page,
+        stage=submission.status,
+        staff_alert=on_call.linked_staff_alert(page),
+        quiet_minutes=clinic_settings().acute_autosubmit_minutes,
+        messages=messages,
+        labels=status.TEMPLATE_LABELS,
+        recipient_kind=status.recipient_kind,
+    )
+
+
+@bp.route("/on-call/<uuid:page_id>/acknowledge", methods=["POST"])
+@require(CLINICAL)
+def acknowledge_on_call(page_id: uuid.UUID) -> Response:
+    page = _visible_on_call_alert(page_id)
+    if on_call.acknowledge(page, me()):
+        flash("Acknowledged: the on-call pages have stopped.", "success")
+    else:
+        flash("This alert was already acknowledged.", "info")
+    db.session.commit()
+    return redirect(url_for("staff.notifications.on_call_alert", page_id=page_id))
+
+
 @bp.route("/messages/failed")
 @require(ADMIN)
 def failed() -> str:
@@ -73,12 +127,16 @@ def failed() -> str:
             )
         )
     }
+    draft_pages = {
+        m.id: on_call.page_id_of(m) for m in messages if m.template == on_call.DRAFT_PAGE_TEMPLATE
+    }
     audit.record("messages.failed_viewed", detail={"count": len(messages)})
     db.session.commit()
     return render_template(
         "staff/notifications/failed.html",
         messages=messages,
         alerts=alerts,
+        draft_pages=draft_pages,
         labels=status.TEMPLATE_LABELS,
         recipient_kind=status.recipient_kind,
     )

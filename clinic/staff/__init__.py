@@ -8,12 +8,13 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 def init_app(app: Flask) -> None:
-    """Settings, session cookie rules, rate limiter, and the blueprint itself."""
+    """Session cookie rules, rate limiter, and the blueprint itself.
+
+    Its settings (STAFF_IDLE_TIMEOUT, ...) are declared in config/settings.py.
+    """
     from clinic.security import ratelimit, sessions
-    from clinic.staff import settings
     from clinic.staff.cli import register_commands
 
-    settings.init_app(app)
     sessions.init_app(app)
     ratelimit.init_app(app)
     app.register_blueprint(bp)

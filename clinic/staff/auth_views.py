@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from clinic import audit
+from clinic.documents import JSONValue
 from clinic.extensions import db
 from clinic.models import StaffUser
 from clinic.models.columns import utcnow
@@ -25,7 +26,7 @@ from clinic.security.ratelimit import (
     mark_failed,
 )
 from clinic.staff import bp, mfa
-from clinic.staff.access import home_url, me
+from clinic.staff.access import home_url, login_required, me
 from clinic.staff.forms import AuthenticatorCodeForm, CodeForm, PasswordChangeForm, SignInForm
 from clinic.staff.navigation import safe_next
 from clinic.staff.services import (
@@ -67,7 +68,7 @@ def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
     target = sessions.pending_next() or home_url(user)
     temporary = user.temporary_password_expires_at is not None
     sessions.sign_in(user)
-    detail: dict[str, object] = {"method": method}
+    detail: dict[str, JSONValue] = {"method": method}
     if temporary:
         target = url_for("staff.password")
         detail["temporary_password"] = True

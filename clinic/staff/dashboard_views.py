@@ -1,4 +1,4 @@
-"""The queue dashboard: all my queues, or one; counts by priority, filters, pages, SLA."""
+"""The queue dashboard: all my queues, or one; counts by priority, filters, pages, SLA, flags."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -20,15 +20,18 @@ from clinic.staff import bp
 from clinic.staff.access import (
     CLINICAL,
     home_url,
+    login_required,
     me,
     queue_or_abort,
     require,
     visible_queues,
 )
+from clinic.staff.flags import FLAG_LABELS, FlagLabel, flags_of
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.lifecycle import eligible_assignees
 from clinic.staff.queue_query import (
     ALL_STATUSES,
+    ANY_FLAG,
     OPEN_STATUSES,
     PRIORITY_ORDER,
     UNASSIGNED,
@@ -45,6 +48,8 @@ class Row:
     referral: Referral
     waited_seconds: float
     sla: SlaState
+    flags: tuple[FlagLabel, ...]
+    """The intake's decision flags, in reading order."""
 
 
 def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters:
@@ -61,6 +66,7 @@ def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters
             assignee = uuid.UUID(raw_assignee)
         except ValueError:
             assignee = None
+    flag = args.get("flag", "")
     return Filters(
         queues=queues,
         statuses=statuses or OPEN_STATUSES,
@@ -68,6 +74,7 @@ def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters
         assignee=assignee,
         received_from=_day_start(args.get("from")),
         received_before=_day_start(args.get("to"), days_after=1),
+        flag=flag if flag in FLAG_LABELS or flag == ANY_FLAG else None,
     )
 
 
@@ -83,6 +90,7 @@ def rows_for(referrals: list[Referral]) -> list[Row]:
     now = utcnow()
     targets = parse_targets(current_app.config["STAFF_SLA_TARGETS"])
     zone = clinic_zone()
+    flags = flags_of({r.submission_id for r in referrals})
     return [
         Row(
             r,
@@ -95,6 +103,7 @@ def rows_for(referrals: list[Referral]) -> list[Row]:
                 targets=targets,
                 zone=zone,
             ),
+            flags.get(r.submission_id, ()),
         )
         for r in referrals
     ]
@@ -136,6 +145,7 @@ def _render(queue: str | None) -> str:
         assignees=assignees,
         statuses=ALL_STATUSES,
         priorities=PRIORITY_ORDER,
+        flag_labels=FLAG_LABELS,
         targets=parse_targets(current_app.config["STAFF_SLA_TARGETS"]),
     )
 

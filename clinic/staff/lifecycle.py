@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic import audit, notifications
+from clinic.documents import Explanation, ReferralEventDetail
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffQueue, StaffUser
 from clinic.staff.reasons import REASONS_BY_ACTION, reason_label
@@ -68,21 +69,26 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         target = transition(source, step.action, **details)
     except InvalidTransition as exc:
         raise ActionRefused(str(exc)) from None
-    detail: dict[str, object] = {"action": step.action}
-    if step.action == Action.ACCEPT:
+    accepted = step.action == Action.ACCEPT
+    if accepted:
         referral.assignee_id = step.assignee_id
-        detail["assignee_id"] = str(step.assignee_id)
-    for name in ("reason", "channel", "outcome", "target_queue"):
-        if details.get(name):
-            detail[name] = details[name]
+    detail = ReferralEventDetail(
+        action=step.action,
+        assignee_id=str(step.assignee_id) if accepted else None,
+        reason=details.get("reason") or None,
+        channel=details.get("channel") or None,
+        outcome=details.get("outcome") or None,
+        target_queue=details.get("target_queue") or None,
+    )
     referral.status = str(target)
     _flush_or_conflict(referral)
     shown = referral
     if step.action == Action.REROUTE:
         shown = _reroute(referral, step, actor)
-        detail["new_referral_id"] = str(shown.id)
+        detail = detail.merged(ReferralEventDetail(new_referral_id=str(shown.id)))
     if step.note:
-        detail["note_id"] = str(_note(referral, step.note, actor).id)
+        note_id = str(_note(referral, step.note, actor).id)
+        detail = detail.merged(ReferralEventDetail(note_id=note_id))
     kind = "contact_attempt" if step.action == Action.LOG_CONTACT_ATTEMPT else "transition"
     event = ReferralEvent(
         referral_id=referral.id,
@@ -90,7 +96,7 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         from_status=source,
         to_status=str(target),
         actor_id=actor.id,
-        detail=detail,
+        detail=detail.stored(),
     )
     db.session.add(event)
     if kind == "contact_attempt" and details.get("outcome") != "reached":
@@ -101,7 +107,7 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         target_type="referral",
         target_id=referral.id,
         actor=actor,
-        detail={"from": source, "to": str(target), "queue": referral.queue, **detail},
+        detail={"from": source, "to": str(target), "queue": referral.queue, **detail.stored()},
     )
     return shown
 
@@ -119,7 +125,7 @@ def add_note(referral: Referral, text: str, *, actor: StaffUser) -> None:
             from_status=referral.status,
             to_status=referral.status,
             actor_id=actor.id,
-            detail={"note_id": str(note.id)},
+            detail=ReferralEventDetail(note_id=str(note.id)).stored(),
         )
     )
     audit.record(
@@ -202,7 +208,7 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
         priority=referral.priority,
         status="new",
         rerouted_from_id=referral.id,
-        explanation={"rule_ids": ["staff.reroute"], "facts": {}, "sentence": sentence},
+        explanation=Explanation(rule_ids=["staff.reroute"], facts={}, sentence=sentence).stored(),
     )
     db.session.add(new)
     db.session.flush()
@@ -212,7 +218,7 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
             kind="created",
             to_status="new",
             actor_id=actor.id,
-            detail={"rerouted_from": str(referral.id), "reason": step.reason},
+            detail=ReferralEventDetail(rerouted_from=str(referral.id), reason=step.reason).stored(),
         )
     )
     return new

@@ -30,7 +30,10 @@ EXPORT_COLUMNS = (
     "assignee",
     "sla_due",
     "sla_overdue",
+    "flags",
 )
+FLAG_SEPARATOR = " "
+"""Between the flag ids of one row's `flags` cell, e.g. `partner_safety safety_unknown`."""
 
 
 @bp.route("/overview")
@@ -60,7 +63,7 @@ def overview_page() -> str:
                 (
                     QUEUES[q].name,
                     medians[q] or 0,
-                    "no contacts yet" if medians[q] is None else _hours(medians[q]),
+                    _hours(medians[q]),
                 )
                 for q in queues
             ]
@@ -69,7 +72,9 @@ def overview_page() -> str:
     )
 
 
-def _hours(value: float) -> str:
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "no contacts yet"
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
 
 
@@ -88,6 +93,7 @@ def export_queue(queue: str) -> Response:
             "rows": count,
             "statuses": list(filters.statuses),
             "priorities": list(filters.priorities),
+            "flag": filters.flag,
         },
     )
     db.session.commit()
@@ -115,6 +121,7 @@ def export_queue(queue: str) -> Response:
                         if row.sla.due
                         else "",
                         "yes" if row.sla.breached else "no",
+                        FLAG_SEPARATOR.join(f.id for f in row.flags),
                     )
                 )
             yield buffer.getvalue()

@@ -6,6 +6,8 @@ query per (queue, status, priority): each is an equality prefix of the index
 `ix_referral_queue_status_priority` followed by a range on created_at, read in
 index order and cut at the page size. The union of those few short lists is
 sorted, so a page costs the same with a thousand referrals or a million.
+A flag filter keeps the referrals whose intake has a `submission_flag` row
+with that flag, or any flag (a primary-key lookup per candidate row).
 """
 
 from __future__ import annotations
@@ -16,17 +18,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, Select, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
-from clinic.models import Referral
+from clinic.models import Referral, SubmissionFlag
 
 PRIORITY_ORDER = ("urgent", "priority", "routine")
 OPEN_STATUSES = ("new", "in_review", "accepted", "contacted", "scheduled")
 ALL_STATUSES = (*OPEN_STATUSES, "closed", "declined", "rerouted")
 PAGE_SIZE = 50
 UNASSIGNED = "none"
+ANY_FLAG = "any"
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class Filters:
     """A staff id, UNASSIGNED, or None for anyone."""
     received_from: datetime | None = None
     received_before: datetime | None = None
+    flag: str | None = None
+    """A flag id, ANY_FLAG, or None: only referrals of intakes whose decision raised it."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +87,7 @@ class Page:
 
 def _branch(
     filters: Filters, queue: str, status: str, priority: str, after: Cursor | None, limit: int
-) -> Select[tuple[uuid.UUID, int, datetime]] | None:
+) -> Select[uuid.UUID, int, datetime] | None:
     rank = PRIORITY_ORDER.index(priority)
     if after is not None and rank < after.rank:
         return None
@@ -90,7 +105,7 @@ def _branch(
 
 def page_query(
     filters: Filters, after: Cursor | None, size: int
-) -> Select[tuple[uuid.UUID, int, datetime]] | None:
+) -> Select[uuid.UUID, int, datetime] | None:
     """The SQL of one page (rank, created_at, id), or None when no branch can match."""
     branches = [
         branch
@@ -163,7 +178,7 @@ def filtered_count(filters: Filters) -> int:
 
 
 def _narrowing(filters: Filters) -> list[ColumnElement[bool]]:
-    """The assignee and date filters (queue, status and priority pick the branches)."""
+    """The assignee, date and flag filters (queue, status and priority pick the branches)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.assignee == UNASSIGNED:
         conditions.append(Referral.assignee_id.is_(None))
@@ -173,4 +188,9 @@ def _narrowing(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(Referral.created_at >= filters.received_from)
     if filters.received_before is not None:
         conditions.append(Referral.created_at < filters.received_before)
+    if filters.flag is not None:
+        flagged = exists().where(SubmissionFlag.submission_id == Referral.submission_id)
+        if filters.flag != ANY_FLAG:
+            flagged = flagged.where(SubmissionFlag.flag == filters.flag)
+        conditions.append(flagged)
     return conditions

@@ -14,6 +14,7 @@ from clinic.extensions import db
 from clinic.models import ApiToken, AuditEvent, IntakeSubmission
 from clinic.routing import route_submission
 from tests import factories
+from tests.clinic.staff import support
 
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 
@@ -105,6 +106,19 @@ def test_the_decision_flags_are_reported(client: FlaskClient, app: Flask) -> Non
     assert [r["queue"] for r in body["referrals"]] == ["intake"]
 
 
+def test_every_flag_of_the_stored_decision_is_reported(client: FlaskClient, app: Flask) -> None:
+    token = _token()
+    flags = ["alcohol_use", "cptsd", "partner_safety", "safeguarding", "safety_unknown"]
+    flags.append("severe_symptoms")
+    submission = support.decided(factories.submitted_intake(), flags, "clinic-local-7")
+    support.referral("intake", submission=submission)
+
+    body = client.get(f"/api/v1/intakes/{submission.id}", headers=_auth(token)).json
+
+    assert body["flags"] == flags
+    assert body["rules_version"] == "clinic-local-7"
+
+
 def test_a_path_that_does_not_fit_the_age_is_422(client: FlaskClient, app: Flask) -> None:
     response = _post(client, _token(), {"path": "adult_self", "subject_age": 15, "answers": {}})
     assert response.status_code == 422
@@ -136,6 +150,25 @@ def test_malformed_bodies_are_422(
     response = _post(client, _token(), body)
     assert response.status_code == 422
     assert [e["field"] for e in response.json["errors"]] == fields
+
+
+def test_a_contact_document_of_the_wrong_shape_is_422_and_not_stored(
+    client: FlaskClient, app: Flask
+) -> None:
+    contact = {
+        "email": "client@example.org",
+        "channels": {"email": {"allowed": "yes"}},
+        "safe_times": "weekends",
+    }
+    body = {"path": "adult_self", "subject_age": 30, "answers": {}, "contact": contact}
+
+    response = _post(client, _token(), body)
+
+    assert response.status_code == 422
+    fields = [e["field"] for e in response.json["errors"]]
+    assert fields == ["contact.channels", "contact.safe_times"]
+    assert "yes" not in response.get_data(as_text=True)
+    assert db.session.scalars(select(IntakeSubmission)).all() == []
 
 
 def test_unknown_intakes_are_404(client: FlaskClient, app: Flask) -> None:

@@ -32,7 +32,7 @@ def test_explain_prints_the_decision_and_facts_in_plain_words(app: Flask) -> Non
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"Intake {submission_id}: adult_self, routed"
-    assert lines[1] == "Rule set clinical-default-1; decided: emdr (routine)"
+    assert lines[1] == "Rule set clinical-default-2; decided: emdr (routine)"
     assert "  EMDR: PC-PTSD-5 score 5 (positive at 3)" in lines
     assert "  ptsd_screen: yes (PC-PTSD-5 score 5 (positive at 3))" in lines
     assert "  suicide_risk: no" in lines
@@ -54,7 +54,7 @@ def test_dry_run_shows_what_a_new_policy_would_change_and_changes_nothing(
     ptsd_id = _routed(answers={"safety.now": 1, **PTSD_POSITIVE})
     _routed(answers={"safety.now": 1})
     new_policy = DEFAULT_RULES_PATH.read_text().replace(
-        'version: "clinical-default-1"', 'version: "no-emdr-1"'
+        'version: "clinical-default-2"', 'version: "no-emdr-1"'
     )
     new_policy = new_policy.replace("queue: emdr", "queue: intake")
     rules = tmp_path / "rules.yaml"
@@ -66,7 +66,7 @@ def test_dry_run_shows_what_a_new_policy_would_change_and_changes_nothing(
     assert result.output.splitlines() == [
         f"{ptsd_id}: emdr (routine) -> intake (routine)",
         "1 of 2 intake(s) would change under rule set no-emdr-1 "
-        "(in force: clinical-default-1). Nothing was changed.",
+        "(in force: clinical-default-2). Nothing was changed.",
     ]
     assert sorted(db.session.scalars(select(Referral.queue))) == ["emdr", "intake"]
 

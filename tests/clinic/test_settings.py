@@ -6,7 +6,14 @@ import pytest
 
 from clinic import ConfigurationError, create_app
 from clinic.encryption import KeyRing
-from config.settings import SETTINGS, settings_from_env
+from config.settings import (
+    SETTINGS,
+    Table,
+    settings_from_env,
+    settings_table,
+    table_marker,
+    with_settings_tables,
+)
 
 
 def test_every_setting_has_a_default_and_help() -> None:
@@ -62,3 +69,33 @@ def test_keys_add_puts_a_new_key_first(monkeypatch: pytest.MonkeyPatch, tmp_path
     ring = KeyRing.parse((tmp_path / "encryption_keys").read_text())
     assert ring.primary_id == "k2"
     assert set(ring.keys) == {"k1", "k2"}
+
+
+def test_the_environment_is_read_by_exact_variable_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAIL_PORT", "2525")
+    monkeypatch.setenv("mail_server", "smtp.example.org")
+    settings = settings_from_env()
+    assert settings.mail_port == 2525
+    assert settings.mail_server == ""
+
+
+def test_a_given_mapping_is_read_instead_of_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("STAFF_IDLE_TIMEOUT", "60")
+    settings = settings_from_env({"MAIL_USE_SSL": "yes"})
+    assert (settings.app_env, settings.staff_idle_timeout) == ("development", 900)
+    assert settings.mail_use_ssl is True
+
+
+def test_a_value_of_the_wrong_type_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ValueError, match="STAFF_IDLE_TIMEOUT"):
+        settings_from_env({"STAFF_IDLE_TIMEOUT": "15 minutes"})
+
+
+def test_a_stale_readme_table_is_rewritten_from_the_settings() -> None:
+    stale = f"Intro.\n\n{table_marker(Table.STAFF)}| setting |\n| `OLD` | — | Gone. |\n\nAfter.\n"
+    assert with_settings_tables(stale) == (
+        f"Intro.\n\n{table_marker(Table.STAFF)}{settings_table(Table.STAFF)}\nAfter.\n"
+    )

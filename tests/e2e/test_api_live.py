@@ -38,7 +38,62 @@ CASES: list[tuple[dict[str, Any], list[tuple[str, str]], list[str]]] = [
             "subject_age": 45,
             "answers": {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 0},
         },
-        [("intake", "routine")],
+        [("intake", "priority")],
+        ["partner_safety"],
+    ),
+    # Policy version 2: a representative set of what it changed.
+    (
+        {
+            "path": "teen_self",
+            "subject_age": 12,
+            "answers": {"safety.now": 1, **{f"cats_7_17.s{n}": 3 for n in range(1, 8)}},
+        },
+        [("emdr", "routine")],
+        [],
+    ),
+    (
+        {
+            "path": "adult_self",
+            "subject_age": 30,
+            "answers": {
+                "safety.now": 1,
+                **{f"phq9.{n}": 3 for n in range(1, 9)},
+                "phq9.9": 0,
+                **{f"auditc.{n}": 4 for n in range(1, 4)},
+            },
+        },
+        [("intake", "priority")],
+        ["alcohol_use", "severe_symptoms"],
+    ),
+    (
+        {"path": "adult_self", "subject_age": 30, "answers": {"safety.now": None}},
+        [("intake", "priority")],
+        ["safety_unknown"],
+    ),
+    (
+        {
+            "path": "caregiver_child",
+            "subject_age": 5,
+            "answers": {"safety.now": 1, "cats_3_6.e8": 1},
+        },
+        [("play", "priority")],
+        ["safeguarding"],
+    ),
+    (
+        {
+            "path": "adult_self",
+            "subject_age": 40,
+            "answers": {
+                "safety.now": 1,
+                "rship.1": 1,
+                "rship.2": 0,
+                "rship.4": 0,
+                "rship.5": 1,
+                "parent.1": 1,
+                "parent.2": 1,
+            },
+        },
+        [("intake", "priority")],
         ["partner_safety"],
     ),
 ]

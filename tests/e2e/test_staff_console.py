@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyotp
@@ -14,6 +15,7 @@ from clinic.models import Referral
 from clinic.models.columns import utcnow
 from clinic.routing import route_submission
 from tests import factories
+from tests.clinic.staff import support
 from tests.e2e.conftest import _make_stack
 from tests.support.browser import LiveServer, assert_accessible, save_screenshot
 
@@ -86,6 +88,80 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
             page.goto(f"{server.url}/staff/account/recovery-codes")
             expect(page.get_by_role("heading", level=1)).to_have_text("Get new recovery codes")
             assert_accessible(page)
+
+
+def _routed(answers: dict[str, int | None]) -> Referral:
+    submission = factories.submitted_intake(answers=answers, contact={"email": "c@example.org"})
+    outbox.commit()
+    route_submission(str(submission.id))
+    referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
+    assert referral is not None
+    return referral
+
+
+def _fits_the_window(page: Page) -> None:
+    """Reflow (WCAG 1.4.10): the page is no wider than the window (tables scroll inside)."""
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{overflow}px wider than the window"
+
+
+def test_the_dashboard_shows_flag_badges_and_filters_by_flag(page: Page, tmp_path: Path) -> None:
+    for stack in _make_stack("embedded", tmp_path):
+        app = stack.web_app()
+        with app.app_context():
+            coordinator = factories.staff_user(display_name="Cora Coordinator")
+            coordinator.mfa_secret = SECRET
+            coordinator.mfa_confirmed_at = utcnow()
+            partner = _routed({"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1})
+            plain = _routed({"safety.now": 1})
+            several = support.flagged_referral(
+                "emdr", ["safeguarding", "severe_symptoms", "cptsd", "safety_unknown"]
+            )
+            shorts = {
+                "partner": str(partner.id)[:8],
+                "plain": str(plain.id)[:8],
+                "several": str(several.id)[:8],
+            }
+
+        with LiveServer(app) as server:
+            page.goto(f"{server.url}/staff")
+            page.get_by_label("Email").fill("coordinator@example.org")
+            page.get_by_label("Password").fill(factories.STAFF_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_label("Code").fill(pyotp.TOTP(SECRET).now())
+            page.get_by_role("button", name="Continue").click()
+
+            expect(page.get_by_role("heading", level=1)).to_have_text("My queues")
+            rows = page.get_by_role("row")
+            expect(rows.filter(has_text=shorts["partner"])).to_contain_text("Partner safety")
+            expect(rows.filter(has_text=shorts["several"]).get_by_role("listitem")).to_have_text(
+                ["Safety not confirmed", "Safeguarding check", "Severe symptoms", "Complex PTSD"]
+            )
+            expect(rows.filter(has_text=shorts["plain"]).get_by_role("listitem")).to_have_count(0)
+            assert_accessible(page)
+            _fits_the_window(page)
+            save_screenshot(page, "staff-dashboard-flags")
+
+            page.get_by_label("Flag").select_option(label="Safeguarding check")
+            page.get_by_role("button", name="Filter").click()
+            expect(page).to_have_url(re.compile(r"/staff\?.*flag=safeguarding"))
+            expect(rows.filter(has_text=shorts["several"])).to_have_count(1)
+            expect(rows.filter(has_text=shorts["partner"])).to_have_count(0)
+            expect(page.get_by_label("Flag")).to_have_value("safeguarding")
+            assert_accessible(page)
+            _fits_the_window(page)
+
+            rows.filter(has_text=shorts["several"]).get_by_role("link").click()
+            flags = page.get_by_role("region", name="Flags")
+            expect(flags).to_contain_text(
+                "Safeguarding check: the intake is about a child or teenager"
+            )
+            expect(page.get_by_text("Decided under rules clinical-default-1.")).to_be_visible()
+            assert_accessible(page)
+            _fits_the_window(page)
+            save_screenshot(page, "staff-referral-flags")
 
 
 def test_an_admin_creates_an_account_and_the_newcomer_chooses_a_password(

@@ -73,7 +73,7 @@ class TestDerivation:
     def test_nothing_asked_means_every_fact_false(self) -> None:
         assert evidence({}) == {}
 
-    def test_everything_refused_means_every_fact_false(self) -> None:
+    def test_everything_refused_leaves_only_safety_unconfirmed(self) -> None:
         refused: dict[str, int | None] = {
             key: None
             for key in (
@@ -82,7 +82,12 @@ class TestDerivation:
                 "rship.2", "rship.3", "rship.4", "rship.5", "parent.1", "parent.2",
             )
         }  # fmt: skip
-        assert evidence(refused) == {}
+        assert evidence(refused) == {
+            "safety_unknown": [
+                "safety.now refused (safe where they are right now not confirmed)",
+                "phq9.9 refused (thoughts of being better off dead or of self-harm not confirmed)",
+            ]
+        }
 
     # suicide_risk
     def test_asq_non_acute_positive(self) -> None:
@@ -145,6 +150,7 @@ class TestDerivation:
         found = evidence(itq(p1=2, p3=2, p5=2, p7=2, c1=2, c3=2, c5=2, c7=2))
         assert found == {
             "ptsd_screen": ["ITQ complex PTSD criteria met"],
+            "cptsd": ["ITQ complex PTSD criteria met"],
             "dysregulation": ["itq.c1 = 2"],
         }
 
@@ -276,6 +282,10 @@ class TestDerivation:
     # parenting_concern
     def test_parenting_concern(self) -> None:
         assert evidence({"parent.1": 1, "parent.2": 1}) == {
-            "parenting_concern": ["parent.2 = 1 (worried about their parenting)"]
+            "parenting_concern": [
+                "parent.1 = 1 (has or cares for children)",
+                "parent.2 = 1 (worried about their parenting)",
+            ]
         }
+        assert evidence({"parent.2": 1}) == {}
         assert evidence({"parent.1": 1, "parent.2": 0}) == {}

@@ -1,4 +1,4 @@
-"""Property tests: decide() agrees with CLINICAL.md for any facts and any age."""
+"""Property tests: decide() agrees with docs/clinical-policy.md for any facts and any age."""
 
 from __future__ import annotations
 
@@ -18,20 +18,22 @@ ages = st.integers(min_value=0, max_value=120)
 
 
 def clinical_queues(true: frozenset[str], age: int) -> list[str]:
-    """CLINICAL.md "Queues by age", written out independently of config/routing.yaml."""
+    """The policy's "Queues by age", written out independently of config/routing.yaml."""
     if age < 3:
         queues = ["family"]
     elif age <= 11:
         queues = ["play"] + (["family"] if "relational_indicator" in true else [])
     elif age <= 17:
         queues = ["dbt"] if true & {"dysregulation", "suicide_risk"} else []
+        queues += ["emdr"] if "ptsd_screen" in true else []
         queues += ["family"] if "relational_indicator" in true else []
     else:
         queues = ["dbt"] if true & {"dysregulation", "suicide_risk"} else []
         queues += ["emdr"] if "ptsd_screen" in true else []
         if "couples_interest" in true and not true & {"partner_risk", "acute"}:
             queues.append("couples")
-        queues += ["family"] if "parenting_concern" in true else []
+        if "parenting_concern" in true and "partner_risk" not in true:
+            queues.append("family")
     return queues or ["intake"]
 
 
@@ -58,9 +60,16 @@ def test_couples_never_with_partner_risk_or_acute(true: frozenset[str], age: int
 @given(true_facts, ages)
 def test_priority(true: frozenset[str], age: int) -> None:
     decision = decide(facts_of(*true), age, RULES)
+    raising = {
+        "suicide_risk",
+        "safety_unknown",
+        "partner_risk",
+        "abuse_disclosed",
+        "severe_symptoms",
+    }
     assert (decision.priority is Priority.URGENT) == ("acute" in true)
     assert (decision.priority is Priority.PRIORITY) == (
-        "suicide_risk" in true and "acute" not in true
+        bool(true & raising) and "acute" not in true
     )
     assert all(r.priority is decision.priority for r in decision.referrals)
 
@@ -68,8 +77,10 @@ def test_priority(true: frozenset[str], age: int) -> None:
 @given(true_facts, ages)
 def test_partner_safety_flag(true: frozenset[str], age: int) -> None:
     decision = decide(facts_of(*true), age, RULES)
-    assert (PARTNER_SAFETY in decision.flags) == ({"couples_interest", "partner_risk"} <= true)
-    assert bool(decision.notes) == (PARTNER_SAFETY in decision.flags)
+    assert (PARTNER_SAFETY in decision.flags) == ("partner_risk" in true)
+    couples_withheld = "couples_interest" in true and "acute" not in true
+    withheld = age >= 18 and (couples_withheld or "parenting_concern" in true)
+    assert bool(decision.notes) == ("partner_risk" in true and withheld)
 
 
 @given(true_facts, ages)

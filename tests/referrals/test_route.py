@@ -27,7 +27,7 @@ class TestRoute:
     def test_adult_with_trauma_screen_and_couples_interest(self) -> None:
         decision = route(ADULT, scores_for(ADULT), 34)
         assert decision.explain() == [
-            "Routine: no acute risk or suicide risk indicated",
+            "Routine: nothing found that raises the priority",
             "EMDR: PC-PTSD-5 score 4 (positive at 3)",
             "Couples therapy: rship.1 = 1 (in a partner relationship); rship.2 = 1 (wants help "
             "with trust, closeness or conflict); rship.3 = 1 (partner willing to attend); "
@@ -60,7 +60,7 @@ class TestRoute:
         decision = route(answers, scores_for(answers), 34)
         assert decision.priority is Priority.URGENT
         assert [r.queue for r in decision.referrals] == ["dbt", "emdr"]
-        assert decision.explain()[0] == "Urgent: ASQ acute_positive"
+        assert decision.explain()[0] == "Urgent: acute risk — ASQ acute_positive"
 
 
 @needs_forms_score
@@ -72,7 +72,25 @@ class TestSafetyCheck:
         check = safety_check({"asq.1": None, "asq.2": 0, "asq.3": 0, "asq.4": 0})
         assert check.show_crisis_page
         assert check.suicide_risk.evidence == ("ASQ non_acute_positive",)
-        assert not check.acute.value
+        assert not check.acute.value  # asq.5 is still to come
+
+    def test_refused_asq_acuity_question_is_acute(self) -> None:
+        check = safety_check({"asq.1": 1, "asq.2": 0, "asq.3": 0, "asq.4": 0, "asq.5": None})
+        assert check.acute.evidence == (
+            "asq.5 refused after a positive ASQ (imminent risk not ruled out)",
+        )
+        assert not safety_check(
+            {"asq.1": 1, "asq.2": 0, "asq.3": 0, "asq.4": 0, "asq.5": 0}
+        ).acute.value
+
+    def test_partner_harm_and_abuse_pages(self) -> None:
+        assert safety_check({"rship.5": 1}).show_partner_support_page
+        assert safety_check({"rship.4": 1}).show_partner_support_page
+        assert not safety_check({"rship.1": 1, "rship.4": None}).show_partner_support_page
+        assert safety_check({"cats_3_6.e8": 1}, 5).show_abuse_support_page
+        assert safety_check({"cats_7_17.e4": 1}, 15).show_abuse_support_page
+        assert not safety_check({"cats_7_17.e4": 0, "cats_7_17.e1": 1}, 15).show_abuse_support_page
+        assert not safety_check({"cats_7_17.e4": 1}, 18).show_abuse_support_page
 
     def test_asq_negative_does_not(self) -> None:
         assert not safety_check({"asq.1": 0, "asq.2": 0, "asq.3": 0, "asq.4": 0}).show_crisis_page

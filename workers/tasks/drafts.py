@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from clinic.intake import sweep
 from workers.queues import TaskNames
+from workers.typed_tasks import task
 
 
-@shared_task(name=TaskNames.SWEEP_DRAFTS)
+@task(name=TaskNames.SWEEP_DRAFTS)
 def sweep_drafts() -> dict[str, int]:
     """Returns how many drafts were submitted and how many purged."""
     submitted = sweep.submit_quiet_drafts_after_safety_page()

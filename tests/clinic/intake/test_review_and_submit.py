@@ -90,7 +90,8 @@ def test_sending_stores_the_answers_document_and_the_routing_outbox_row(
     [message] = outbox_rows()
     assert (message.kind, message.target_id) == (TaskNames.ROUTE_SUBMISSION, str(submission.id))
     assert message.status == "published"  # committed first, then published
-    assert audit_actions() == ["draft.started", "submission.submitted"]
+    # Answering 0 everywhere includes safety.now = 0 (acute): on-call was paged from the draft.
+    assert audit_actions() == ["draft.started", "draft.on_call_paged", "submission.submitted"]
 
 
 def test_the_review_is_not_shown_before_every_screen_is_done(walker: IntakeWalker) -> None:

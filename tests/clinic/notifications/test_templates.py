@@ -61,6 +61,24 @@ EXPECTED: list[tuple[str, str, dict[str, Any], str, str]] = [
         "Hasta que alguien lo confirme, este mensaje se enviará de nuevo cada pocos minutos.\n",
     ),
     (
+        "staff_draft_page",
+        "en",
+        {"link": LINK, "number": 1},
+        "Urgent: an intake in progress needs attention now",
+        "An intake in progress needs urgent attention now.\n\n"
+        f"Please open it and acknowledge it in the staff console:\n{LINK}\n\n"
+        "Until someone acknowledges it, this message is sent again every few minutes.\n",
+    ),
+    (
+        "staff_draft_page",
+        "es",
+        {"link": LINK, "number": 2},
+        "Urgente: un formulario de admisión en curso necesita atención ahora (recordatorio 1)",
+        "Un formulario de admisión en curso necesita atención urgente ahora.\n\n"
+        f"Ábralo y confirme que lo recibió en la consola del personal:\n{LINK}\n\n"
+        "Hasta que alguien lo confirme, este mensaje se enviará de nuevo cada pocos minutos.\n",
+    ),
+    (
         "staff_digest",
         "en",
         {"link": LINK, "count": 3},
@@ -152,6 +170,20 @@ EXPECTED_SMS: list[tuple[str, str, dict[str, Any], str]] = [
         {"link": LINK, "number": 1},
         "Urgente: una derivación necesita atención ahora. Ábrala y confirme que la recibió "
         f"en la consola del personal: {LINK}\n",
+    ),
+    (
+        "staff_draft_page",
+        "en",
+        {"link": LINK, "number": 1},
+        "Urgent: an intake in progress needs attention now. Open and acknowledge it in the "
+        f"staff console: {LINK}\n",
+    ),
+    (
+        "staff_draft_page",
+        "es",
+        {"link": LINK, "number": 1},
+        "Urgente: un formulario de admisión en curso necesita atención ahora. Ábralo y "
+        f"confirme que lo recibió en la consola del personal: {LINK}\n",
     ),
     (
         "client_confirmation",

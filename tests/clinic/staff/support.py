@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import pyotp
 from flask.testing import FlaskClient
 
 from clinic.extensions import db
-from clinic.models import Referral, ReferralEvent, StaffUser
+from clinic.models import IntakeSubmission, Referral, ReferralEvent, StaffUser
 from clinic.models.columns import utcnow
+from clinic.routing import store_flags
 from tests import factories
 from tests.support.html import csrf_token
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+ITQ_ITEMS = [f"itq.p{n}" for n in range(1, 10)] + [f"itq.c{n}" for n in range(1, 10)]
+EVERY_ADULT_FLAG: dict[str, int | None] = {
+    "safety.now": None,  # safety_unknown
+    "rship.1": 1,  # partner_safety
+    "rship.2": 0,
+    "rship.3": 0,
+    "rship.4": 1,
+    "rship.5": 0,
+    **dict(zip([f"phq9.{n}" for n in range(1, 10)], [3, 3, 3, 3, 3, 3, 2, 0, 0], strict=True)),
+    "auditc.1": 4,  # alcohol_use
+    "auditc.2": 0,
+    "auditc.3": 0,
+    **{f"pcptsd5.{n}": 1 for n in range(6)},  # trauma exposure: the ITQ is asked
+    **{item: 2 if item[-1] in "1357" else 0 for item in ITQ_ITEMS},  # cptsd
+}
+"""An adult intake raising every adult flag (PHQ-9 total 20: severe_symptoms)."""
 
 
 def staff(
@@ -88,6 +107,44 @@ def referral(
     db.session.add(ReferralEvent(referral_id=made.id, kind="created", to_status="new"))
     db.session.commit()
     return made
+
+
+def decided(
+    submission: IntakeSubmission,
+    flags: Iterable[str],
+    rules_version: str = "clinical-default-1",
+) -> IntakeSubmission:
+    """Give a submitted intake a stored decision raising these flags, recorded as routing
+    records one (the encrypted document, its rules version and the flag rows)."""
+    flags = sorted(set(flags))
+    submission.decision = {
+        "rules_version": rules_version,
+        "subject_age": 34,
+        "priority": "priority",
+        "priority_because": [],
+        "flags": flags,
+        "referrals": [],
+        "notes": [],
+        "facts": {},
+        "explanation": [],
+    }
+    submission.rules_version = rules_version
+    submission.status = "routed"
+    store_flags(submission, flags)
+    db.session.commit()
+    return submission
+
+
+def flagged_referral(queue: str = "intake", flags: Iterable[str] = (), **fields: Any) -> Referral:
+    """A referral of an intake whose stored decision raised these flags."""
+    return referral(queue, submission=decided(factories.submitted_intake(), flags), **fields)
+
+
+def row_of(page: str, made: Referral) -> str:
+    """The dashboard table row of one referral (fails when it is not on the page)."""
+    match = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{str(made.id)[:8]}.*?</tr>", page, re.S)
+    assert match, f"referral {str(made.id)[:8]} is not on the page"
+    return match.group(0)
 
 
 def page_text(client: FlaskClient, url: str) -> str:

@@ -18,6 +18,7 @@ from werkzeug.routing import Rule
 from clinic.extensions import db
 from clinic.models import NotificationMessage, StaffAlert
 from clinic.notifications import queue_staff_alerts
+from tests import factories
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
 
@@ -62,6 +63,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff.logout": ANY_SIGNED_IN,
     "staff.notifications.alert": IN_QUEUE,
     "staff.notifications.acknowledge": IN_QUEUE,
+    "staff.notifications.on_call_alert": CLINICAL_PAGE,  # paged from a draft: in no queue yet
+    "staff.notifications.acknowledge_on_call": CLINICAL_PAGE,
     "staff.notifications.failed": ADMIN_PAGE,
     "staff.notifications.retry": ADMIN_PAGE,
 }
@@ -105,6 +108,7 @@ def world(app: Flask) -> dict[str, object]:
     alert = db.session.scalars(select(StaffAlert)).one()
     message = db.session.scalars(select(NotificationMessage)).first()
     assert message is not None, "the alert should have written a message to the coordinators"
+    _draft, page = factories.paged_draft()
     return {
         "people": people,
         "args": {
@@ -113,6 +117,7 @@ def world(app: Flask) -> dict[str, object]:
             "user_id": target.id,
             "alert_id": alert.id,
             "message_id": message.id,
+            "page_id": page.id,
         },
     }
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clinic.staff.settings import STAFF_SETTINGS
+from config.settings import Table, readme_table, settings_table, table_marker
 
 README = (Path(__file__).resolve().parents[3] / "README.md").read_text()
 
 
-def test_every_staff_setting_is_in_the_readme() -> None:
-    for setting in STAFF_SETTINGS:
-        assert f"| `{setting.name}` | `{setting.default}` | {setting.help} |" in README
+def test_the_staff_settings_table_is_the_one_rendered_from_the_settings() -> None:
+    assert readme_table(README, Table.STAFF) == table_marker(Table.STAFF) + settings_table(
+        Table.STAFF
+    )

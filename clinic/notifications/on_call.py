@@ -1,0 +1,197 @@
+"""Paging the on-call contacts about an urgent intake, again and again until acknowledged.
+
+One `OnCallAlert` per intake (docs/clinical-policy.md, safety pathway), started by
+whichever comes first:
+- `page_for_draft`: a saved answer made `acute` true while the client is still
+  filling in the form. The message says only that an intake in progress needs
+  urgent attention, and links to the alert's own console page.
+- `link_or_page`: routing wrote a staff alert about the intake. A draft-stage
+  alert is linked to it (pages say "a referral" and link to it from then on)
+  and nothing is paged again; an intake not yet paged is paged if the referral
+  is urgent.
+Pages repeat every `urgent_repeat_minutes` (`repeat_pages`, beat) until a staff
+member acknowledges them (`acknowledge`). No message carries clinical detail.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from clinic import audit, outbox
+from clinic.clinic_settings import clinic_settings
+from clinic.extensions import db, rows_matched
+from clinic.models import NotificationMessage, OnCallAlert, StaffAlert, StaffUser
+from clinic.models.columns import utcnow
+from clinic.notifications.queueing import Recipient, add_message
+from clinic.notifications.render import console_link
+
+log = logging.getLogger(__name__)
+
+DRAFT_PAGE_TEMPLATE = "staff_draft_page"
+"""An intake in progress needs urgent attention (no referral yet)."""
+REFERRAL_PAGE_TEMPLATE = "staff_page"
+"""An urgent referral needs attention."""
+
+
+def _repeat_after() -> timedelta:
+    return timedelta(minutes=clinic_settings().notifications.urgent_repeat_minutes)
+
+
+def on_call_recipients() -> list[Recipient]:
+    """Every channel of every on-call contact; without any, the intake coordinators."""
+    settings = clinic_settings().notifications
+    language = settings.staff_language
+    recipients = []
+    for contact in settings.on_call:
+        if contact.email:
+            recipients.append(Recipient(f"oncall:{contact.name}", "email", contact.email, language))
+        if contact.sms:
+            recipients.append(Recipient(f"oncall:{contact.name}", "sms", contact.sms, language))
+    if recipients:
+        return recipients
+    log.warning("no on-call contacts configured: paging the intake coordinators")
+    coordinators = db.session.scalars(
+        select(StaffUser)
+        .where(StaffUser.is_enabled.is_(True), StaffUser.role == "intake_coordinator")
+        .order_by(StaffUser.email)
+    ).all()
+    return [Recipient(f"staff:{user.id}", "email", user.email, language) for user in coordinators]
+
+
+def alert_for(submission_id: uuid.UUID) -> OnCallAlert | None:
+    """The intake's on-call alert, if it was ever paged."""
+    return db.session.scalars(
+        select(OnCallAlert).where(OnCallAlert.submission_id == submission_id)
+    ).one_or_none()
+
+
+def linked_staff_alert(page: OnCallAlert) -> StaffAlert | None:
+    """The staff alert routing linked the page to; None while the intake is not routed."""
+    if page.staff_alert_id is None:
+        return None
+    return db.session.get(StaffAlert, page.staff_alert_id)
+
+
+def _start(submission_id: uuid.UUID, staff_alert_id: uuid.UUID | None) -> OnCallAlert:
+    page = OnCallAlert(
+        id=uuid.uuid4(),
+        submission_id=submission_id,
+        staff_alert_id=staff_alert_id,
+        pages_sent=1,
+        next_page_at=utcnow() + _repeat_after(),
+    )
+    db.session.add(page)
+    _send_page(page, number=1)
+    return page
+
+
+def page_for_draft(submission_id: uuid.UUID) -> OnCallAlert | None:
+    """In the draft save's transaction: the first page; None if the intake was paged before.
+
+    The caller holds the draft's row lock, so two saves of one draft cannot both page.
+    """
+    if alert_for(submission_id) is not None:
+        return None
+    return _start(submission_id, staff_alert_id=None)
+
+
+def link_or_page(alert: StaffAlert, *, urgent: bool) -> None:
+    """In the routing follow-up: link the intake's unlinked alert to `alert`, or page
+    on-call for an urgent referral of an intake not paged before. Never a second page."""
+    db.session.flush()
+    page = alert_for(alert.submission_id)
+    if page is None:
+        if urgent:
+            _start(alert.submission_id, staff_alert_id=alert.id)
+        return
+    if page.staff_alert_id is None:
+        page.staff_alert_id = alert.id
+
+
+def _page_event(page_id: uuid.UUID, number: int) -> str:
+    return f"page:{page_id}:{number}"
+
+
+def page_id_of(message: NotificationMessage) -> uuid.UUID:
+    """The on-call alert a page message belongs to (its event is `page:<id>:<number>`)."""
+    return uuid.UUID(message.event.split(":")[1])
+
+
+def page_messages(page: OnCallAlert) -> Sequence[NotificationMessage]:
+    """Every page (first and repeats) of this alert, oldest first."""
+    return db.session.scalars(
+        select(NotificationMessage)
+        .where(NotificationMessage.event.startswith(f"page:{page.id}:", autoescape=True))
+        .order_by(NotificationMessage.created_at)
+    ).all()
+
+
+def _send_page(page: OnCallAlert, number: int) -> None:
+    staff_alert = linked_staff_alert(page)
+    if staff_alert is None:
+        link = console_link("staff.notifications.on_call_alert", page_id=page.id)
+        template, referral_id = DRAFT_PAGE_TEMPLATE, None
+    else:
+        link = console_link("staff.notifications.alert", alert_id=staff_alert.id)
+        template, referral_id = REFERRAL_PAGE_TEMPLATE, staff_alert.referral_id
+    for recipient in on_call_recipients():
+        add_message(
+            _page_event(page.id, number),
+            recipient,
+            template,
+            {"link": link, "number": number},
+            submission_id=page.submission_id,
+            referral_id=referral_id,
+        )
+
+
+def repeat_pages(now: datetime | None = None) -> int:
+    """Beat: page again every unacknowledged alert whose repeat is due; returns how many."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(OnCallAlert).where(
+            OnCallAlert.acknowledged_at.is_(None), OnCallAlert.next_page_at <= now
+        )
+    ).all()
+    repeated = 0
+    for page in due:
+        number = page.pages_sent + 1
+        claimed = db.session.execute(
+            update(OnCallAlert)
+            .where(
+                OnCallAlert.id == page.id,
+                OnCallAlert.pages_sent == page.pages_sent,
+                OnCallAlert.acknowledged_at.is_(None),
+            )
+            .values(pages_sent=number, next_page_at=now + _repeat_after())
+        )
+        if rows_matched(claimed):
+            _send_page(page, number)
+            repeated += 1
+        outbox.commit()
+    return repeated
+
+
+def acknowledge(page: OnCallAlert, staff: StaffUser) -> bool:
+    """Stop the pages; audited. False if someone acknowledged them already."""
+    stopped = db.session.execute(
+        update(OnCallAlert)
+        .where(OnCallAlert.id == page.id, OnCallAlert.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow(), acknowledged_by_id=staff.id, next_page_at=None)
+    )
+    if not rows_matched(stopped):
+        return False
+    staff_alert = linked_staff_alert(page)
+    audit.record(
+        "alert.acknowledged",
+        target_type="submission" if staff_alert is None else "referral",
+        target_id=page.submission_id if staff_alert is None else staff_alert.referral_id,
+        actor=staff,
+        detail={"on_call_alert": str(page.id), "pages_sent": page.pages_sent},
+    )
+    return True
