@@ -94,11 +94,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     init_celery(app)
 
-    import clinic.notifications  # noqa: F401  nests its pages in the staff blueprint
     from clinic import api, health, i18n, intake, routing_cli, security_headers, staff
     from clinic.api import cli as api_cli
     from clinic.cli import register_commands
+    from clinic.notifications import retention
 
+    retention.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(intake.bp)

@@ -9,30 +9,19 @@ sent by the `notifications.send` task after the commit):
 - `queue_submission_confirmation(submission)`: the intake, at submit;
 - `queue_resume_link(submission, link, code)`: the intake, at a draft save;
 - `queue_contact_attempt(submission, attempt_id)`: staff, after trying to reach a client.
+
+Services only: the console pages of alerts and failed messages are staff pages
+(clinic.staff.notification_views).
 """
 
-from flask import Blueprint
-
-from clinic.staff import bp as staff_bp
-
-# Nested in the staff console: its sign-in, idle timeout, no-store and error
-# pages apply here too. Endpoints are `staff.notifications.*`, URLs under /staff.
-bp = Blueprint("notifications", __name__)
-staff_bp.register_blueprint(bp)
-
-from clinic.notifications import (  # noqa: E402, F401  routes; the retention setting
-    retention,
-    views,
-)
-from clinic.notifications.client import (  # noqa: E402
+from clinic.notifications.client import (
     queue_contact_attempt,
     queue_resume_link,
     queue_submission_confirmation,
 )
-from clinic.notifications.staff_alerts import queue_staff_alerts  # noqa: E402
+from clinic.notifications.staff_alerts import queue_staff_alerts
 
 __all__ = [
-    "bp",
     "queue_contact_attempt",
     "queue_resume_link",
     "queue_staff_alerts",

@@ -17,17 +17,14 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from flask import current_app
-from flask.blueprints import BlueprintSetupState
+from flask import Flask, current_app
 from sqlalchemy import func, select, update
 
 from clinic import audit
 from clinic.extensions import db
 from clinic.models import NotificationMessage
 from clinic.models.columns import utcnow
-from clinic.notifications import bp
 from config.settings import retention_days
 
 log = logging.getLogger(__name__)
@@ -36,15 +33,9 @@ BATCH = 200
 SETTING = "FAILED_MESSAGE_RETENTION_DAYS"
 
 
-@bp.record
-def _check_setting(state: BlueprintSetupState) -> None:
+def init_app(app: Flask) -> None:
     """At app creation: a value given to create_app is checked like the environment's."""
-    state.app.config[SETTING] = retention_days(state.app.config[SETTING])
-
-
-@bp.app_context_processor
-def _retention_for_templates() -> dict[str, Any]:
-    return {"failed_message_retention_days": current_app.config[SETTING]}
+    app.config[SETTING] = retention_days(app.config[SETTING])
 
 
 def remove_expired_details(now: datetime | None = None) -> int:

@@ -26,6 +26,9 @@ from clinic.staff import (  # noqa: E402,F401
     auth_views,
     dashboard_views,
     hooks,
+    notification_views,
     overview_views,
     referral_views,
 )
+
+bp.register_blueprint(notification_views.bp)

@@ -13,8 +13,9 @@ applies.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -22,8 +23,18 @@ from clinic import audit, outbox
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, OnCallAlert, StaffAlert
-from clinic.notifications import bp, on_call, staff_alerts, status
+from clinic.notifications import on_call, staff_alerts, status
+from clinic.notifications.retention import SETTING as RETENTION_SETTING
 from clinic.staff.access import ADMIN, CLINICAL, me, require, visible_queues
+
+# Nested in the staff console (clinic.staff): its sign-in, idle timeout, no-store and
+# error pages apply here too. Endpoints are `staff.notifications.*`, URLs under /staff.
+bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def _retention_for_templates() -> dict[str, Any]:
+    return {"failed_message_retention_days": current_app.config[RETENTION_SETTING]}
 
 
 def _visible_alert(alert_id: uuid.UUID) -> StaffAlert:
