@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from workers.queues import Queues
+from clinic.broker.names import Queues
 
 
 def celery_commands(

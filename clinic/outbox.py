@@ -16,10 +16,10 @@ from flask import current_app
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
+from clinic.broker.names import TASK_QUEUES
 from clinic.extensions import db, rows_matched
 from clinic.models import OutboxMessage
 from clinic.models.columns import utcnow
-from workers.queues import TASK_QUEUES
 
 log = logging.getLogger(__name__)
 

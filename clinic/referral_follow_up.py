@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 
 from clinic import notifications, outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import Referral
-from workers.queues import TaskNames
 
 
 def follow_up_referral(referral_id: str) -> str:

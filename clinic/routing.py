@@ -21,12 +21,12 @@ from sqlalchemy import delete, select
 
 import forms
 from clinic import audit, outbox
+from clinic.broker.names import Queues, TaskNames
 from clinic.documents import AnswersDocument, DecisionDocument, Explanation, answers_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, ReferralEvent, SubmissionFlag
 from clinic.models.columns import utcnow
 from referrals import Decision, RuleSet, route
-from workers.queues import Queues, TaskNames
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clinic.broker.names import Queues
 from config.settings import Table, readme_table, settings_table, table_marker
-from workers.queues import Queues
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

@@ -16,8 +16,8 @@ from celery import Celery, Task
 from flask import Flask
 from kombu.entity import Queue
 
+from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from clinic.notifications.sending import send_time_limit
-from workers.queues import TASK_QUEUES, Queues, TaskNames
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
 FAILED_MESSAGE_SWEEP_SECONDS = 600.0  # details of messages failed longer than the limit

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 
 import forms
 from clinic import audit, outbox
+from clinic.broker.names import TaskNames
 from clinic.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.extensions import db
 from clinic.intake.drafts import definitions_version
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
 from clinic.notifications import queue_submission_confirmation
-from workers.queues import TaskNames
 
 
 def _mark_submitted(submission: IntakeSubmission, *, partial: bool, via: str) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from clinic import outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage
-from workers.queues import TaskNames
 
 
 @dataclass(frozen=True)

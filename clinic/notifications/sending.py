@@ -27,6 +27,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from clinic import outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage
 from clinic.models.columns import utcnow
@@ -37,7 +38,6 @@ from clinic.notifications.channels import (
     channel_for,
 )
 from clinic.notifications.render import render
-from workers.queues import TaskNames
 
 log = logging.getLogger(__name__)
 

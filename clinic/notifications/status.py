@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 
 from clinic import outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, Referral
 from clinic.models.columns import utcnow
-from workers.queues import TaskNames
 
 TEMPLATE_LABELS = {
     "staff_alert": "Staff alert",

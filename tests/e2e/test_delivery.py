@@ -16,13 +16,13 @@ from kombu import Connection
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from clinic import outbox
+from clinic.broker.names import Queues
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral
 from tests.e2e.conftest import Stack, _make_stack
 from tests.support.processes import LiveProcess, start_worker, wait_until
 from tests.support.tcp_proxy import TcpProxy
-from workers.queues import Queues
 
 pytestmark = pytest.mark.e2e
 

@@ -8,11 +8,11 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, OutboxMessage
 from tests.clinic.intake.browser import BrowserIntake
 from tests.support.browser import NeutralSite, save_screenshot
-from workers.queues import TaskNames
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

@@ -9,13 +9,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from clinic import outbox
+from clinic.broker.names import Queues, TaskNames
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import IntakeSubmission, OutboxMessage, Referral
 from tests.clinic.intake.walker import submit_calm_intake
 from tests.e2e.conftest import ProxiedStack, Stack
 from tests.support.processes import start_beat, start_worker, wait_until
-from workers.queues import Queues, TaskNames
 
 pytestmark = pytest.mark.e2e
 

@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from clinic import outbox
+from clinic.broker.names import Queues, TaskNames
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import IntakeSubmission, NotificationMessage, OnCallAlert, StaffAlert
@@ -37,7 +38,6 @@ from tests.e2e.conftest import Stack
 from tests.support.html import csrf_token
 from tests.support.processes import LiveProcess, start_beat, start_worker, wait_until
 from tests.support.smtp import SmtpServer
-from workers.queues import Queues, TaskNames
 
 pytestmark = pytest.mark.e2e
 

@@ -27,9 +27,9 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import redis
 from kombu import Connection
 
+from clinic.broker.names import Queues
 from tests.support.services import service_url
 from tests.support.waiting import wait_until
-from workers.queues import Queues
 
 REDIS_DATABASES = range(8, 16)  # the tests' own; Redis has 16 databases by default
 REDIS_LEASE_KEY = "clinic-tests:redis-database:{}"

@@ -11,9 +11,9 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from clinic.broker.names import Queues
 from clinic.devserver import celery_commands
 from tests.support.waiting import wait_until
-from workers.queues import Queues
 
 STARTUP_TIMEOUT = 90.0
 _RUNNING: set[LiveProcess] = set()

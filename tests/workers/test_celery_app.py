@@ -7,9 +7,9 @@ import pytest
 from flask import Flask
 
 from clinic import create_app
+from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from referrals import QUEUES
 from workers.celery_app import BrokerSettingsError, check_visibility_timeout
-from workers.queues import TASK_QUEUES, Queues, TaskNames
 from workers.tasks.routing import retry_delay
 
 

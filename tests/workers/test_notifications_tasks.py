@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from clinic import outbox
+from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OnCallAlert
 from clinic.models.columns import utcnow
@@ -22,7 +23,6 @@ from tests.clinic.notifications.conftest import (
     submission_with,
 )
 from tests.support.smtp import SmtpServer
-from workers.queues import TASK_QUEUES, Queues, TaskNames
 from workers.tasks.notifications import send_notification, sweep_notifications
 
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
+from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage
 from clinic.models.columns import utcnow
 from workers.celery_app import FAILED_MESSAGE_SWEEP_SECONDS
-from workers.queues import TASK_QUEUES, Queues, TaskNames
 from workers.tasks.notifications import expire_failed_messages
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from clinic.broker.names import TaskNames
 from clinic.intake import sweep
-from workers.queues import TaskNames
 from workers.typed_tasks import task
 
 

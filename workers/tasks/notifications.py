@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from celery import Task
 
+from clinic.broker.names import TaskNames
 from clinic.notifications.digests import send_due_digests
 from clinic.notifications.on_call import repeat_pages
 from clinic.notifications.retention import remove_expired_details
 from clinic.notifications.sending import send_message
-from workers.queues import TaskNames
 from workers.typed_tasks import bound_task, task
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clinic import outbox
-from workers.queues import TaskNames
+from clinic.broker.names import TaskNames
 from workers.typed_tasks import task
 
 

@@ -11,10 +11,10 @@ from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from clinic import outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.referral_follow_up import follow_up_referral
 from clinic.routing import route_submission as route
-from workers.queues import TaskNames
 from workers.typed_tasks import bound_task
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import (
     AuditEvent,
@@ -23,7 +24,6 @@ from clinic.routing import route_submission
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker, page_forms
 from tests.clinic.notifications.conftest import on_call, use_notification_settings
-from workers.queues import TaskNames
 
 ON_CALL = (
     on_call("Dr A", email="a@example.org", sms="+15550001"),

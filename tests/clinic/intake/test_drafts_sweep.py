@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
+from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from clinic.extensions import db
 from clinic.intake import drafts
 from clinic.models import AuditEvent, IntakeSubmission
@@ -16,7 +17,6 @@ from tests import factories
 from tests.clinic.intake.helpers import outbox_rows
 from tests.clinic.intake.walker import IntakeWalker, page_forms
 from workers.celery_app import celery_config
-from workers.queues import TASK_QUEUES, Queues, TaskNames
 from workers.tasks.drafts import sweep_drafts
 
 

@@ -6,11 +6,11 @@ import re
 
 from sqlalchemy import select
 
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models.notification import NotificationMessage
 from tests.clinic.intake.helpers import audit_actions, only_submission, outbox_rows
 from tests.clinic.intake.walker import IntakeWalker
-from workers.queues import TaskNames
 
 
 def change_links(page: str) -> dict[str, str]:

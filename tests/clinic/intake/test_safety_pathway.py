@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from clinic.broker.names import TaskNames
 from tests.clinic.intake.helpers import audit_actions, only_submission, outbox_rows
 from tests.clinic.intake.walker import IntakeWalker, page_forms
-from workers.queues import TaskNames
 
 SUPPORT = "/intake/support"
 

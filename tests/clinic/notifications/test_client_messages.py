@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from clinic import outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OutboxMessage
 from clinic.notifications import (
@@ -22,7 +23,6 @@ from tests.clinic.notifications.conftest import (
     contact,
     submission_with,
 )
-from workers.queues import TaskNames
 
 RESUME_CODE = "VERYS-ECRET-TOKEN-ABCDE-FGHJKM"
 RESUME_LINK = f"https://clinic.example/intake/resume#{RESUME_CODE.replace('-', '')}"

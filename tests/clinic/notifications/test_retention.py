@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from clinic import create_app, outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, OutboxMessage, Referral
 from clinic.models.columns import utcnow
@@ -31,7 +32,6 @@ from tests.clinic.notifications.conftest import (
 from tests.conftest import app_overrides
 from tests.support.html import csrf_token
 from tests.support.smtp import SmtpServer
-from workers.queues import TaskNames
 
 LINK = "http://127.0.0.1:5000/resume#canary-secret-code"
 CODE = "CANARY-CODE-4242"

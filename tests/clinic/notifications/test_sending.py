@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from clinic import outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OutboxMessage
 from clinic.models.columns import utcnow
@@ -23,7 +24,6 @@ from tests.clinic.notifications.conftest import (
     submission_with,
 )
 from tests.support.smtp import SmtpServer
-from workers.queues import TaskNames
 
 
 def _queued_message() -> NotificationMessage:
