@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import IntakeSubmission

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 
-from clinic import notifications, outbox
+from clinic import notifications
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import Referral

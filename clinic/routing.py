@@ -20,7 +20,8 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 import forms
-from clinic import audit, outbox
+from clinic import audit
+from clinic.broker import outbox
 from clinic.broker.names import Queues, TaskNames
 from clinic.documents import AnswersDocument, DecisionDocument, Explanation, answers_of
 from clinic.extensions import db

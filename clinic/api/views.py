@@ -15,9 +15,10 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 import forms
-from clinic import audit, outbox
+from clinic import audit
 from clinic.api import bp
 from clinic.api.tokens import TokenOwner, authenticate
+from clinic.broker import outbox
 from clinic.documents import (
     ContactDocument,
     Explanation,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from flask import redirect, session
 from werkzeug.wrappers import Response
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.clinic_settings import clinic_settings
 from clinic.intake import bp, drafts, navigation
 from clinic.intake.services import submit_draft

@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.documents import ContactDocument, contact_of
 from clinic.extensions import db
 from clinic.intake import bp, codes, draft_safety, drafts, navigation

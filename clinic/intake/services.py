@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import forms
-from clinic import audit, outbox
+from clinic import audit
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.extensions import db

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
-from clinic import audit, outbox
+from clinic import audit
+from clinic.broker import outbox
 from clinic.clinic_settings import clinic_settings
 from clinic.documents import answers_of
 from clinic.extensions import db

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.clinic_settings import LANGUAGES, clinic_settings
 from clinic.documents import ContactDocument, answers_of, contact_of
 from clinic.extensions import csrf_exempt, db

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db, rows_matched
 from clinic.models import StaffAlert

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from clinic import audit, outbox
+from clinic import audit
+from clinic.broker import outbox
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage, OnCallAlert, StaffAlert, StaffUser

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage

@@ -26,7 +26,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import update
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage

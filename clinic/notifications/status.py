@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import or_, select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, Referral

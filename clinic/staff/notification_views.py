@@ -19,7 +19,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit, outbox
+from clinic import audit
+from clinic.broker import outbox
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, OnCallAlert, StaffAlert

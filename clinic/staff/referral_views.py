@@ -8,7 +8,8 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit, outbox
+from clinic import audit
+from clinic.broker import outbox
 from clinic.documents import contact_of, decision_of, event_detail_of
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.documents import (
     AnswersDocument,
     ContactDocument,

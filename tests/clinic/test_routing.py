@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, text
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral, ReferralEvent

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral
 from clinic.routing import route_submission

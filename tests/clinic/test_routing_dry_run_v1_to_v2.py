@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
 from clinic.routing import route_submission

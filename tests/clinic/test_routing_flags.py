@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, SubmissionFlag
 from clinic.routing import route_submission, store_flags

@@ -15,7 +15,7 @@ from flask import Flask
 from kombu import Connection
 from sqlalchemy import Engine, create_engine, func, select, text
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import Queues
 from clinic.extensions import db
 from clinic.intake.services import submit_intake

@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import Queues, TaskNames
 from clinic.extensions import db
 from clinic.intake.services import submit_intake

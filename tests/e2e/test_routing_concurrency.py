@@ -11,7 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from clinic import create_app, outbox
+from clinic import create_app
+from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, Referral

@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import Referral
 from clinic.models.columns import utcnow

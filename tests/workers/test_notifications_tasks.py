@@ -10,7 +10,7 @@ from celery.exceptions import Retry
 from flask import Flask
 from sqlalchemy import select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OnCallAlert

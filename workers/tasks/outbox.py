@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from workers.typed_tasks import task
 

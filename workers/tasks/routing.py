@@ -10,7 +10,7 @@ from celery import Task
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.referral_follow_up import follow_up_referral

@@ -12,7 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from clinic import create_app, outbox
+from clinic import create_app
+from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, OutboxMessage, Referral

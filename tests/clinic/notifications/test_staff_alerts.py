@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, OnCallAlert, StaffAlert
 from clinic.models.columns import utcnow

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from clinic import outbox
+from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, Referral
 from clinic.models.columns import utcnow
