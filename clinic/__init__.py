@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from clinic.broker import celery_app
 from clinic.clinic_settings import load_clinic_settings
 from clinic.encryption import KeyRing
 from clinic.extensions import csrf, db, login_manager, migrate
@@ -90,9 +91,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please sign in to see the staff console."
 
-    from workers.celery_app import init_celery
-
-    init_celery(app)
+    celery_app.init_app(app)
 
     from clinic import api, health, i18n, intake, routing_cli, security_headers, staff
     from clinic.api import cli as api_cli

@@ -20,6 +20,7 @@ from typing import Any
 
 import flask_migrate
 import pytest
+from celery import Celery
 from flask import Flask
 from flask.globals import app_ctx
 from flask.testing import FlaskClient
@@ -36,6 +37,7 @@ from tests.support.services import (
     reachable,
     services_required,
 )
+from workers.celery_app import init_celery
 
 settings.register_profile(
     "ci",
@@ -147,3 +149,10 @@ def redis_url() -> Iterator[str]:
     """A Redis database of the test's own, empty (see tests.support.brokers)."""
     with redis_database() as url:
         yield url
+
+
+@pytest.fixture
+def worker_celery(app: Flask) -> Celery:
+    """The workers' Celery app, bound to `app` as `workers.entry` binds it: a task called
+    in the test runs as a worker runs it (in a fresh app context)."""
+    return init_celery(app)

@@ -1,4 +1,4 @@
-"""The Celery app, bound to the Flask app factory (Flask's Celery pattern).
+"""The workers' Celery app, bound to the Flask app (Flask's Celery pattern).
 
 Every task runs in a fresh Flask app context, so it gets its own database
 session, committed or rolled back at the task's end. Messages are JSON and
@@ -8,76 +8,28 @@ worker that dies mid-task gives its message back (`reject_on_worker_lost`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
-from kombu.entity import Queue
 
-from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
+from clinic.broker.celery_app import celery_config
+from clinic.broker.names import TaskNames
 from clinic.notifications.sending import send_time_limit
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
 FAILED_MESSAGE_SWEEP_SECONDS = 600.0  # details of messages failed longer than the limit
 
 
-def filesystem_broker_options(instance_path: str) -> dict[str, Any]:
-    """Folders of the embedded default's filesystem broker, made if missing."""
-    root = Path(instance_path) / "broker"
-    folders = {"in": root / "queue", "processed": root / "processed", "control": root / "control"}
-    for folder in folders.values():
-        folder.mkdir(parents=True, exist_ok=True)
+def worker_config(app: Flask) -> dict[str, Any]:
+    """The shared broker settings (clinic.broker.celery_app), delivery and the beat."""
     return {
-        "data_folder_in": str(folders["in"]),
-        "data_folder_out": str(folders["in"]),
-        "processed_folder": str(folders["processed"]),
-        "control_folder": str(folders["control"]),
-        "store_processed": False,
-    }
-
-
-class BrokerSettingsError(RuntimeError):
-    """Settings under which the broker would deliver a task twice while it still waits."""
-
-
-def check_visibility_timeout(config: Mapping[str, Any]) -> None:
-    """Refuse retry delays at or past Redis's visibility timeout.
-
-    Redis hands an unacknowledged task to another worker after the visibility
-    timeout; a retry (an ETA task held by the worker) waiting longer than that
-    would run twice, or loop.
-    """
-    if not str(config["CELERY_BROKER_URL"]).startswith(("redis://", "rediss://")):
-        return
-    timeout = config["BROKER_VISIBILITY_TIMEOUT"]
-    delay = config["TASK_RETRY_MAX_DELAY"]
-    if delay >= timeout:
-        raise BrokerSettingsError(
-            f"TASK_RETRY_MAX_DELAY ({delay:g}s) must be shorter than "
-            f"BROKER_VISIBILITY_TIMEOUT ({timeout:g}s)"
-        )
-
-
-def celery_config(app: Flask) -> dict[str, Any]:
-    check_visibility_timeout(app.config)
-    broker_url: str = app.config["CELERY_BROKER_URL"]
-    config: dict[str, Any] = {
-        "broker_url": broker_url,
-        "broker_connection_timeout": app.config["BROKER_PUBLISH_TIMEOUT"],
-        "broker_connection_retry_on_startup": True,
-        "task_ignore_result": True,
-        "task_serializer": "json",
-        "accept_content": ["json"],
-        "result_serializer": "json",
+        **celery_config(app),
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "worker_hijack_root_logger": False,
-        "task_default_queue": Queues.ROUTING,
-        "task_queues": [Queue(name, routing_key=name) for name in Queues.all()],
-        "task_routes": {name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
         "beat_schedule": {
             "sweep-outbox": {
                 "task": TaskNames.SWEEP_OUTBOX,
@@ -98,17 +50,7 @@ def celery_config(app: Flask) -> dict[str, Any]:
             TaskNames.SEND_NOTIFICATION: {"time_limit": send_time_limit(app.config)}
         },
         "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
-        # A publish fails at once when the broker is down; the outbox sweep retries it.
-        "broker_transport_options": {
-            "max_retries": 0,
-            "visibility_timeout": app.config["BROKER_VISIBILITY_TIMEOUT"],
-            # Redis: look for tasks of dead workers every 10 s, not every 100 s.
-            "unacked_restore_throttle": 1,
-        },
     }
-    if broker_url.startswith("filesystem://"):
-        config["broker_transport_options"].update(filesystem_broker_options(app.instance_path))
-    return config
 
 
 def init_celery(app: Flask) -> Celery:
@@ -118,7 +60,7 @@ def init_celery(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)
-    celery.config_from_object(celery_config(app))
+    celery.config_from_object(worker_config(app))
     celery.conf.update(app.config.get("CELERY_OVERRIDES", {}))
     celery.set_default()
     import workers.tasks  # noqa: F401  registers the tasks with this app

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from workers.celery_app import init_celery
+from clinic.broker import celery_app
 
 
 def test_healthz_says_the_process_is_up(client: FlaskClient) -> None:
@@ -19,7 +19,7 @@ def test_readyz_checks_database_and_broker(client: FlaskClient) -> None:
 
 def test_readyz_is_503_when_the_broker_is_unreachable(app: Flask, client: FlaskClient) -> None:
     app.config["CELERY_BROKER_URL"] = "redis://127.0.0.1:9/0"
-    init_celery(app)
+    celery_app.init_app(app)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"] == {"database": True, "broker": False}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -14,6 +15,9 @@ from tests import factories
 from tests.clinic.intake.walker import submit_calm_intake
 from workers.celery_app import init_celery
 from workers.tasks.outbox import sweep_outbox
+
+# The tasks run as a worker runs them.
+pytestmark = pytest.mark.usefixtures("worker_celery")
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
 

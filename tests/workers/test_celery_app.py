@@ -4,32 +4,33 @@ import contextvars
 from pathlib import Path
 
 import pytest
+from celery import Celery
 from flask import Flask
 
 from clinic import create_app
+from clinic.broker.celery_app import BrokerSettingsError, check_visibility_timeout
 from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from referrals import QUEUES
-from workers.celery_app import BrokerSettingsError, check_visibility_timeout
 from workers.tasks.routing import retry_delay
 
 
-def test_every_task_is_registered_under_its_explicit_name(app: Flask) -> None:
-    celery = app.extensions["celery"]
+def test_every_task_is_registered_under_its_explicit_name(worker_celery: Celery) -> None:
+    celery = worker_celery
     names = {value for key, value in vars(TaskNames).items() if key.isupper()}
     assert set(TASK_QUEUES) == names
     for name in names:
         assert name in celery.tasks
 
 
-def test_every_declared_queue_is_configured(app: Flask) -> None:
-    celery = app.extensions["celery"]
+def test_every_declared_queue_is_configured(worker_celery: Celery) -> None:
+    celery = worker_celery
     assert [q.name for q in celery.conf.task_queues] == list(Queues.all())
     assert set(Queues.all()) >= {"routing", "notifications", "maintenance"}
     assert set(Queues.SPECIALIST) == set(QUEUES)  # the routing engine's queue catalogue
 
 
-def test_delivery_settings_never_lose_a_task(app: Flask) -> None:
-    conf = app.extensions["celery"].conf
+def test_delivery_settings_never_lose_a_task(worker_celery: Celery) -> None:
+    conf = worker_celery.conf
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
@@ -37,10 +38,10 @@ def test_delivery_settings_never_lose_a_task(app: Flask) -> None:
     assert conf.accept_content == ["json"]
 
 
-def test_tasks_run_in_a_fresh_app_context(app: Flask) -> None:
+def test_tasks_run_in_a_fresh_app_context(worker_celery: Celery) -> None:
     from flask import current_app
 
-    celery = app.extensions["celery"]
+    celery = worker_celery
 
     @celery.task(name="test.app_name")
     def app_name() -> str:

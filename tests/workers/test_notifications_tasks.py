@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from celery import Celery
 from celery.exceptions import Retry
 from flask import Flask
 from sqlalchemy import select
@@ -25,6 +26,9 @@ from tests.clinic.notifications.conftest import (
 from tests.support.smtp import SmtpServer
 from workers.tasks.notifications import send_notification, sweep_notifications
 
+# The tasks run as a worker runs them.
+pytestmark = pytest.mark.usefixtures("worker_celery")
+
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
@@ -34,12 +38,14 @@ def smtp_server() -> Iterator[SmtpServer]:
     server.stop()
 
 
-def test_notification_tasks_run_on_the_notifications_queue(app: Flask) -> None:
+def test_notification_tasks_run_on_the_notifications_queue(
+    app: Flask, worker_celery: Celery
+) -> None:
     assert TASK_QUEUES[TaskNames.SEND_NOTIFICATION] == Queues.NOTIFICATIONS
     assert TASK_QUEUES[TaskNames.SWEEP_NOTIFICATIONS] == Queues.NOTIFICATIONS
-    beat = app.extensions["celery"].conf.beat_schedule
+    beat = worker_celery.conf.beat_schedule
     assert beat["sweep-notifications"]["task"] == TaskNames.SWEEP_NOTIFICATIONS
-    annotations = app.extensions["celery"].conf.task_annotations
+    annotations = worker_celery.conf.task_annotations
     assert annotations[TaskNames.SEND_NOTIFICATION]["time_limit"] == 4 * app.config["MAIL_TIMEOUT"]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from celery import Celery
 from flask import Flask
 from sqlalchemy import select
 
@@ -14,9 +16,12 @@ from clinic.models.columns import utcnow
 from workers.celery_app import FAILED_MESSAGE_SWEEP_SECONDS
 from workers.tasks.notifications import expire_failed_messages
 
+# The tasks run as a worker runs them.
+pytestmark = pytest.mark.usefixtures("worker_celery")
 
-def test_beat_runs_it_on_the_maintenance_queue(app: Flask) -> None:
-    conf = app.extensions["celery"].conf
+
+def test_beat_runs_it_on_the_maintenance_queue(worker_celery: Celery) -> None:
+    conf = worker_celery.conf
     assert TASK_QUEUES[TaskNames.EXPIRE_FAILED_MESSAGES] == Queues.MAINTENANCE
     assert conf.task_routes[TaskNames.EXPIRE_FAILED_MESSAGES] == {"queue": Queues.MAINTENANCE}
     entry = conf.beat_schedule["expire-failed-messages"]
@@ -25,7 +30,7 @@ def test_beat_runs_it_on_the_maintenance_queue(app: Flask) -> None:
         "schedule": FAILED_MESSAGE_SWEEP_SECONDS,
     }
     assert "args" not in entry and "kwargs" not in entry  # nothing personal in a task message
-    assert app.extensions["celery"].tasks[TaskNames.EXPIRE_FAILED_MESSAGES] is not None
+    assert worker_celery.tasks[TaskNames.EXPIRE_FAILED_MESSAGES] is not None
 
 
 def _failed(event: str, days_ago: float) -> NotificationMessage:

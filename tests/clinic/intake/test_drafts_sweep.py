@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -16,8 +17,11 @@ from clinic.models.notification import NotificationMessage
 from tests import factories
 from tests.clinic.intake.helpers import outbox_rows
 from tests.clinic.intake.walker import IntakeWalker, page_forms
-from workers.celery_app import celery_config
+from workers.celery_app import worker_config
 from workers.tasks.drafts import sweep_drafts
+
+# The tasks run as a worker runs them.
+pytestmark = pytest.mark.usefixtures("worker_celery")
 
 
 def _age(draft: IntakeSubmission, **delta: float) -> None:
@@ -34,7 +38,7 @@ def _age(draft: IntakeSubmission, **delta: float) -> None:
 
 
 def test_the_sweep_runs_on_beat_on_the_maintenance_queue(app: Flask) -> None:
-    schedule = celery_config(app)["beat_schedule"]
+    schedule = worker_config(app)["beat_schedule"]
     assert any(entry["task"] == TaskNames.SWEEP_DRAFTS for entry in schedule.values())
     assert TASK_QUEUES[TaskNames.SWEEP_DRAFTS] == Queues.MAINTENANCE
 
