@@ -1,4 +1,8 @@
-"""The Flask application: `create_app` is the one place an app is assembled."""
+"""The Flask app every process shares, without any page: `create_base_app`.
+
+The web app (`clinic.create_app`) adds its pages, commands and headers to it; the
+worker and beat processes (`workers.entry`) add the workers' Celery app.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from clinic.broker import celery_app
 from clinic.clinic_settings import load_clinic_settings
 from clinic.encryption import KeyRing
-from clinic.extensions import csrf, db, login_manager, migrate
+from clinic.extensions import db
 from clinic.instance_secrets import development_encryption_keys, development_secret_key
+from clinic.notifications import retention
 from config.settings import Settings, settings_from_env
 from referrals import DEFAULT_RULES_PATH, load_rules
 
@@ -65,11 +69,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app from environment settings; `overrides` (tests) win over them."""
+def create_base_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Settings from the environment (`overrides`, from tests, win over them), checked;
+    the database, the encryption keys, the routing rules and the clinic's settings."""
     settings = settings_from_env()
     app = Flask(
-        __name__,
+        "clinic",  # the package: the app's logger is `clinic`, its root path the package's
         instance_path=str(REPO_ROOT / "instance"),
         template_folder=str(REPO_ROOT / "templates"),
     )
@@ -83,29 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["keyring"] = KeyRing.parse(app.config["ENCRYPTION_KEYS"])
     app.extensions["routing_rules"] = load_rules(app.config["ROUTING_RULES"])
     app.extensions["clinic_settings"] = load_clinic_settings(app.config["CLINIC_SETTINGS"])
+    retention.init_app(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "staff.login"
-    login_manager.login_message = "Please sign in to see the staff console."
-
-    celery_app.init_app(app)
-
-    from clinic import api, health, i18n, intake, routing_cli, security_headers, staff
-    from clinic.api import cli as api_cli
-    from clinic.cli import register_commands
-    from clinic.notifications import retention
-
-    retention.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(intake.bp)
-    staff.init_app(app)  # blueprint, session rules, rate limits, commands
-    security_headers.init_app(app)
-    i18n.init_app(app, str(REPO_ROOT / "translations"))
-    register_commands(app)
-    api_cli.register(app)
-    routing_cli.register(app)
     return app

@@ -1,6 +1,10 @@
-"""Entry point of worker and beat processes: `celery -A workers.entry worker`."""
+"""Entry point of worker and beat processes: `celery -A workers.entry worker`.
 
-from clinic import create_app
+Their Flask app is the base app (clinic.app): it has no pages, and loads none.
+"""
 
-flask_app = create_app()
-celery = flask_app.extensions["celery"]
+from clinic.app import create_base_app
+from workers.celery_app import init_celery
+
+flask_app = create_base_app()
+celery = init_celery(flask_app)

@@ -15,8 +15,9 @@ from typing import Any
 from clinic.clinic_settings import clinic_settings
 from clinic.documents import ContactDocument, contact_of
 from clinic.models import IntakeSubmission
+from clinic.notifications.links import site_link
 from clinic.notifications.queueing import Recipient, add_message, record_not_sent
-from clinic.notifications.render import language_of, site_link
+from clinic.notifications.render import language_of
 
 NO_SAFE_CHANNEL = "no safe channel"
 CLIENT = "client"

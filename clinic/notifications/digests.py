@@ -17,11 +17,9 @@ from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db, rows_matched
 from clinic.models import StaffAlert
 from clinic.models.columns import utcnow
+from clinic.notifications.links import CONSOLE_HOME, site_link
 from clinic.notifications.queueing import add_message
-from clinic.notifications.render import site_link
 from clinic.notifications.staff_alerts import queue_recipients
-
-CONSOLE_HOME = "/staff"  # the staff console's queues
 
 
 def send_due_digests() -> int:

@@ -28,8 +28,8 @@ from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage, OnCallAlert, StaffAlert, StaffUser
 from clinic.models.columns import utcnow
+from clinic.notifications.links import on_call_alert_link, staff_alert_link
 from clinic.notifications.queueing import Recipient, add_message
-from clinic.notifications.render import console_link
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +135,10 @@ def page_messages(page: OnCallAlert) -> Sequence[NotificationMessage]:
 def _send_page(page: OnCallAlert, number: int) -> None:
     staff_alert = linked_staff_alert(page)
     if staff_alert is None:
-        link = console_link("staff.notifications.on_call_alert", page_id=page.id)
+        link = on_call_alert_link(page.id)
         template, referral_id = DRAFT_PAGE_TEMPLATE, None
     else:
-        link = console_link("staff.notifications.alert", alert_id=staff_alert.id)
+        link = staff_alert_link(staff_alert.id)
         template, referral_id = REFERRAL_PAGE_TEMPLATE, staff_alert.referral_id
     for recipient in on_call_recipients():
         add_message(

@@ -41,13 +41,3 @@ def render(template: str, language: str, channel: str, values: Mapping[str, Any]
     subject = " ".join(_render(f"{base}.subject.txt", values).split())
     text = _render(f"{base}.txt", values).strip() + "\n"
     return Rendered(subject, text, _render(f"{base}.html", values))
-
-
-def site_link(path: str) -> str:
-    base: str = current_app.config["CLINIC_BASE_URL"]
-    return base.rstrip("/") + path
-
-
-def console_link(endpoint: str, **values: Any) -> str:
-    """An absolute link to a page of ours, built outside any request."""
-    return site_link(current_app.url_map.bind("localhost").build(endpoint, values))

@@ -24,8 +24,8 @@ from clinic.extensions import db
 from clinic.models import Referral, StaffAlert, StaffQueue, StaffUser
 from clinic.models.columns import utcnow
 from clinic.notifications import on_call
+from clinic.notifications.links import staff_alert_link
 from clinic.notifications.queueing import Recipient, add_message
-from clinic.notifications.render import console_link
 from clinic.notifications.settings import NotificationSettings
 
 
@@ -80,7 +80,7 @@ def queue_staff_alerts(referrals: Sequence[Referral]) -> None:
         )
         db.session.add(alert)
         if not digest:
-            link = console_link("staff.notifications.alert", alert_id=alert.id)
+            link = staff_alert_link(alert.id)
             for recipient in queue_recipients(referral.queue):
                 add_message(
                     f"alert:{alert.id}",

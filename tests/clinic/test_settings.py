@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from clinic import ConfigurationError, create_app
+from clinic import create_app
+from clinic.app import ConfigurationError
 from clinic.encryption import KeyRing
 from config.settings import (
     SETTINGS,

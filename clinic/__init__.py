@@ -1,0 +1,40 @@
+"""The web app: `create_app` is the one place it is assembled (`flask --app clinic`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from clinic.app import REPO_ROOT, create_base_app
+from clinic.broker import celery_app
+from clinic.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """The base app (clinic.app) with the pages, the commands, the security headers and
+    the client's languages; `overrides` (tests) win over the environment's settings."""
+    # Imported here, not above: every `import clinic.…` runs this module, and a worker
+    # process imports clinic but must not load a page.
+    from clinic import api, health, i18n, intake, routing_cli, security_headers, staff
+    from clinic.api import cli as api_cli
+    from clinic.cli import register_commands
+
+    app = create_base_app(overrides)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.login"
+    login_manager.login_message = "Please sign in to see the staff console."
+    celery_app.init_app(app)
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(intake.bp)
+    staff.init_app(app)  # blueprint, session rules, rate limits, commands
+    security_headers.init_app(app)
+    i18n.init_app(app, str(REPO_ROOT / "translations"))
+    register_commands(app)
+    api_cli.register(app)
+    routing_cli.register(app)
+    return app
