@@ -16,9 +16,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     the client's languages; `overrides` (tests) win over the environment's settings."""
     # Imported here, not above: every `import clinic.…` runs this module, and a worker
     # process imports clinic but must not load a page.
-    from clinic import api, health, i18n, intake, routing_cli, security_headers, staff
+    from clinic import api, health, i18n, routing_cli, security_headers, staff
     from clinic.api import cli as api_cli
     from clinic.cli import register_commands
+    from clinic.intake import pages as intake_pages
 
     app = create_base_app(overrides)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
@@ -30,7 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(intake.bp)
+    app.register_blueprint(intake_pages.bp)
     staff.init_app(app)  # blueprint, session rules, rate limits, commands
     security_headers.init_app(app)
     i18n.init_app(app, str(REPO_ROOT / "translations"))

@@ -1,7 +1,14 @@
-"""The client intake: start, one screen at a time, save and resume, safety page, review, send."""
+"""The client intake's pages: start, one screen at a time, save and resume, safety page,
+review, send."""
 
 from flask import Blueprint
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
-from clinic.intake import errors, quick_exit, resume_views, support_views, views  # noqa: E402,F401
+from clinic.intake.pages import (  # noqa: E402,F401
+    errors,
+    quick_exit,
+    resume_views,
+    support_views,
+    views,
+)

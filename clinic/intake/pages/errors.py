@@ -11,8 +11,9 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from clinic.intake import bp, drafts, navigation
-from clinic.intake.forms import StartForm
+from clinic.intake import drafts
+from clinic.intake.pages import bp, navigation
+from clinic.intake.pages.forms import StartForm
 
 
 def _notice() -> str:
@@ -32,7 +33,7 @@ def csrf_expired(error: CSRFError) -> tuple[str, int]:
         return render_template("intake/start.html", form=form, draft=None, notice=_notice()), 400
     draft = drafts.current_draft()
     if draft is not None and endpoint == "intake.step":
-        from clinic.intake.views import posted_form, render_screen
+        from clinic.intake.pages.views import posted_form, render_screen
 
         place = navigation.position(draft)
         index = place.index_of(request.form.get("screen", ""))
@@ -42,7 +43,7 @@ def csrf_expired(error: CSRFError) -> tuple[str, int]:
     if draft is not None and endpoint == "intake.support_leave":
         return render_template("intake/support.html", draft=draft, notice=_notice()), 400
     if draft is not None and endpoint == "intake.review" and navigation.position(draft).complete:
-        from clinic.intake import review
+        from clinic.intake.pages import review
 
         sections = review.sections(draft, navigation.position(draft))
         return render_template("intake/review.html", sections=sections, notice=_notice()), 400

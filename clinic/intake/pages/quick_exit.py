@@ -21,7 +21,8 @@ from werkzeug.wrappers import Response
 
 from clinic.broker import outbox
 from clinic.clinic_settings import clinic_settings
-from clinic.intake import bp, drafts, navigation
+from clinic.intake import drafts
+from clinic.intake.pages import bp, navigation
 from clinic.intake.services import submit_draft
 from clinic.notifications import on_call
 

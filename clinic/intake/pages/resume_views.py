@@ -9,8 +9,9 @@ from werkzeug.wrappers import Response
 from clinic.broker import outbox
 from clinic.documents import ContactDocument, contact_of
 from clinic.extensions import db
-from clinic.intake import bp, codes, draft_safety, drafts, navigation
-from clinic.intake.forms import EmailLinkForm, ResumeForm
+from clinic.intake import codes, draft_safety, drafts
+from clinic.intake.pages import bp, navigation
+from clinic.intake.pages.forms import EmailLinkForm, ResumeForm
 from clinic.models import IntakeSubmission
 from clinic.notifications import queue_resume_link
 

@@ -10,7 +10,8 @@ from flask import redirect, render_template
 from werkzeug.wrappers import Response
 
 from clinic.extensions import db
-from clinic.intake import bp, navigation, support_pages
+from clinic.intake import support_pages
+from clinic.intake.pages import bp, navigation
 
 TEMPLATES = {
     support_pages.PARTNER: "intake/support_partner.html",

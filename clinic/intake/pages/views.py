@@ -14,9 +14,10 @@ from clinic.documents import ContactDocument, answers_of, contact_of
 from clinic.extensions import csrf_exempt, db
 from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
 from clinic.i18n import current_language
-from clinic.intake import bp, draft_safety, drafts, navigation, screens, support_pages
-from clinic.intake import review as review_rows
-from clinic.intake.forms import (
+from clinic.intake import draft_safety, drafts, screens, support_pages
+from clinic.intake.pages import bp, navigation
+from clinic.intake.pages import review as review_rows
+from clinic.intake.pages.forms import (
     PREFER_NOT,
     AboutForm,
     ContactForm,

@@ -96,7 +96,7 @@ def test_the_page_is_shown_once_however_often_partner_harm_is_answered(
 
 
 def _number(walker: IntakeWalker, screen: str) -> int:
-    from clinic.intake import navigation
+    from clinic.intake.pages import navigation
 
     place = navigation.position(only_submission())
     index = place.index_of(screen)

@@ -17,7 +17,7 @@ from clinic.notifications.links import (
 def test_each_link_is_the_path_the_web_app_serves_the_page_at(app: Flask) -> None:
     some_id = uuid.uuid4()
     with app.test_request_context():
-        assert CONSOLE_HOME == url_for("staff.dashboard")
+        assert url_for("staff.dashboard") == CONSOLE_HOME
         assert staff_alert_link(some_id) == site_link(
             url_for("staff.notifications.alert", alert_id=some_id)
         )
