@@ -18,7 +18,7 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 	touch $@
 
 run: $(RUNTIME)
-	$(PY) -m clinic.devserver
+	$(PY) -m clinic.development.devserver
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check .

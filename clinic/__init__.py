@@ -16,10 +16,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     the client's languages; `overrides` (tests) win over the environment's settings."""
     # Imported here, not above: every `import clinic.…` runs this module, and a worker
     # process imports clinic but must not load a page.
-    from clinic import api, health, i18n, routing_cli, security_headers, staff
+    from clinic import api, staff
     from clinic.api import cli as api_cli
-    from clinic.cli import register_commands
+    from clinic.development import demo_cli
     from clinic.intake import pages as intake_pages
+    from clinic.routing import cli as routing_cli
+    from clinic.security import headers, keys_cli
+    from clinic.web import health, i18n
 
     app = create_base_app(overrides)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
@@ -33,9 +36,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(intake_pages.bp)
     staff.init_app(app)  # blueprint, session rules, rate limits, commands
-    security_headers.init_app(app)
+    headers.init_app(app)
     i18n.init_app(app, str(REPO_ROOT / "translations"))
-    register_commands(app)
+    keys_cli.register_commands(app)
+    demo_cli.register_commands(app)
     api_cli.register(app)
     routing_cli.register(app)
     return app

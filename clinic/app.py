@@ -13,11 +13,11 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from clinic.clinic_settings import load_clinic_settings
-from clinic.encryption import KeyRing
 from clinic.extensions import db
-from clinic.instance_secrets import development_encryption_keys, development_secret_key
+from clinic.models.encryption import KeyRing
 from clinic.notifications import retention
+from clinic.security.instance_secrets import development_encryption_keys, development_secret_key
+from clinic.settings.clinic_settings import load_clinic_settings
 from config.settings import Settings, settings_from_env
 from referrals import DEFAULT_RULES_PATH, load_rules
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from clinic import create_app
 from clinic.extensions import db
-from clinic.instance_secrets import new_encryption_key_entry
+from clinic.security.instance_secrets import new_encryption_key_entry
 from tests.support.brokers import redis_database
 from tests.support.services import (
     create_postgres_database,

@@ -15,11 +15,13 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 import forms
-from clinic import audit
 from clinic.api import bp
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.broker import outbox
-from clinic.documents import (
+from clinic.extensions import csrf, db
+from clinic.intake.services import submit_intake
+from clinic.models import IntakeSubmission, Referral
+from clinic.models.documents import (
     ContactDocument,
     Explanation,
     UnreadableDocument,
@@ -27,9 +29,7 @@ from clinic.documents import (
     explanation_of,
     parse,
 )
-from clinic.extensions import csrf, db
-from clinic.intake.services import submit_intake
-from clinic.models import IntakeSubmission, Referral
+from clinic.security import audit
 
 API_ROLES = ("intake_coordinator",)
 

@@ -42,7 +42,7 @@ def _prepare() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m clinic.devserver",
+        prog="python -m clinic.development.devserver",
         description="Run web, worker and beat together on the embedded default "
         "(SQLite and a filesystem broker in instance/). Ctrl-C stops all.",
     )

@@ -20,12 +20,12 @@ from sqlalchemy import select
 
 import forms
 import referrals
-from clinic import audit
-from clinic.clinic_settings import clinic_settings
-from clinic.documents import answers_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
+from clinic.models.documents import answers_of
 from clinic.notifications import on_call
+from clinic.security import audit
+from clinic.settings.clinic_settings import clinic_settings
 
 
 def page_on_call_if_acute(draft: IntakeSubmission) -> None:

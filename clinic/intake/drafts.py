@@ -22,13 +22,13 @@ from sqlalchemy import select, update
 
 import forms
 import referrals
-from clinic import audit
-from clinic.clinic_settings import clinic_settings
-from clinic.documents import AnswersDocument, ContactDocument, answers_of, contact_of
 from clinic.extensions import db
 from clinic.intake import codes, draft_safety, support_pages
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
+from clinic.models.documents import AnswersDocument, ContactDocument, answers_of, contact_of
+from clinic.security import audit
+from clinic.settings.clinic_settings import clinic_settings
 from forms.flows import FLOWS
 
 SESSION_DRAFT = "intake_draft"

@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import forms
-from clinic import audit
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
-from clinic.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.extensions import db
 from clinic.intake.drafts import definitions_version
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
+from clinic.models.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.notifications import queue_submission_confirmation
+from clinic.security import audit
 
 
 def _mark_submitted(submission: IntakeSubmission, *, partial: bool, via: str) -> None:

@@ -16,15 +16,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
-from clinic import audit
 from clinic.broker import outbox
-from clinic.clinic_settings import clinic_settings
-from clinic.documents import answers_of
 from clinic.extensions import db
 from clinic.intake.screens import position
 from clinic.intake.services import submit_draft
 from clinic.models import IntakeSubmission, OnCallAlert
 from clinic.models.columns import utcnow
+from clinic.models.documents import answers_of
+from clinic.security import audit
+from clinic.settings.clinic_settings import clinic_settings
 
 BATCH = 200
 

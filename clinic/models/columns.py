@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from clinic.encryption import KeyRing, decrypt_json, encrypt_json
+from clinic.models.encryption import KeyRing, decrypt_json, encrypt_json
 
 
 def utcnow() -> datetime:

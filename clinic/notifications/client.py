@@ -12,12 +12,12 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from clinic.clinic_settings import clinic_settings
-from clinic.documents import ContactDocument, contact_of
 from clinic.models import IntakeSubmission
+from clinic.models.documents import ContactDocument, contact_of
 from clinic.notifications.links import site_link
 from clinic.notifications.queueing import Recipient, add_message, record_not_sent
 from clinic.notifications.render import language_of
+from clinic.settings.clinic_settings import clinic_settings
 
 NO_SAFE_CHANNEL = "no safe channel"
 CLIENT = "client"

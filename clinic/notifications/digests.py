@@ -13,13 +13,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from clinic.broker import outbox
-from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db, rows_matched
 from clinic.models import StaffAlert
 from clinic.models.columns import utcnow
 from clinic.notifications.links import CONSOLE_HOME, site_link
 from clinic.notifications.queueing import add_message
 from clinic.notifications.staff_alerts import queue_recipients
+from clinic.settings.clinic_settings import clinic_settings
 
 
 def send_due_digests() -> int:

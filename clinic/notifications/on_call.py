@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from clinic import audit
 from clinic.broker import outbox
-from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage, OnCallAlert, StaffAlert, StaffUser
 from clinic.models.columns import utcnow
 from clinic.notifications.links import on_call_alert_link, staff_alert_link
 from clinic.notifications.queueing import Recipient, add_message
+from clinic.security import audit
+from clinic.settings.clinic_settings import clinic_settings
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models import NotificationMessage
 from clinic.models.columns import utcnow
+from clinic.security import audit
 from config.settings import retention_days
 
 log = logging.getLogger(__name__)

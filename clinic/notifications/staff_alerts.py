@@ -19,14 +19,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import or_, select
 
-from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
 from clinic.models import Referral, StaffAlert, StaffQueue, StaffUser
 from clinic.models.columns import utcnow
 from clinic.notifications import on_call
 from clinic.notifications.links import staff_alert_link
 from clinic.notifications.queueing import Recipient, add_message
-from clinic.notifications.settings import NotificationSettings
+from clinic.settings.clinic_settings import clinic_settings
+from clinic.settings.notification_settings import NotificationSettings
 
 
 def _settings() -> NotificationSettings:

@@ -12,11 +12,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from clinic import audit
-from clinic.documents import DecisionDocument, answers_of, decision_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
-from clinic.routing import score_and_decide, store_flags
+from clinic.models.documents import DecisionDocument, answers_of, decision_of
+from clinic.routing.record import score_and_decide, store_flags
+from clinic.security import audit
 from referrals import RuleFileError, load_rules
 
 routing_cli = AppGroup("routing", help="Read routing decisions and try a new rule file.")

@@ -20,13 +20,13 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 import forms
-from clinic import audit
 from clinic.broker import outbox
 from clinic.broker.names import Queues, TaskNames
-from clinic.documents import AnswersDocument, DecisionDocument, Explanation, answers_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, ReferralEvent, SubmissionFlag
 from clinic.models.columns import utcnow
+from clinic.models.documents import AnswersDocument, DecisionDocument, Explanation, answers_of
+from clinic.security import audit
 from referrals import Decision, RuleSet, route
 
 log = logging.getLogger(__name__)

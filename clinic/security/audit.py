@@ -9,10 +9,10 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from clinic.documents import AuditDetail
 from clinic.extensions import db
 from clinic.models import AuditChainHead, AuditEvent, StaffUser
 from clinic.models.audit import GENESIS_HASH
+from clinic.models.documents import AuditDetail
 
 VERIFY_BATCH = 2000
 

@@ -1,4 +1,4 @@
-"""`flask` commands: encryption keys and the development demo (staff: clinic/staff/cli.py)."""
+"""`flask keys`: the encryption keys of the answers and contact details."""
 
 from __future__ import annotations
 
@@ -8,20 +8,20 @@ from collections.abc import Iterator
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from clinic.encryption import KeyRing
 from clinic.extensions import db
-from clinic.instance_secrets import add_development_encryption_key, new_encryption_key_entry
 from clinic.models import IntakeSubmission, Referral, ReferralNote, StaffUser
 from clinic.models.columns import EncryptedJSON
-from clinic.staff.services import create_staff_user
+from clinic.models.encryption import KeyRing
+from clinic.security.instance_secrets import (
+    add_development_encryption_key,
+    new_encryption_key_entry,
+)
 
 keys_cli = AppGroup("keys", help="Encryption keys of the answers and contact details.")
-demo_cli = AppGroup("demo", help="The development demo.")
 
 ENCRYPTED_MODELS = (IntakeSubmission, Referral, StaffUser, ReferralNote)
-DEMO_EMAIL = "coordinator@demo.clinic.invalid"
 BATCH_SIZE = 200
 
 
@@ -68,27 +68,5 @@ def rotate_keys() -> None:
     click.echo(f"Re-encrypted {changed} value(s) with key {ring.primary_id}.")
 
 
-@demo_cli.command("setup")
-def demo_setup() -> None:
-    """Development only: create the demo coordinator once and print its login once."""
-    if current_app.config["APP_ENV"] == "production":
-        raise click.ClickException("the demo account is for development only")
-    if db.session.scalar(select(func.count()).select_from(StaffUser)):
-        return
-    password = secrets.token_urlsafe(12)
-    create_staff_user(
-        email=DEMO_EMAIL,
-        display_name="Demo coordinator",
-        password=password,
-        role="intake_coordinator",
-    )
-    db.session.commit()
-    click.echo(
-        "\nDemo staff account (shown once; use `flask staff create` for real ones):\n"
-        f"  email:    {DEMO_EMAIL}\n  password: {password}\n"
-    )
-
-
 def register_commands(app: Flask) -> None:
-    for group in (keys_cli, demo_cli):
-        app.cli.add_command(group)
+    app.cli.add_command(keys_cli)

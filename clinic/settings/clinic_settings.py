@@ -16,16 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from flask import current_app
 
-if TYPE_CHECKING:
-    from clinic.notifications.settings import NotificationSettings
+from clinic.settings.notification_settings import NotificationSettings, parse_notifications
 
-DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "clinic.yaml"
+DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "config" / "clinic.yaml"
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 
@@ -185,8 +184,6 @@ class _Reader:
 
 
 def _parse(file: Path, data: Mapping[str, Any]) -> ClinicSettings:
-    from clinic.notifications.settings import parse_notifications  # its package imports models
-
     read = _Reader(file, data)
     safety_tips = data.get("safety_tips_url")
     return ClinicSettings(

@@ -11,10 +11,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models import AuditEvent, StaffUser
 from clinic.models.columns import utcnow
+from clinic.security import audit
 from clinic.staff import bp, mfa
 from clinic.staff.access import ADMIN, me, require
 from clinic.staff.forms import AccessForm, NewStaffForm

@@ -10,12 +10,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from clinic import audit
-from clinic.documents import JSONValue
 from clinic.extensions import db
 from clinic.models import StaffUser
 from clinic.models.columns import utcnow
-from clinic.security import sessions, totp
+from clinic.models.documents import JSONValue
+from clinic.security import audit, sessions, totp
 from clinic.security.ratelimit import (
     account_limit,
     code_account_key,

@@ -6,9 +6,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models.staff import ROLES, StaffUser
+from clinic.security import audit
 from clinic.staff import mfa
 from clinic.staff.services import create_staff_user, find_by_email, set_enabled
 from referrals import QUEUES

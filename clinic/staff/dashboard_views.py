@@ -12,10 +12,10 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models import Referral, StaffUser
 from clinic.models.columns import utcnow
+from clinic.security import audit
 from clinic.staff import bp
 from clinic.staff.access import (
     CLINICAL,

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import forms
-from clinic.documents import (
+from clinic.models import IntakeSubmission, Referral
+from clinic.models.documents import (
     ContactDocument,
     DecisionDocument,
     FactRecord,
     explanation_of,
     readable_answers_of,
 )
-from clinic.models import IntakeSubmission, Referral
 from clinic.staff.charts import ScoreBar, score_bar
 
 RISK_FACTS = (

@@ -11,9 +11,8 @@ from flask_login import current_user, logout_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from clinic import audit
 from clinic.extensions import db
-from clinic.security import sessions
+from clinic.security import audit, sessions
 from clinic.staff import bp
 from clinic.staff.access import CLINICAL, visible_queues
 from referrals import QUEUES

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic import audit, notifications
-from clinic.documents import Explanation, ReferralEventDetail
+from clinic import notifications
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffQueue, StaffUser
+from clinic.models.documents import Explanation, ReferralEventDetail
+from clinic.security import audit
 from clinic.staff.reasons import REASONS_BY_ACTION, reason_label
 from referrals import QUEUES, Action, InvalidTransition, transition
 

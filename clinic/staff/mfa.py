@@ -6,11 +6,10 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models import StaffRecoveryCode, StaffUser
 from clinic.models.columns import utcnow
-from clinic.security import totp
+from clinic.security import audit, totp
 
 Method = Literal["totp", "recovery_code"]
 

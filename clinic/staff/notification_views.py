@@ -19,13 +19,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit
 from clinic.broker import outbox
-from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, OnCallAlert, StaffAlert
 from clinic.notifications import on_call, staff_alerts, status
 from clinic.notifications.retention import SETTING as RETENTION_SETTING
+from clinic.security import audit
+from clinic.settings.clinic_settings import clinic_settings
 from clinic.staff.access import ADMIN, CLINICAL, me, require, visible_queues
 
 # Nested in the staff console (clinic.staff): its sign-in, idle timeout, no-store and

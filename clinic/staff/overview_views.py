@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from flask import Response, render_template, request, stream_with_context
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models.columns import utcnow
+from clinic.security import audit
 from clinic.staff import bp, overview
 from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_queues
 from clinic.staff.charts import bar_chart, column_chart

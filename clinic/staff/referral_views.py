@@ -8,12 +8,12 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit
 from clinic.broker import outbox
-from clinic.documents import contact_of, decision_of, event_detail_of
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser
+from clinic.models.documents import contact_of, decision_of, event_detail_of
 from clinic.notifications import status as notification_status
+from clinic.security import audit
 from clinic.staff import bp, detail
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.dashboard_views import rows_for

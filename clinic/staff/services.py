@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from clinic import audit
-from clinic.documents import AuditDetail
 from clinic.extensions import db
 from clinic.models import StaffQueue, StaffUser
 from clinic.models.columns import utcnow
+from clinic.models.documents import AuditDetail
 from clinic.models.staff import ROLES
-from clinic.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from clinic.security import audit
 from clinic.security.password_policy import WeakPassword, check_password
+from clinic.security.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from referrals import QUEUES
 
 TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=72)

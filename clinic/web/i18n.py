@@ -14,7 +14,7 @@ from flask import Flask, request, session
 from flask_babel import Babel
 from markupsafe import Markup
 
-from clinic.clinic_settings import DEFAULT_LANGUAGE, LANGUAGES
+from clinic.settings.clinic_settings import DEFAULT_LANGUAGE, LANGUAGES
 
 SESSION_KEY = "language"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}

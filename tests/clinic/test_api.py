@@ -12,7 +12,7 @@ from sqlalchemy import select
 from clinic.api.tokens import create_token
 from clinic.extensions import db
 from clinic.models import ApiToken, AuditEvent, IntakeSubmission
-from clinic.routing import route_submission
+from clinic.routing.record import route_submission
 from tests import factories
 from tests.clinic.staff import support
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from clinic import audit
+from clinic.security import audit
 from tests import factories
 
 

@@ -15,11 +15,12 @@ from flask import Flask
 from sqlalchemy import delete, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from clinic import audit, create_app
-from clinic.encryption import KeyRing
+from clinic import create_app
 from clinic.extensions import db
-from clinic.instance_secrets import new_encryption_key_entry
 from clinic.models import AuditEvent
+from clinic.models.encryption import KeyRing
+from clinic.security import audit
+from clinic.security.instance_secrets import new_encryption_key_entry
 from tests import factories
 from tests.conftest import app_overrides, apply_migrations, on_postgres
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 
 from clinic.broker import outbox
-from clinic.documents import (
+from clinic.extensions import db
+from clinic.models.documents import (
     AnswersDocument,
     ContactDocument,
     DecisionDocument,
@@ -17,8 +18,7 @@ from clinic.documents import (
     UnreadableDocument,
     parse,
 )
-from clinic.extensions import db
-from clinic.routing import route_submission, score_and_decide
+from clinic.routing.record import route_submission, score_and_decide
 from referrals.rules import default_rules
 from tests import factories
 

@@ -6,10 +6,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from clinic.encryption import DecryptionError, KeyRing, decrypt_json, encrypt_json
 from clinic.extensions import db
-from clinic.instance_secrets import new_encryption_key_entry
 from clinic.models import IntakeSubmission
+from clinic.models.encryption import DecryptionError, KeyRing, decrypt_json, encrypt_json
+from clinic.security.instance_secrets import new_encryption_key_entry
 from tests import factories
 
 CANARY_ANSWER_KEY = "phq9.9"

@@ -11,7 +11,7 @@ from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral, ReferralEvent
-from clinic.routing import route_submission
+from clinic.routing.record import route_submission
 from tests import factories
 
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}  # gate yes, 5 of 5 symptoms

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral
-from clinic.routing import route_submission
+from clinic.routing.record import route_submission
 from referrals import DEFAULT_RULES_PATH
 from tests import factories
 

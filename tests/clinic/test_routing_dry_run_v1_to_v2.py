@@ -19,7 +19,7 @@ from flask import Flask
 from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
-from clinic.routing import route_submission
+from clinic.routing.record import route_submission
 from referrals import DEFAULT_RULES_PATH, Priority, PriorityRule, RuleSet, load_rules
 from tests import factories
 

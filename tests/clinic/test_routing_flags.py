@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, SubmissionFlag
-from clinic.routing import route_submission, store_flags
+from clinic.routing.record import route_submission, store_flags
 from tests import factories
 from tests.clinic.staff import support
 

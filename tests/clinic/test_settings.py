@@ -6,7 +6,7 @@ import pytest
 
 from clinic import create_app
 from clinic.app import ConfigurationError
-from clinic.encryption import KeyRing
+from clinic.models.encryption import KeyRing
 from config.settings import (
     SETTINGS,
     Table,

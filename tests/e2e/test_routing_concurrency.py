@@ -16,7 +16,7 @@ from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, Referral
-from clinic.routing import route_submission
+from clinic.routing.record import route_submission
 from tests.conftest import app_overrides, apply_migrations
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 

@@ -13,7 +13,7 @@ from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import Referral
 from clinic.models.columns import utcnow
-from clinic.routing import route_submission
+from clinic.routing.record import route_submission
 from tests import factories
 from tests.clinic.staff import support
 from tests.e2e.conftest import _make_stack

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from clinic.broker.names import Queues
-from clinic.devserver import celery_commands
+from clinic.development.devserver import celery_commands
 from tests.support.waiting import wait_until
 
 STARTUP_TIMEOUT = 90.0

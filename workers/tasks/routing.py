@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
-from clinic.referral_follow_up import follow_up_referral
-from clinic.routing import route_submission as route
+from clinic.routing.follow_up import follow_up_referral
+from clinic.routing.record import route_submission as route
 from workers.typed_tasks import bound_task
 
 log = logging.getLogger(__name__)

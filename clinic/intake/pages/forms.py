@@ -22,8 +22,8 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 import forms
-from clinic.documents import ChannelWish, ChannelWishes, ContactDocument, PhoneWish
 from clinic.intake.drafts import SAFE_TIMES
+from clinic.models.documents import ChannelWish, ChannelWishes, ContactDocument, PhoneWish
 from forms import PREFER_NOT_TO_ANSWER, Step, StepForm
 
 PREFER_NOT = PREFER_NOT_TO_ANSWER

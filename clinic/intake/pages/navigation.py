@@ -8,9 +8,9 @@ from flask import abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from clinic.documents import answers_of
 from clinic.intake import drafts, screens
 from clinic.models import IntakeSubmission
+from clinic.models.documents import answers_of
 
 
 def require_draft() -> IntakeSubmission:

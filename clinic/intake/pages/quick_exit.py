@@ -20,11 +20,11 @@ from flask import redirect, session
 from werkzeug.wrappers import Response
 
 from clinic.broker import outbox
-from clinic.clinic_settings import clinic_settings
 from clinic.intake import drafts
 from clinic.intake.pages import bp, navigation
 from clinic.intake.services import submit_draft
 from clinic.notifications import on_call
+from clinic.settings.clinic_settings import clinic_settings
 
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from clinic.broker import outbox
-from clinic.documents import ContactDocument, contact_of
 from clinic.extensions import db
 from clinic.intake import codes, draft_safety, drafts
 from clinic.intake.pages import bp, navigation
 from clinic.intake.pages.forms import EmailLinkForm, ResumeForm
 from clinic.models import IntakeSubmission
+from clinic.models.documents import ContactDocument, contact_of
 from clinic.notifications import queue_resume_link
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 
-from clinic.documents import ContactDocument, answers_of, contact_of
 from clinic.intake import screens
 from clinic.models import IntakeSubmission
+from clinic.models.documents import ContactDocument, answers_of, contact_of
 
 CHANNEL_NAMES = ("phone", "text", "email")
 

@@ -9,11 +9,7 @@ from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from clinic.broker import outbox
-from clinic.clinic_settings import LANGUAGES, clinic_settings
-from clinic.documents import ContactDocument, answers_of, contact_of
 from clinic.extensions import csrf_exempt, db
-from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
-from clinic.i18n import current_language
 from clinic.intake import draft_safety, drafts, screens, support_pages
 from clinic.intake.pages import bp, navigation
 from clinic.intake.pages import review as review_rows
@@ -27,6 +23,10 @@ from clinic.intake.pages.forms import (
 )
 from clinic.intake.services import submit_draft
 from clinic.models import IntakeSubmission
+from clinic.models.documents import ContactDocument, answers_of, contact_of
+from clinic.settings.clinic_settings import LANGUAGES, clinic_settings
+from clinic.web.i18n import SESSION_KEY as LANGUAGE_KEY
+from clinic.web.i18n import current_language
 
 
 @bp.after_request

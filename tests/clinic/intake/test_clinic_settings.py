@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from clinic import create_app
-from clinic.clinic_settings import ClinicSettingsError, load_clinic_settings
+from clinic.settings.clinic_settings import ClinicSettingsError, load_clinic_settings
 from tests.conftest import app_overrides
 
 

@@ -19,8 +19,8 @@ from clinic.models import (
     StaffAlert,
 )
 from clinic.notifications.on_call import repeat_pages
-from clinic.referral_follow_up import follow_up_referral
-from clinic.routing import route_submission
+from clinic.routing.follow_up import follow_up_referral
+from clinic.routing.record import route_submission
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker, page_forms
 from tests.clinic.notifications.conftest import on_call, use_notification_settings

@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 
 from clinic.extensions import db
-from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
 from clinic.intake import drafts, support_pages
+from clinic.web.i18n import SESSION_KEY as LANGUAGE_KEY
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker
 

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, StaffUser
 from clinic.models.columns import utcnow
-from clinic.notifications.settings import NotificationSettings, OnCallContact
 from clinic.security import sessions
+from clinic.settings.notification_settings import NotificationSettings, OnCallContact
 from tests import factories
 from tests.support.smtp import SmtpServer
 

@@ -14,8 +14,8 @@ from clinic.models.columns import utcnow
 from clinic.notifications import queue_staff_alerts
 from clinic.notifications.digests import send_due_digests
 from clinic.notifications.on_call import repeat_pages
-from clinic.notifications.settings import QueueNotifications
 from clinic.notifications.staff_alerts import acknowledge
+from clinic.settings.notification_settings import QueueNotifications
 from tests.clinic.notifications.conftest import (
     contact,
     on_call,

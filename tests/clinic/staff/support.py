@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, ReferralEvent, StaffUser
 from clinic.models.columns import utcnow
-from clinic.routing import store_flags
+from clinic.routing.record import store_flags
 from tests import factories
 from tests.support.html import csrf_token
 

@@ -6,9 +6,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models import AuditChainHead, AuditEvent
+from clinic.security import audit
 from tests.clinic.staff import support
 from tests.support.audit_log import append_only_lifted
 

@@ -14,8 +14,8 @@ from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, Referral
 from clinic.models.columns import utcnow
-from clinic.referral_follow_up import follow_up_referral
-from clinic.routing import route_submission
+from clinic.routing.follow_up import follow_up_referral
+from clinic.routing.record import route_submission
 from clinic.staff.queue_query import Filters, fetch_page
 from clinic.staff.sla import parse_targets, sla_state
 from tests import factories

@@ -17,7 +17,7 @@ from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral
 from clinic.models.columns import utcnow
-from clinic.routing import route_submission
+from clinic.routing.record import route_submission
 from clinic.staff.flags import FLAG_LABELS
 from clinic.staff.queue_query import PAGE_SIZE, Filters, fetch_page
 from referrals import DECISION_FLAGS

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from clinic import create_app
 from clinic.extensions import db
 from clinic.models import AuditEvent, StaffUser
-from clinic.passwords import hash_password, verify_password
 from clinic.security.password_policy import WeakPassword, check_password
+from clinic.security.passwords import hash_password, verify_password
 from tests import factories
 from tests.clinic.staff import support
 from tests.support.html import csrf_token

@@ -16,8 +16,8 @@ from werkzeug.test import TestResponse
 from clinic.extensions import db
 from clinic.models import AuditEvent, StaffUser
 from clinic.models.columns import utcnow
-from clinic.passwords import verify_password
 from clinic.security.password_policy import check_password
+from clinic.security.passwords import verify_password
 from clinic.staff import services
 from tests import factories
 from tests.clinic.staff import support

@@ -23,7 +23,7 @@ def test_a_referral_page_opens_when_the_contact_document_cannot_be_read(
     ref = support.referral("emdr", submission=submission)
     support.sign_in(client, support.staff())
 
-    with caplog.at_level(logging.WARNING, logger="clinic.documents"):
+    with caplog.at_level(logging.WARNING, logger="clinic.models.documents"):
         response = client.get(f"/staff/referrals/{ref.id}")
 
     assert response.status_code == 200
