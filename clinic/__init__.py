@@ -19,10 +19,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic import api, staff
     from clinic.api import cli as api_cli
     from clinic.development import demo_cli
+    from clinic.intake import languages
     from clinic.intake import pages as intake_pages
     from clinic.routing import cli as routing_cli
-    from clinic.security import headers, keys_cli
-    from clinic.web import health, i18n
+    from clinic.security import keys_cli
+    from clinic.web import health, security_headers
 
     app = create_base_app(overrides)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
@@ -36,8 +37,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(intake_pages.bp)
     staff.init_app(app)  # blueprint, session rules, rate limits, commands
-    headers.init_app(app)
-    i18n.init_app(app, str(REPO_ROOT / "translations"))
+    security_headers.init_app(app)
+    languages.init_app(app, str(REPO_ROOT / "translations"))
     keys_cli.register_commands(app)
     demo_cli.register_commands(app)
     api_cli.register(app)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 
 import forms
+from clinic.intake.languages import current_language
 from clinic.models.documents import AnswersDocument
-from clinic.web.i18n import current_language
 from forms import Step
 
 CONTACT = "contact"

@@ -1,1 +1,1 @@
-"""What the web app has beside its pages: health probes and the client's languages."""
+"""What the web app has beside its pages: health probes and security headers."""

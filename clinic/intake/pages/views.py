@@ -11,6 +11,8 @@ from werkzeug.wrappers import Response
 from clinic.broker import outbox
 from clinic.extensions import csrf_exempt, db
 from clinic.intake import draft_safety, drafts, screens, support_pages
+from clinic.intake.languages import SESSION_KEY as LANGUAGE_KEY
+from clinic.intake.languages import current_language
 from clinic.intake.pages import bp, navigation
 from clinic.intake.pages import review as review_rows
 from clinic.intake.pages.forms import (
@@ -25,8 +27,6 @@ from clinic.intake.services import submit_draft
 from clinic.models import IntakeSubmission
 from clinic.models.documents import ContactDocument, answers_of, contact_of
 from clinic.settings.clinic_settings import LANGUAGES, clinic_settings
-from clinic.web.i18n import SESSION_KEY as LANGUAGE_KEY
-from clinic.web.i18n import current_language
 
 
 @bp.after_request

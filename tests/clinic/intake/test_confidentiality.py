@@ -8,7 +8,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from clinic.web.i18n import SESSION_KEY as LANGUAGE_KEY
+from clinic.intake.languages import SESSION_KEY as LANGUAGE_KEY
 from tests.clinic.intake.walker import IntakeWalker
 
 LIMITS = {

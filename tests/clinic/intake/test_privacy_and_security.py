@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 
-from clinic.security.headers import CONTENT_SECURITY_POLICY
+from clinic.web.security_headers import CONTENT_SECURITY_POLICY
 from tests.clinic.intake.walker import IntakeWalker
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"

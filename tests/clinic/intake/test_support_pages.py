@@ -7,7 +7,7 @@ from flask import Flask
 
 from clinic.extensions import db
 from clinic.intake import drafts, support_pages
-from clinic.web.i18n import SESSION_KEY as LANGUAGE_KEY
+from clinic.intake.languages import SESSION_KEY as LANGUAGE_KEY
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker
 
