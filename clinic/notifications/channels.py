@@ -1,4 +1,4 @@
-"""The one small interface every channel implements, and choosing a channel.
+"""The one small interface every channel implements (choosing one: `channel_choice`).
 
 A channel takes a rendered `Outgoing` message and either returns (the far end
 accepted it) or raises `TemporaryFailure` (try again later) or
@@ -64,17 +64,3 @@ def build_email(outgoing: Outgoing, default_sender: str) -> EmailMessage:
 def development_folder() -> Path:
     """Where the development channels write messages: `<instance>/messages/`."""
     return Path(current_app.instance_path) / "messages"
-
-
-def channel_for(name: str) -> Channel:
-    """The configured channel for `email` or `sms`."""
-    from clinic.notifications import development, sms, smtp
-
-    config = current_app.config
-    if name == "email":
-        if config["MAIL_SERVER"]:
-            return smtp.SmtpChannel.from_config(config)
-        return development.DevelopmentEmail(development_folder(), config["MAIL_DEFAULT_SENDER"])
-    if name == "sms":
-        return sms.SmsChannel(sms.load_provider(config["SMS_PROVIDER"]))
-    raise PermanentFailure(f"no channel {name}")

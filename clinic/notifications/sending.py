@@ -31,11 +31,11 @@ from clinic.broker.names import TaskNames
 from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage
 from clinic.models.columns import utcnow
+from clinic.notifications.channel_choice import channel_for
 from clinic.notifications.channels import (
     DeliveryFailure,
     Outgoing,
     TemporaryFailure,
-    channel_for,
 )
 from clinic.notifications.render import render
 

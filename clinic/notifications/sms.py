@@ -18,6 +18,7 @@ from typing import Any, Protocol, cast
 from flask import current_app
 
 from clinic.notifications.channels import Outgoing, PermanentFailure, development_folder
+from clinic.notifications.development import DevelopmentSms
 
 
 class SmsProvider(Protocol):
@@ -27,8 +28,6 @@ class SmsProvider(Protocol):
 
 def load_provider(spec: str) -> SmsProvider:
     """The provider named by SMS_PROVIDER (`module:factory`), or the development one."""
-    from clinic.notifications.development import DevelopmentSms
-
     if not spec:
         return DevelopmentSms(development_folder())
     module_name, _, factory_name = spec.partition(":")

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from clinic.notifications.channel_choice import channel_for
 from clinic.notifications.channels import (
     Outgoing,
     PermanentFailure,
     TemporaryFailure,
-    channel_for,
 )
 from clinic.notifications.development import DevelopmentEmail
 from clinic.notifications.sms import SmsChannel
