@@ -24,6 +24,7 @@ lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # Every test has its own database and broker (Redis database, RabbitMQ vhost): all in parallel.
 pytest: $(DEV)
@@ -35,4 +36,4 @@ bench: $(DEV)
 	$(PY) -m pytest bench/bench_scoring.py bench/bench_decide.py --benchmark-only
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
