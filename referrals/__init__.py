@@ -4,7 +4,7 @@ facts = derive_facts(answers, scores, age)     # derived facts (docs/clinical-po
 decision = decide(facts, subject_age, load_rules(path))
 decision.explain()                             # plain sentences for staff
 decision.as_dict()                             # JSON, stored with each referral
-route(answers, scores, subject_age)            # both steps, default rules
+decide_intake(answers, scores, subject_age)    # both steps, default rules
 safety_check(answers, age).show_crisis_page    # after every intake step (and the support pages)
 transition(state, action, reason=...)          # lifecycle; InvalidTransition if refused
 """
@@ -16,7 +16,7 @@ from referrals.decide import (
     Decision,
     Referral,
     decide,
-    route,
+    decide_intake,
 )
 from referrals.facts import FACT_NAMES, Fact, Facts, ScoreLike, derive_facts
 from referrals.lifecycle import (
@@ -68,9 +68,9 @@ __all__ = [
     "State",
     "allowed_actions",
     "decide",
+    "decide_intake",
     "derive_facts",
     "load_rules",
-    "route",
     "safety_check",
     "transition",
 ]

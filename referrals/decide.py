@@ -147,7 +147,7 @@ def decide(facts: Facts, subject_age: int, rules: RuleSet) -> Decision:
     )
 
 
-def route(
+def decide_intake(
     answers: Answers,
     scores: Mapping[str, ScoreLike],
     subject_age: int,

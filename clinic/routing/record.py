@@ -27,7 +27,7 @@ from clinic.models import IntakeSubmission, Referral, ReferralEvent, SubmissionF
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, DecisionDocument, Explanation, answers_of
 from clinic.security import audit
-from referrals import Decision, RuleSet, route
+from referrals import Decision, RuleSet, decide_intake
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def score_and_decide(
         instrument: forms.score(instrument, answers, context=context)
         for instrument in forms.instruments_in_flow(path, age, answers)
     }
-    return scores, route(answers, scores, age, rules)
+    return scores, decide_intake(answers, scores, age, rules)
 
 
 def follow_up_queue(queue: str, priority: str) -> str:
@@ -54,7 +54,7 @@ def follow_up_queue(queue: str, priority: str) -> str:
     return Queues.URGENT if priority in ("urgent", "priority") else queue
 
 
-def route_submission(submission_id: str) -> str:
+def record_routing(submission_id: str) -> str:
     """Write the referrals of a submitted intake; a second run changes nothing."""
     submission = db.session.scalars(
         select(IntakeSubmission)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from clinic.api.tokens import create_token
 from clinic.extensions import db
 from clinic.models import ApiToken, AuditEvent, IntakeSubmission
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from tests import factories
 from tests.clinic.staff import support
 
@@ -80,7 +80,7 @@ def test_an_intake_posted_goes_through_the_same_pipeline(client: FlaskClient, ap
     pending = client.get(f"/api/v1/intakes/{submission_id}", headers=_auth(token)).json
     assert (pending["status"], pending["referrals"]) == ("submitted", [])
 
-    route_submission(submission_id)
+    record_routing(submission_id)
     body = client.get(f"/api/v1/intakes/{submission_id}", headers=_auth(token)).json
 
     assert body["status"] == "routed"
@@ -100,7 +100,7 @@ def test_the_decision_flags_are_reported(client: FlaskClient, app: Flask) -> Non
     token = _token()
     answers = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1, "rship.5": 0}
     response = _post(client, token, {"path": "adult_self", "subject_age": 40, "answers": answers})
-    route_submission(response.json["id"])
+    record_routing(response.json["id"])
     body = client.get(f"/api/v1/intakes/{response.json['id']}", headers=_auth(token)).json
     assert body["flags"] == ["partner_safety"]
     assert [r["queue"] for r in body["referrals"]] == ["intake"]

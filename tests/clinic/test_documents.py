@@ -18,7 +18,7 @@ from clinic.models.documents import (
     UnreadableDocument,
     parse,
 )
-from clinic.routing.record import route_submission, score_and_decide
+from clinic.routing.record import record_routing, score_and_decide
 from referrals.rules import default_rules
 from tests import factories
 
@@ -145,7 +145,7 @@ def test_answers_that_cannot_be_read_go_to_review_without_their_values(app: Flas
     submission.answers = {"subject_age": CANARY, "answers": {"safety.now": 1}}
     outbox.commit()
 
-    assert route_submission(str(submission.id)) == "needs_review"
+    assert record_routing(str(submission.id)) == "needs_review"
 
     db.session.refresh(submission)
     assert submission.routing_error == (

@@ -11,7 +11,7 @@ from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral, ReferralEvent
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from tests import factories
 
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}  # gate yes, 5 of 5 symptoms
@@ -20,7 +20,7 @@ PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}  # gate yes, 5 of 5 sympto
 def _route(**intake: Any) -> IntakeSubmission:
     submission = factories.submitted_intake(**intake)
     outbox.commit()
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     db.session.refresh(submission)
     return submission
 
@@ -108,7 +108,7 @@ def test_routing_twice_changes_nothing(app: Flask) -> None:
     first = [r.id for r in _referrals(submission)]
     events = len(db.session.scalars(select(AuditEvent)).all())
 
-    assert route_submission(str(submission.id)) == "routed"
+    assert record_routing(str(submission.id)) == "routed"
 
     assert [r.id for r in _referrals(submission)] == first
     assert len(db.session.scalars(select(AuditEvent)).all()) == events
@@ -116,7 +116,7 @@ def test_routing_twice_changes_nothing(app: Flask) -> None:
 
 
 def test_unknown_submission_is_left_alone(app: Flask) -> None:
-    assert route_submission("00000000-0000-0000-0000-000000000000") == "missing"
+    assert record_routing("00000000-0000-0000-0000-000000000000") == "missing"
     assert db.session.scalars(select(Referral)).all() == []
 
 

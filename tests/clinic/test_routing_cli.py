@@ -10,7 +10,7 @@ from sqlalchemy import select
 from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from referrals import DEFAULT_RULES_PATH
 from tests import factories
 
@@ -20,7 +20,7 @@ PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 def _routed(**intake: object) -> str:
     submission = factories.submitted_intake(**intake)
     outbox.commit()
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     return str(submission.id)
 
 

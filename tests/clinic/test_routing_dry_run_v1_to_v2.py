@@ -19,7 +19,7 @@ from flask import Flask
 from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from referrals import DEFAULT_RULES_PATH, Priority, PriorityRule, RuleSet, load_rules
 from tests import factories
 
@@ -86,7 +86,7 @@ def decided_under_version_1(app: Flask) -> Iterator[dict[str, str]]:
         for name, intake in seeds.items():
             submission = factories.submitted_intake(**intake)
             outbox.commit()
-            route_submission(str(submission.id))
+            record_routing(str(submission.id))
             stored = dict(submission.decision)
             submission.decision = {**stored, "flags": _version_1_flags(stored)}
             db.session.commit()

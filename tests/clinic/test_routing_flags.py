@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, SubmissionFlag
-from clinic.routing.record import route_submission, store_flags
+from clinic.routing.record import record_routing, store_flags
 from tests import factories
 from tests.clinic.staff import support
 
@@ -22,7 +22,7 @@ PARTNER_RISK = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1, "rship.5
 def _route(**intake: Any) -> IntakeSubmission:
     submission = factories.submitted_intake(**intake)
     outbox.commit()
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     db.session.refresh(submission)
     return submission
 

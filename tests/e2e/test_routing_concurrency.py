@@ -16,7 +16,7 @@ from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, Referral
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from tests.conftest import app_overrides, apply_migrations
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 
@@ -51,7 +51,7 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
     def run() -> None:
         with committed_app.app_context():
             start.wait()
-            results.append(route_submission(submission_id))
+            results.append(record_routing(submission_id))
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for thread in threads:
@@ -70,7 +70,7 @@ def test_the_database_refuses_a_second_referral_to_the_same_queue(committed_app:
     with committed_app.app_context():
         submission = submit_intake(path="adult_self", subject_age=30, answers={})
         outbox.commit()
-        route_submission(str(submission.id))
+        record_routing(str(submission.id))
         db.session.add(
             Referral(
                 submission_id=submission.id,

@@ -13,7 +13,7 @@ from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import Referral
 from clinic.models.columns import utcnow
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from tests import factories
 from tests.clinic.staff import support
 from tests.e2e.conftest import _make_stack
@@ -51,7 +51,7 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
                 contact={"email": "client@example.org"},
             )
             outbox.commit()
-            route_submission(str(submission.id))
+            record_routing(str(submission.id))
             referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
             assert referral is not None and referral.priority == "urgent"
             assert referral.queue == "dbt"  # suicide risk in an adult: DBT first
@@ -93,7 +93,7 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
 def _routed(answers: dict[str, int | None]) -> Referral:
     submission = factories.submitted_intake(answers=answers, contact={"email": "c@example.org"})
     outbox.commit()
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
     assert referral is not None
     return referral

@@ -1,4 +1,4 @@
-"""Policy version 2 through `referrals.route` with real scores, at every boundary it names.
+"""Policy version 2 through `referrals.decide_intake` with real scores, at every boundary it names.
 
 Each case gives answers and an age, and the queues, priority and flags the
 policy (docs/clinical-policy.md) says they must give.
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from referrals import Priority, route
+from referrals import Priority, decide_intake
 from tests.referrals.support import scores_for
 
 Answers = dict[str, int | None]
@@ -47,7 +47,7 @@ ASQ_POSITIVE: Answers = {"asq.1": 1, "asq.2": 0, "asq.3": 0, "asq.4": 0}
 
 
 def decided(answers: Mapping[str, int | None], age: int) -> tuple[list[str], Priority, set[str]]:
-    decision = route(answers, scores_for(answers), age)
+    decision = decide_intake(answers, scores_for(answers), age)
     return [r.queue for r in decision.referrals], decision.priority, set(decision.flags)
 
 

@@ -14,7 +14,7 @@ from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.routing.follow_up import follow_up_referral
-from clinic.routing.record import route_submission as route
+from clinic.routing.record import record_routing
 from workers.typed_tasks import bound_task
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,10 @@ def _retry_or_fail(task: Task, kind: str, target_id: str, exc: DBAPIError) -> No
 
 
 @bound_task(name=TaskNames.ROUTE_SUBMISSION, max_retries=None)
-def route_submission(self: Task, submission_id: str) -> str:
+def route_submission_task(self: Task, submission_id: str) -> str:
     """Idempotent: a submission already routed is left as it is. Returns its status."""
     try:
-        return route(submission_id)
+        return record_routing(submission_id)
     except DBAPIError as exc:
         _retry_or_fail(self, TaskNames.ROUTE_SUBMISSION, submission_id, exc)
 

@@ -20,7 +20,7 @@ from clinic.models import (
 )
 from clinic.notifications.on_call import repeat_pages
 from clinic.routing.follow_up import follow_up_referral
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker, page_forms
 from tests.clinic.notifications.conftest import on_call, use_notification_settings
@@ -130,7 +130,7 @@ def _leave(walker: IntakeWalker) -> None:
 
 
 def _route_and_follow_up(submission: IntakeSubmission) -> list[Referral]:
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     referrals = list(
         db.session.scalars(select(Referral).where(Referral.submission_id == submission.id))
     )

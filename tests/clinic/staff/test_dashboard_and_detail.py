@@ -15,7 +15,7 @@ from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, Referral
 from clinic.models.columns import utcnow
 from clinic.routing.follow_up import follow_up_referral
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from clinic.staff.queue_query import Filters, fetch_page
 from clinic.staff.sla import parse_targets, sla_state
 from tests import factories
@@ -104,7 +104,7 @@ def test_working_days_skip_the_weekend() -> None:
 def _routed(**overrides: object) -> Referral:
     submission = factories.submitted_intake(**overrides)
     outbox.commit()
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     db.session.expire_all()
     return db.session.scalars(
         select(Referral).where(Referral.submission_id == submission.id).order_by(Referral.rank)

@@ -17,7 +17,7 @@ from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral
 from clinic.models.columns import utcnow
-from clinic.routing.record import route_submission
+from clinic.routing.record import record_routing
 from clinic.staff.flags import FLAG_LABELS
 from clinic.staff.queue_query import PAGE_SIZE, Filters, fetch_page
 from referrals import DECISION_FLAGS
@@ -182,7 +182,7 @@ def test_routing_writes_the_flags_the_dashboard_shows_and_filters_by(
 ) -> None:
     submission = factories.submitted_intake(answers=support.EVERY_ADULT_FLAG)
     outbox.commit()
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     refs = db.session.scalars(select(Referral).where(Referral.submission_id == submission.id)).all()
     support.sign_in(client, support.staff())
     badges = ["Safety not confirmed", "Partner safety", "Severe symptoms", "Complex PTSD"]
@@ -203,7 +203,7 @@ def test_the_referral_page_names_the_rules_its_decision_was_made_under(
 ) -> None:
     submission = factories.submitted_intake(answers={"safety.now": 1})
     outbox.commit()
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     routed = db.session.scalars(
         select(Referral).where(Referral.submission_id == submission.id)
     ).one()
@@ -221,7 +221,7 @@ def test_the_referral_page_names_the_rules_its_decision_was_made_under(
 def test_an_intake_routing_could_not_read_names_no_rules(app: Flask, client: FlaskClient) -> None:
     submission = factories.submitted_intake(answers={"phq9.1": 9})
     outbox.commit()
-    route_submission(str(submission.id))
+    record_routing(str(submission.id))
     ref = db.session.scalars(select(Referral).where(Referral.submission_id == submission.id)).one()
     support.sign_in(client, support.staff())
     page = client.get(f"/staff/referrals/{ref.id}").get_data(as_text=True)

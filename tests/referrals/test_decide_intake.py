@@ -1,8 +1,8 @@
-"""route(): real answers, scored by the real forms package, to a decision."""
+"""decide_intake(): real answers, scored by the real forms package, to a decision."""
 
 from __future__ import annotations
 
-from referrals import PARTNER_SAFETY, Priority, load_rules, route, safety_check
+from referrals import PARTNER_SAFETY, Priority, decide_intake, load_rules, safety_check
 from tests.referrals.support import needs_forms_score, scores_for
 
 ADULT = {
@@ -25,7 +25,7 @@ ADULT = {
 @needs_forms_score
 class TestRoute:
     def test_adult_with_trauma_screen_and_couples_interest(self) -> None:
-        decision = route(ADULT, scores_for(ADULT), 34)
+        decision = decide_intake(ADULT, scores_for(ADULT), 34)
         assert decision.explain() == [
             "Routine: nothing found that raises the priority",
             "EMDR: PC-PTSD-5 score 4 (positive at 3)",
@@ -39,7 +39,7 @@ class TestRoute:
         answers = {
             k: v for k, v in answers.items() if not k.startswith("pcptsd5.") or k == "pcptsd5.0"
         }
-        decision = route(answers, scores_for(answers), 34, load_rules())
+        decision = decide_intake(answers, scores_for(answers), 34, load_rules())
         assert decision.flags == {PARTNER_SAFETY}
         assert [(r.queue, r.rule_ids) for r in decision.referrals] == [
             ("intake", ("partner-safety",))
@@ -51,13 +51,13 @@ class TestRoute:
 
     def test_unanswered_harm_question_means_partner_safety(self) -> None:
         answers = {k: v for k, v in ADULT.items() if k != "rship.5"}
-        decision = route(answers, scores_for(answers), 34)
+        decision = decide_intake(answers, scores_for(answers), 34)
         assert decision.flags == {PARTNER_SAFETY}
         assert [r.queue for r in decision.referrals] == ["emdr"]
 
     def test_acute_asq_makes_every_referral_urgent(self) -> None:
         answers = ADULT | {"asq.1": 1, "asq.2": 0, "asq.3": 0, "asq.4": 0, "asq.5": 1}
-        decision = route(answers, scores_for(answers), 34)
+        decision = decide_intake(answers, scores_for(answers), 34)
         assert decision.priority is Priority.URGENT
         assert [r.queue for r in decision.referrals] == ["dbt", "emdr"]
         assert decision.explain()[0] == "Urgent: acute risk — ASQ acute_positive"
