@@ -28,7 +28,6 @@ from clinic.staff.access import (
 )
 from clinic.staff.flags import FLAG_LABELS, FlagLabel, flags_of
 from clinic.staff.hooks import clinic_zone
-from clinic.staff.lifecycle import eligible_assignees
 from clinic.staff.queue_query import (
     ALL_STATUSES,
     ANY_FLAG,
@@ -40,6 +39,7 @@ from clinic.staff.queue_query import (
     fetch_page,
     open_counts,
 )
+from clinic.staff.referral_actions import eligible_assignees
 from clinic.staff.sla import SlaState, parse_targets, sla_state
 
 

@@ -19,14 +19,6 @@ from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_
 from clinic.staff.dashboard_views import rows_for
 from clinic.staff.flags import labels_of
 from clinic.staff.forms import ActionForm, NoteForm
-from clinic.staff.lifecycle import (
-    ActionRefused,
-    Conflict,
-    Step,
-    add_note,
-    apply,
-    eligible_assignees,
-)
 from clinic.staff.reasons import (
     CHANNEL_LABELS,
     CLOSE_REASONS,
@@ -34,6 +26,14 @@ from clinic.staff.reasons import (
     OUTCOME_LABELS,
     REROUTE_REASONS,
     reason_label,
+)
+from clinic.staff.referral_actions import (
+    ActionRefused,
+    Conflict,
+    Step,
+    add_note,
+    apply,
+    eligible_assignees,
 )
 from referrals import QUEUES, allowed_actions
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral, ReferralEvent, ReferralNote
-from clinic.staff.lifecycle import Step, add_note, apply
 from clinic.staff.reasons import reason_label
+from clinic.staff.referral_actions import Step, add_note, apply
 from tests.clinic.staff import support
 
 

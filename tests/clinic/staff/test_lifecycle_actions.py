@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, Referral, ReferralEvent, ReferralNote
-from clinic.staff.lifecycle import ActionRefused, Conflict, Step, apply
+from clinic.staff.referral_actions import ActionRefused, Conflict, Step, apply
 from referrals import TRANSITIONS, Action, State
 from tests import factories
 from tests.clinic.staff import support
