@@ -17,6 +17,7 @@ from flask import Flask
 from clinic.broker.celery_app import celery_config
 from clinic.broker.names import TaskNames
 from clinic.notifications.sending import send_time_limit
+from workers import tasks  # noqa: F401  registers the tasks (shared tasks: with every app)
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
 FAILED_MESSAGE_SWEEP_SECONDS = 600.0  # details of messages failed longer than the limit
@@ -63,7 +64,6 @@ def init_celery(app: Flask) -> Celery:
     celery.config_from_object(worker_config(app))
     celery.conf.update(app.config.get("CELERY_OVERRIDES", {}))
     celery.set_default()
-    import workers.tasks  # noqa: F401  registers the tasks with this app
 
     app.extensions["celery"] = celery
     return celery

@@ -24,6 +24,7 @@ import forms
 import referrals
 from clinic.extensions import db
 from clinic.intake import codes, draft_safety, support_pages
+from clinic.intake.screens import can_skip_section
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, ContactDocument, answers_of, contact_of
@@ -192,8 +193,6 @@ def save_answers(draft: IntakeSubmission, new: Mapping[str, int | None]) -> bool
 
 def skip_section(draft: IntakeSubmission, section: str) -> bool:
     """Prefer not to answer every question of a section (as the flow asks them)."""
-    from clinic.intake.screens import can_skip_section
-
     subject_age = answers_of(draft).subject_age
     if not can_skip_section(section, draft.path, subject_age):
         raise ValueError(f"section {section} has questions that cannot be skipped")

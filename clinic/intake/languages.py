@@ -10,7 +10,7 @@ text with `lang_attr`.
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from markupsafe import Markup
 
@@ -32,8 +32,6 @@ def select_language() -> str:
 
 
 def current_language() -> str:
-    from flask import has_request_context
-
     return select_language() if has_request_context() else DEFAULT_LANGUAGE
 
 

@@ -22,13 +22,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
+from typing import Any, Self, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-if TYPE_CHECKING:
-    from clinic.models import IntakeSubmission, Referral, ReferralEvent
-    from referrals import Decision
+from clinic.models import IntakeSubmission, Referral, ReferralEvent
+from referrals import Decision
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from clinic.security import ratelimit, sessions
+from clinic.staff.cli import register_commands
+
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
@@ -12,9 +15,6 @@ def init_app(app: Flask) -> None:
 
     Its settings (STAFF_IDLE_TIMEOUT, ...) are declared in config/settings.py.
     """
-    from clinic.security import ratelimit, sessions
-    from clinic.staff.cli import register_commands
-
     sessions.init_app(app)
     ratelimit.init_app(app)
     app.register_blueprint(bp)

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from clinic.intake import drafts
-from clinic.intake.pages import bp, navigation
+from clinic.intake.pages import bp, navigation, review
 from clinic.intake.pages.forms import StartForm
+from clinic.intake.pages.views import posted_form, render_screen
 
 
 def _notice() -> str:
@@ -33,8 +34,6 @@ def csrf_expired(error: CSRFError) -> tuple[str, int]:
         return render_template("intake/start.html", form=form, draft=None, notice=_notice()), 400
     draft = drafts.current_draft()
     if draft is not None and endpoint == "intake.step":
-        from clinic.intake.pages.views import posted_form, render_screen
-
         place = navigation.position(draft)
         index = place.index_of(request.form.get("screen", ""))
         if index is not None:
@@ -43,8 +42,6 @@ def csrf_expired(error: CSRFError) -> tuple[str, int]:
     if draft is not None and endpoint == "intake.support_leave":
         return render_template("intake/support.html", draft=draft, notice=_notice()), 400
     if draft is not None and endpoint == "intake.review" and navigation.position(draft).complete:
-        from clinic.intake.pages import review
-
         sections = review.sections(draft, navigation.position(draft))
         return render_template("intake/review.html", sections=sections, notice=_notice()), 400
     return render_template("intake/expired.html", has_draft=draft is not None), 400
