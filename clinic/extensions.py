@@ -1,4 +1,5 @@
-"""Flask extensions, created once here and bound to an app in `create_app`."""
+"""Flask extensions, created once here and bound to an app by the app factories: the
+database in `clinic.app.create_base_app`, the others in `clinic.create_app` (web only)."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
