@@ -1,4 +1,7 @@
-"""Database models. Every schema change comes with an Alembic revision in migrations/."""
+"""Database models. Every schema change comes with an Alembic revision in migrations/.
+
+Beside them: the column encryption (`encryption`) and the JSON documents the columns
+hold (`documents`)."""
 
 from clinic.models.api_token import ApiToken
 from clinic.models.audit import AuditChainHead, AuditEvent

@@ -1,1 +1,2 @@
-"""Staff sign-in protection: password policy, TOTP, sessions and rate limits."""
+"""Security: staff sign-in protection (passwords and their policy, TOTP, sessions, rate
+limits), the audit trail, development secrets and the `flask keys` commands."""
