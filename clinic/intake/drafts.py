@@ -157,7 +157,7 @@ def _relevant(draft: IntakeSubmission, answers: Mapping[str, int | None]) -> dic
 
 
 def needs_crisis_page(before: Mapping[str, int | None], after: Mapping[str, int | None]) -> bool:
-    """CLINICAL.md safety pathway: an answer just made `suicide_risk` or `acute` true."""
+    """Safety pathway (docs/clinical-policy.md): an answer just made `suicide_risk` or `acute` true."""
     now = referrals.safety_check(after)
     if not now.show_crisis_page:
         return False
