@@ -291,8 +291,8 @@ def _parse(file: Path, data: Mapping[str, Any]) -> ClinicSettings:
     from clinic.notifications.settings import parse_notifications  # its package imports models
 
     clinic = _checked(file, lambda: ClinicFile.model_validate(data))
-    notifications = parse_notifications(
-        data.get("notifications"), lambda key, message: ClinicSettingsError(file, key, message)
+    notifications = _checked(
+        file, lambda: parse_notifications(data.get("notifications")), ("notifications",)
     )
     return clinic.to_settings(notifications, raw=data)
 
