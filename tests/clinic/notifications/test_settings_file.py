@@ -117,3 +117,20 @@ def test_a_broken_section_is_refused_naming_the_key(
 ) -> None:
     with pytest.raises(ClinicSettingsError, match=re.escape(message)):
         load_clinic_settings(_write(tmp_path, content))
+
+
+def test_every_problem_in_the_section_is_listed(tmp_path: Path) -> None:
+    own = _write(
+        tmp_path,
+        "notifications:\n"
+        "  on_call: [{name: A, email: nobody}]\n"
+        "  queues: {family: {digest_minutes: -5}}\n",
+    )
+    with pytest.raises(ClinicSettingsError) as caught:
+        load_clinic_settings(own)
+    assert caught.value.key == "notifications.on_call[0].email"
+    assert str(caught.value).splitlines() == [
+        f"{own}: notifications.on_call[0].email: must be an email address, got 'nobody'",
+        f"{own}: notifications.queues.family.digest_minutes: must be a number of minutes "
+        "of at least 0, got -5",
+    ]
