@@ -194,7 +194,7 @@ def load_flows(file: Path = FLOWS_FILE) -> FlowsFile:
 
 
 class FlowsHeader(Entry):
-    """The flows file's version and what changed; its paths are read below."""
+    """The flows file's version and what changed (load_flows reads and checks its paths)."""
 
     version: Version
     changes: Changes | None = None

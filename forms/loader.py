@@ -330,13 +330,12 @@ def _asked_problem(entry: ItemEntry, section: _Section) -> Problem | None:
     """Ages (clinic questions only) and the critical answer (within the item's codes)."""
     if entry.ages is not None and section.is_instrument:
         return ("ages",), "an instrument's items are asked as published; set ages in the flow"
-    if entry.critical is not None:
+    critical = entry.critical
+    if critical is not None:
         codes = entry.to_item(section).codes
-        if not min(codes) < entry.critical.at_least <= max(codes):
-            return (
-                "critical",
-                "at_least",
-            ), f"{entry.critical.at_least} is outside the item's codes"
+        if not min(codes) < critical.at_least <= max(codes):
+            message = f"{critical.at_least} is outside the item's codes"
+            return ("critical", "at_least"), message
     return None
 
 

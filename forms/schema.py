@@ -91,19 +91,15 @@ class Entry(BaseModel):
         return data
 
 
-def _required(value: object) -> None:
+def required(value: T) -> T:
+    """A value that may not be null: "is required"."""
     if value is None:
         raise problem("is required")
-
-
-def required(value: T) -> T:
-    """A field that may not be null (a list's entries may: each must be a mapping)."""
-    _required(value)
     return value
 
 
 def non_empty_string(value: object) -> str:
-    _required(value)
+    required(value)
     if not isinstance(value, str) or not value.strip():
         raise problem("must be a non-empty string")
     return value
@@ -121,7 +117,7 @@ def _name(value: object) -> str:
 
 
 def _integer(value: object) -> int:
-    _required(value)
+    required(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise problem(f"must be an integer, got {value!r}")
     return value
@@ -141,7 +137,7 @@ def _loinc_code(value: object) -> str:
 
 
 def required_list(value: object) -> list[Any]:
-    _required(value)
+    required(value)
     if not isinstance(value, list):
         raise problem("must be a list")
     return value
@@ -156,13 +152,30 @@ def texts(value: object) -> tuple[str, ...]:
     return tuple(str(entry) for entry in required_list(value))
 
 
+Str = Annotated[str, PlainValidator(non_empty_string)]
+"""Non-empty text, as written."""
+StrippedStr = Annotated[str, PlainValidator(_stripped)]
+Name = Annotated[str, PlainValidator(_name)]
+Integer = Annotated[int, PlainValidator(_integer)]
+Flag = Annotated[bool, PlainValidator(_flag)]
+LoincCode = Annotated[str, PlainValidator(_loinc_code)]
+Texts = Annotated[tuple[str, ...], PlainValidator(texts)]
+List = BeforeValidator(required_list)
+"""A list of entries (in ``Annotated[tuple[Entry, ...], List]``); null is refused."""
+OptionalList = BeforeValidator(_list_or_none)
+"""A list of entries that may be left out or null (empty)."""
+Required = BeforeValidator(required)
+"""A mapping (``Annotated[SomeEntry, Required]``) that may not be null: a list's entries
+may be, and are refused as not a mapping."""
+
+
 class TextEntry(Entry):
     """Wording as a mapping: the default and per-path variants."""
 
-    default: Annotated[str, PlainValidator(_stripped)]
-    adult_self: Annotated[str, PlainValidator(_stripped)] | None = None
-    teen_self: Annotated[str, PlainValidator(_stripped)] | None = None
-    caregiver_child: Annotated[str, PlainValidator(_stripped)] | None = None
+    default: StrippedStr
+    adult_self: StrippedStr | None = None
+    teen_self: StrippedStr | None = None
+    caregiver_child: StrippedStr | None = None
 
     def to_text(self) -> Text:
         variants = {path: getattr(self, path) for path in PATHS}
@@ -172,7 +185,7 @@ class TextEntry(Entry):
 
 
 def _text(value: object) -> Text:
-    _required(value)
+    required(value)
     if isinstance(value, str) and value.strip():
         return Text(value.strip())
     if isinstance(value, dict):
@@ -182,7 +195,7 @@ def _text(value: object) -> Text:
 
 def _version(value: object) -> str:
     """A version string (YAML may read ``1.0`` as a number: quote it or not)."""
-    _required(value)
+    required(value)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise problem("must be a string")
     return str(value)
@@ -215,23 +228,9 @@ def _describes_version(
     return changes
 
 
-Str = Annotated[str, PlainValidator(non_empty_string)]
-"""Non-empty text, as written."""
-StrippedStr = Annotated[str, PlainValidator(_stripped)]
-Name = Annotated[str, PlainValidator(_name)]
-Integer = Annotated[int, PlainValidator(_integer)]
-Flag = Annotated[bool, PlainValidator(_flag)]
-LoincCode = Annotated[str, PlainValidator(_loinc_code)]
-Texts = Annotated[tuple[str, ...], PlainValidator(texts)]
 TextValue = Annotated[Text, PlainValidator(_text)]
 Version = Annotated[str, PlainValidator(_version)]
 Changes = Annotated[
     Mapping[str, tuple[str, ...]], PlainValidator(_changes), AfterValidator(_describes_version)
 ]
 """What changed, by version; it must describe the ``version`` field before it."""
-List = BeforeValidator(required_list)
-"""A list of entries (in ``Annotated[tuple[Entry, ...], List]``); null is refused."""
-OptionalList = BeforeValidator(_list_or_none)
-"""A list of entries that may be left out or null (empty)."""
-Required = BeforeValidator(required)
-"""A mapping (``Annotated[SomeEntry, Required]``) that may not be null."""

@@ -11,7 +11,7 @@ once the whole definition has been read; ``to_scoring`` then builds the
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Final, Self, get_args
+from typing import Annotated, Final, Self, cast, get_args
 
 from pydantic import (
     AfterValidator,
@@ -61,20 +61,18 @@ SCORING: Final[Location] = ("scoring",)
 
 def _method(value: object) -> Method:
     method = non_empty_string(value)
-    for known in get_args(Method):
-        if method == known:
-            return known  # type: ignore[no-any-return]
-    raise problem(f"unknown scoring rule {method!r} (known: {', '.join(get_args(Method))})")
+    if method not in get_args(Method):
+        raise problem(f"unknown scoring rule {method!r} (known: {', '.join(get_args(Method))})")
+    return cast(Method, method)
 
 
 def _missing_rule(value: object) -> MissingRule:
     if value is None:
         return "all_required"
     rule = non_empty_string(value)
-    for known in get_args(MissingRule):
-        if rule == known:
-            return known  # type: ignore[no-any-return]
-    raise problem(f"unknown missing-answer rule {rule!r}")
+    if rule not in get_args(MissingRule):
+        raise problem(f"unknown missing-answer rule {rule!r}")
+    return cast(MissingRule, rule)
 
 
 def _not_empty(value: tuple[object, ...]) -> tuple[object, ...]:
