@@ -73,7 +73,7 @@ def route_submission(submission_id: str) -> str:
         else:
             _record_decision(submission, scores, decision)
     outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
-    outbox.commit()
+    db.session.commit()
     return submission.status
 
 

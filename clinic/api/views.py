@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 import forms
-from clinic import audit, outbox
+from clinic import audit
 from clinic.api import bp
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import csrf, db
@@ -97,7 +97,7 @@ def create_intake() -> Response:
         target_id=submission.id,
         actor=_owner().user,
     )
-    outbox.commit()
+    db.session.commit()
     response = jsonify({"id": str(submission.id)})
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/intakes/{submission.id}"

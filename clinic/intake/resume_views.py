@@ -6,7 +6,6 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from clinic import outbox
 from clinic.extensions import db
 from clinic.intake import bp, codes, draft_safety, drafts, navigation
 from clinic.intake.forms import EmailLinkForm, ResumeForm
@@ -84,7 +83,7 @@ def email_link() -> str | Response:
     if not form.validate():
         return _render_saved(draft, code, form)
     queue_resume_email(draft, code)
-    outbox.commit()  # the message's outbox row is published after the commit
+    db.session.commit()  # the message's outbox row is published after the commit
     session[drafts.SESSION_NEW_CODE] = code
     flash(_("We will email the link to you. It may take a few minutes."), "info")
     return redirect(url_for("intake.saved"))

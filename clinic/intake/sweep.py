@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
-from clinic import audit, outbox
+from clinic import audit
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
 from clinic.intake.screens import position
@@ -52,7 +52,7 @@ def submit_quiet_drafts_after_safety_page(now: datetime | None = None) -> int:
         done = (draft.progress or {}).get("done", [])
         complete = position(draft.path, document, done).complete
         submit_draft(draft, partial=not complete, via="safety_autosubmit")
-    outbox.commit()
+    db.session.commit()
     return len(drafts)
 
 

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from clinic import outbox
 from clinic.clinic_settings import LANGUAGES, clinic_settings
 from clinic.extensions import csrf, db
 from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
@@ -187,7 +186,7 @@ def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response |
         answers = step_answers(form, only_valid=not valid)
         if answers:
             crisis = drafts.save_answers(draft, answers)
-    outbox.commit()  # an acute answer's on-call pages go out now
+    db.session.commit()  # an acute answer's on-call pages go out now
     if crisis:
         return redirect(url_for("intake.support"))
     return navigation.after_save(draft, screen.id, action)
@@ -215,7 +214,7 @@ def note(number: int) -> Response:
         section, draft.path, document["subject_age"]
     ):
         crisis = drafts.skip_section(draft, section)
-        outbox.commit()  # an acute answer's on-call pages go out now
+        db.session.commit()  # an acute answer's on-call pages go out now
         if crisis:
             return redirect(url_for("intake.support"))
         session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
@@ -239,7 +238,7 @@ def support_leave() -> Response:
     draft = navigation.require_draft()
     complete = navigation.position(draft).complete
     submit_draft(draft, partial=not complete, via="safety_page", language=current_language())
-    outbox.commit()
+    db.session.commit()
     drafts.forget()
     session[drafts.SESSION_SENT] = "complete" if complete else "partial"
     return redirect(url_for("intake.sent"))
@@ -254,7 +253,7 @@ def review() -> str | Response:
     session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
     if request.method == "POST":
         submit_draft(draft, partial=False, via="review", language=current_language())
-        outbox.commit()
+        db.session.commit()
         drafts.forget()
         session[drafts.SESSION_SENT] = "complete"
         return redirect(url_for("intake.sent"))

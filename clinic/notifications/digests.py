@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from clinic import outbox
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
 from clinic.models import StaffAlert
@@ -57,6 +56,6 @@ def send_due_digests() -> int:
         values = {"count": len(ids), "link": site_link(CONSOLE_HOME)}
         for recipient in queue_recipients(queue):
             add_message(f"digest:{ids[0]}", recipient, "staff_digest", values)
-        outbox.commit()
+        db.session.commit()
         sent += 1
     return sent

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from clinic import audit, outbox
+from clinic import audit
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OnCallAlert, StaffAlert, StaffUser
@@ -173,7 +173,7 @@ def repeat_pages(now: datetime | None = None) -> int:
         if claimed.rowcount:
             _send_page(page, number)
             repeated += 1
-        outbox.commit()
+        db.session.commit()
     return repeated
 
 

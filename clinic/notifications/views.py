@@ -18,7 +18,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit, outbox
+from clinic import audit
 from clinic.clinic_settings import clinic_settings
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, OnCallAlert, StaffAlert
@@ -148,7 +148,7 @@ def retry(message_id: uuid.UUID) -> Response:
     outcome = status.retry(message_id)
     if outcome is status.Retry.QUEUED:
         audit.record("message.retried", target_type="notification_message", target_id=message_id)
-        outbox.commit()
+        db.session.commit()
         flash("The message will be sent again.", "success")
     elif outcome is status.Retry.DETAILS_REMOVED:
         db.session.commit()

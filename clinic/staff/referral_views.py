@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit, outbox
+from clinic import audit
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser
 from clinic.notifications import status as notification_status
@@ -184,7 +184,7 @@ def act(referral_id: uuid.UUID) -> Response:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(back)
-    outbox.commit()  # publishes any "we tried to reach you" message the step wrote
+    db.session.commit()  # publishes any "we tried to reach you" message the step wrote
     flash(DONE.get(step.action, "Done."), "info")
     if shown.queue in visible_queues(me()):
         return redirect(url_for("staff.referral", referral_id=shown.id))

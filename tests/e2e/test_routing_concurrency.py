@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from clinic import create_app, outbox
+from clinic import create_app
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, Referral
@@ -42,7 +42,7 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
         submission = submit_intake(
             path="adult_self", subject_age=30, answers={"phq9.9": 2, **PTSD_POSITIVE}
         )
-        outbox.commit()
+        db.session.commit()
         submission_id = str(submission.id)
     start = threading.Barrier(4)
     results: list[str] = []
@@ -68,7 +68,7 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
 def test_the_database_refuses_a_second_referral_to_the_same_queue(committed_app: Flask) -> None:
     with committed_app.app_context():
         submission = submit_intake(path="adult_self", subject_age=30, answers={})
-        outbox.commit()
+        db.session.commit()
         route_submission(str(submission.id))
         db.session.add(
             Referral(

@@ -9,7 +9,6 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from clinic import outbox
 from clinic.extensions import db
 from clinic.models import Referral
 from clinic.models.columns import utcnow
@@ -50,7 +49,7 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
                 },
                 contact={"email": "client@example.org"},
             )
-            outbox.commit()
+            db.session.commit()
             route_submission(str(submission.id))
             referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
             assert referral is not None and referral.priority == "urgent"
@@ -92,7 +91,7 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
 
 def _routed(answers: dict[str, int | None]) -> Referral:
     submission = factories.submitted_intake(answers=answers, contact={"email": "c@example.org"})
-    outbox.commit()
+    db.session.commit()
     route_submission(str(submission.id))
     referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
     assert referral is not None
