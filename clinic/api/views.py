@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 import forms
-from clinic import audit
+from clinic import audit, unit_of_work
 from clinic.api import bp
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import csrf, db
@@ -44,7 +44,7 @@ def token_required(view: Callable[..., Response]) -> Callable[..., Response]:
             return _error(401, "a valid bearer token is required")
         if owner.role not in API_ROLES:
             audit.record("api.forbidden", actor=owner.user, detail={"path": request.path})
-            db.session.commit()
+            unit_of_work.keep_despite_refusal()
             return _error(403, "this token's role may not use the intake API")
         g.api_owner = owner
         return view(*args, **kwargs)
@@ -97,7 +97,6 @@ def create_intake() -> Response:
         target_id=submission.id,
         actor=_owner().user,
     )
-    db.session.commit()
     response = jsonify({"id": str(submission.id)})
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/intakes/{submission.id}"
@@ -115,7 +114,6 @@ def read_intake(submission_id: str) -> Response:
     if submission is None or submission.status == "draft":
         return _error(404, "no such intake")
     audit.record("api.intake_viewed", target_type="submission", target_id=key, actor=_owner().user)
-    db.session.commit()
     decision = submission.decision or {}
     return jsonify(
         {

@@ -65,7 +65,7 @@ class Retry(enum.Enum):
 
 
 def retry(message_id: uuid.UUID) -> Retry:
-    """Admin: send a failed message again (a fresh set of tries). Caller commits via outbox.
+    """Admin: send a failed message again (a fresh set of tries); published after the commit.
 
     The row is locked, so the retention sweep cannot wipe it between this check
     and the commit (and a row it is wiping is read after its wipe).

@@ -43,7 +43,6 @@ def alert(alert_id: uuid.UUID) -> str:
     ).one_or_none()
     messages = status.messages_about(staff_alert.referral)
     audit.record("alert.viewed", target_type="referral", target_id=staff_alert.referral_id)
-    db.session.commit()
     return render_template(
         "staff/notifications/alert.html",
         alert=staff_alert,
@@ -62,7 +61,6 @@ def acknowledge(alert_id: uuid.UUID) -> Response:
         flash("Acknowledged: the on-call pages have stopped.", "success")
     else:
         flash("This alert was already acknowledged.", "info")
-    db.session.commit()
     return redirect(url_for("staff.notifications.alert", alert_id=alert_id))
 
 
@@ -90,7 +88,6 @@ def on_call_alert(page_id: uuid.UUID) -> str:
         target_id=page.submission_id,
         detail={"on_call_alert": str(page.id)},
     )
-    db.session.commit()
     return render_template(
         "staff/notifications/on_call.html",
         page=page,
@@ -111,7 +108,6 @@ def acknowledge_on_call(page_id: uuid.UUID) -> Response:
         flash("Acknowledged: the on-call pages have stopped.", "success")
     else:
         flash("This alert was already acknowledged.", "info")
-    db.session.commit()
     return redirect(url_for("staff.notifications.on_call_alert", page_id=page_id))
 
 
@@ -131,7 +127,6 @@ def failed() -> str:
         m.id: on_call.page_id_of(m) for m in messages if m.template == on_call.DRAFT_PAGE_TEMPLATE
     }
     audit.record("messages.failed_viewed", detail={"count": len(messages)})
-    db.session.commit()
     return render_template(
         "staff/notifications/failed.html",
         messages=messages,
@@ -148,10 +143,8 @@ def retry(message_id: uuid.UUID) -> Response:
     outcome = status.retry(message_id)
     if outcome is status.Retry.QUEUED:
         audit.record("message.retried", target_type="notification_message", target_id=message_id)
-        db.session.commit()
         flash("The message will be sent again.", "success")
     elif outcome is status.Retry.DETAILS_REMOVED:
-        db.session.commit()
         days = current_app.config["FAILED_MESSAGE_RETENTION_DAYS"]
         flash(
             f"That message cannot be sent again: its details were removed after {days} days. "
@@ -159,6 +152,5 @@ def retry(message_id: uuid.UUID) -> Response:
             "error",
         )
     else:
-        db.session.commit()
         flash("That message is not failed (any more).", "info")
     return redirect(url_for("staff.notifications.failed"))

@@ -61,8 +61,7 @@ def admin_new_user() -> str | Response:
                 is_admin=form.is_admin.data,
                 temporary=True,
             )
-        except ValueError as exc:
-            db.session.rollback()
+        except ValueError as exc:  # refused before anything was added
             form.email.errors.append(str(exc))
         else:
             db.session.flush()
@@ -72,7 +71,6 @@ def admin_new_user() -> str | Response:
                 target_id=user.id,
                 detail={"role": user.role, "is_admin": user.is_admin, "queues": user.queues},
             )
-            db.session.commit()
             return render_template(
                 "staff/admin_temporary_password.html",
                 user=user,
@@ -104,7 +102,6 @@ def admin_user(user_id: uuid.UUID) -> str | Response:
             queues=form.queues.data or (),
             actor=me(),
         )
-        db.session.commit()
         flash("Access changed; their sessions have ended so it applies at once.", "info")
         return redirect(url_for("staff.admin_user", user_id=user.id))
     temporary_until = user.temporary_password_expires_at
@@ -129,7 +126,6 @@ def admin_set_enabled(user_id: uuid.UUID) -> Response:
         flash("You cannot disable your own account.", "error")
     else:
         set_enabled(user, enable, actor=me())
-        db.session.commit()
         flash(
             "Account enabled." if enable else "Account disabled; its sessions have ended.", "info"
         )
@@ -141,7 +137,6 @@ def admin_set_enabled(user_id: uuid.UUID) -> Response:
 def admin_reset_mfa(user_id: uuid.UUID) -> Response:
     user = _user_or_404(user_id)
     mfa.reset(user, actor=me())
-    db.session.commit()
     flash("Authenticator reset: they set it up again at their next sign-in.", "info")
     return redirect(url_for("staff.admin_user", user_id=user.id))
 
@@ -156,7 +151,6 @@ def admin_temporary_password(user_id: uuid.UUID) -> str | Response:
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("staff.admin_user", user_id=user.id))
-    db.session.commit()
     return render_template(
         "staff/admin_temporary_password.html",
         user=user,
@@ -197,7 +191,6 @@ def admin_audit() -> str:
     events = events[:AUDIT_PAGE]
     staff = {u.id: u for u in db.session.scalars(select(StaffUser))}
     audit.record("audit_log.viewed", detail={"filters": sorted(k for k in args if args[k])})
-    db.session.commit()
     return render_template(
         "staff/admin_audit.html",
         events=events,

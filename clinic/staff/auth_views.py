@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from clinic import audit
-from clinic.extensions import db
 from clinic.models import StaffUser
 from clinic.models.columns import utcnow
 from clinic.security import sessions, totp
@@ -106,7 +105,6 @@ def login() -> str | Response:
                 target_id=named.id if named else None,
                 detail={"stage": "password"},
             )
-            db.session.commit()
             mark_failed()
             flash(GENERIC_FAILURE, "error")
         elif (expiry := user.temporary_password_expires_at) is not None and expiry <= utcnow():
@@ -117,12 +115,10 @@ def login() -> str | Response:
                 target_id=user.id,
                 detail={"stage": "temporary_password_expired"},
             )
-            db.session.commit()
             flash(TEMPORARY_EXPIRED, "error")
         else:
             sessions.begin_pending(user, safe_next(request.args.get("next")) or "")
             audit.record("staff.password_accepted", actor=user)
-            db.session.commit()
             return redirect(url_for("staff.mfa_code" if user.has_mfa else "staff.mfa_setup"))
     return render_template("staff/login.html", form=form)
 
@@ -139,12 +135,10 @@ def mfa_code() -> str | Response:
     if form.validate_on_submit():
         method = mfa.verify(user, form.code.data)
         if method is None:
-            db.session.commit()
             mark_failed()
             flash(CODE_FAILED, "error")
         else:
             target = _finish_sign_in(user, method)
-            db.session.commit()
             if method == "recovery_code":
                 left = mfa.unused_recovery_codes(user)
                 flash(f"You used a recovery code; {left} left. Each works once.", "info")
@@ -161,17 +155,14 @@ def mfa_setup() -> str | Response:
     if user.has_mfa:
         return redirect(url_for("staff.mfa_code"))
     secret = mfa.enrolment_secret(user)
-    db.session.commit()
     form = CodeForm()
     if form.validate_on_submit():
         codes = mfa.confirm_enrolment(user, form.code.data)
         if codes is None:
-            db.session.commit()
             mark_failed()
             flash(CODE_FAILED, "error")
         else:
             target = _finish_sign_in(user, "totp")
-            db.session.commit()
             return render_template("staff/recovery_codes.html", codes=codes, target=target)
     uri = totp.provisioning_uri(secret, user.email)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -184,7 +175,6 @@ def logout() -> Response:
     user = me()
     audit.record("staff.sign_out", actor=user)
     sessions.sign_out(user)
-    db.session.commit()
     flash("You have signed out.", "info")
     return redirect(url_for("staff.login"))
 
@@ -213,7 +203,6 @@ def account_recovery_codes() -> str:
     form = AuthenticatorCodeForm()
     if form.validate_on_submit():
         codes = mfa.regenerate_recovery_codes(user, form.code.data)
-        db.session.commit()
         if codes is not None:
             return render_template(
                 "staff/recovery_codes.html",
@@ -241,12 +230,10 @@ def password() -> str | Response:
         user = me()
         try:
             change_password(user, form.current.data, form.new.data)
-        except ValueError as exc:
-            db.session.rollback()
+        except ValueError as exc:  # refused before anything was changed
             form.new.errors.append(str(exc))
         else:
             sessions.refresh_after_password_change(user)
-            db.session.commit()
             if forced:
                 flash("Your new password is set. Thank you.", "info")
                 return redirect(home_url(user))

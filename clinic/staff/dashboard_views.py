@@ -13,7 +13,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from clinic import audit
-from clinic.extensions import db
 from clinic.models import Referral, StaffUser
 from clinic.models.columns import utcnow
 from clinic.staff import bp
@@ -125,7 +124,6 @@ def _render(queue: str | None) -> str:
         target_id=queue or "mine",
         detail={"queues": list(queues), "shown": len(page.referrals)},
     )
-    db.session.commit()
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
     here = {**(request.view_args or {}), **args}
     next_url = None

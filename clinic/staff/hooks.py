@@ -11,8 +11,7 @@ from flask_login import current_user, logout_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from clinic import audit
-from clinic.extensions import db
+from clinic import audit, unit_of_work
 from clinic.security import sessions
 from clinic.staff import bp
 from clinic.staff.access import CLINICAL, visible_queues
@@ -28,7 +27,6 @@ def _idle_timeout() -> Response | None:
         return None
     if sessions.idle_expired():
         audit.record("staff.session_expired")
-        db.session.commit()
         logout_user()
         session.clear()
         flash(IDLE_MESSAGE, "info")
@@ -73,7 +71,7 @@ def _rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:
     audit.record(
         "staff.sign_in_rate_limited", actor_kind="anonymous", detail={"path": request.path}
     )
-    db.session.commit()
+    unit_of_work.keep_despite_refusal()
     return render_template("staff/rate_limited.html"), 429
 
 

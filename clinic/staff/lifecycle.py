@@ -3,7 +3,9 @@ audit event, in the caller's transaction, guarded by optimistic locking.
 
 `referrals.lifecycle` decides whether a step is allowed; this module checks
 who may be assigned, writes the step, and turns a lost race into a plain
-"changed by X, reload" message.
+"changed by X, reload" message. A step that is refused (`ActionRefused`,
+`Conflict`) is refused before anything is written, so the request that asked
+for it still ends in one commit with nothing of it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import func, select, update
 
 from clinic import audit, notifications
 from clinic.extensions import db
@@ -68,15 +69,17 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         target = transition(source, step.action, **details)
     except InvalidTransition as exc:
         raise ActionRefused(str(exc)) from None
+    if step.action == Action.REROUTE:
+        _refuse_a_queue_it_is_in(referral, step)
     detail: dict[str, object] = {"action": step.action}
+    values: dict[str, object] = {"status": str(target)}
     if step.action == Action.ACCEPT:
-        referral.assignee_id = step.assignee_id
+        values["assignee_id"] = step.assignee_id
         detail["assignee_id"] = str(step.assignee_id)
     for name in ("reason", "channel", "outcome", "target_queue"):
         if details.get(name):
             detail[name] = details[name]
-    referral.status = str(target)
-    _flush_or_conflict(referral)
+    _write_or_conflict(referral, values, expected_version)
     shown = referral
     if step.action == Action.REROUTE:
         shown = _reroute(referral, step, actor)
@@ -174,7 +177,7 @@ def _details(referral: Referral, step: Step) -> dict[str, str | None]:
     return details
 
 
-def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
+def _refuse_a_queue_it_is_in(referral: Referral, step: Step) -> None:
     assert step.target_queue is not None  # checked by the lifecycle
     exists = db.session.scalar(
         select(func.count())
@@ -187,6 +190,10 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
         raise ActionRefused(
             f"This intake already has a referral in the {QUEUES[step.target_queue].name} queue."
         )
+
+
+def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
+    assert step.target_queue is not None  # checked by the lifecycle
     rank = db.session.scalar(
         select(func.max(Referral.rank)).where(Referral.submission_id == referral.submission_id)
     )
@@ -224,13 +231,18 @@ def _note(referral: Referral, text: str, actor: StaffUser) -> ReferralNote:
     return note
 
 
-def _flush_or_conflict(referral: Referral) -> None:
-    """Write the change now: a concurrent commit shows up here as a stale version."""
-    referral_id = referral.id
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        current = db.session.get(Referral, referral_id)
-        message = changed_message(current) if current else "This referral no longer exists."
-        raise Conflict(message) from None
+def _write_or_conflict(
+    referral: Referral, values: dict[str, object], expected_version: int
+) -> None:
+    """Write the step now, guarded by the version the form showed: if someone else
+    committed a change since, the UPDATE matches no row and nothing is written."""
+    written = db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.version == expected_version)
+        .values(**values, version=Referral.version + 1)
+    )
+    if written.rowcount:
+        return
+    current = db.session.get(Referral, referral.id, populate_existing=True)
+    message = changed_message(current) if current else "This referral no longer exists."
+    raise Conflict(message)

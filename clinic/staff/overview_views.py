@@ -48,7 +48,6 @@ def overview_page() -> str:
     medians = overview.median_hours_to_contact(queues, starts[0])
     urgent = overview.open_urgent(queues)
     audit.record("staff.overview_viewed", detail={"queues": list(queues)})
-    db.session.commit()
     return render_template(
         "staff/overview.html",
         queues=queues,
@@ -94,7 +93,6 @@ def export_queue(queue: str) -> Response:
             "flag": filters.flag,
         },
     )
-    db.session.commit()
     zone = clinic_zone()
 
     def lines() -> Iterator[str]:

@@ -105,7 +105,6 @@ def referral(referral_id: uuid.UUID) -> str:
     submission = ref.submission
     decision = submission.decision
     audit.record("referral.viewed", target_type="referral", target_id=ref.id)
-    db.session.commit()
     visible = set(visible_queues(me()))
     linked = [r for r in submission.referrals if r.id != ref.id and r.queue in visible]
     return render_template(
@@ -146,7 +145,6 @@ def answers(referral_id: uuid.UUID) -> str:
     ref = referral_or_404(referral_id)
     sections = detail.answer_sections(ref.submission)
     audit.record("referral.answers_viewed", target_type="referral", target_id=ref.id)
-    db.session.commit()
     return render_template("staff/answers.html", referral=ref, sections=sections)
 
 
@@ -180,11 +178,9 @@ def act(referral_id: uuid.UUID) -> Response:
     )
     try:
         shown = apply(ref, step, actor=me(), expected_version=int(form.version.data))
-    except (ActionRefused, Conflict) as exc:
-        db.session.rollback()
+    except (ActionRefused, Conflict) as exc:  # refused before anything was written
         flash(str(exc), "error")
         return redirect(back)
-    db.session.commit()  # publishes any "we tried to reach you" message the step wrote
     flash(DONE.get(step.action, "Done."), "info")
     if shown.queue in visible_queues(me()):
         return redirect(url_for("staff.referral", referral_id=shown.id))
@@ -199,11 +195,9 @@ def note(referral_id: uuid.UUID) -> Response:
     if form.validate_on_submit():
         try:
             add_note(ref, form.text.data, actor=me())
-        except ActionRefused as exc:
-            db.session.rollback()
+        except ActionRefused as exc:  # refused before anything was written
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash("Note added.", "info")
     else:
         flash("Write the note first.", "error")
