@@ -16,6 +16,7 @@ from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, Referral
 from clinic.routing import route_submission
+from clinic.unit_of_work import unit_of_work
 from tests.conftest import app_overrides, apply_migrations
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 
@@ -47,8 +48,8 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
     start = threading.Barrier(4)
     results: list[str] = []
 
-    def run() -> None:
-        with committed_app.app_context():
+    def run() -> None:  # as the routing task runs it: one unit of work
+        with committed_app.app_context(), unit_of_work():
             start.wait()
             results.append(route_submission(submission_id))
 
