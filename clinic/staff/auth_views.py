@@ -10,9 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from clinic import audit
 from clinic.models import StaffUser
-from clinic.models.columns import utcnow
 from clinic.security import sessions, totp
 from clinic.security.ratelimit import (
     account_limit,
@@ -23,15 +21,13 @@ from clinic.security.ratelimit import (
     limiter,
     mark_failed,
 )
-from clinic.staff import bp, mfa
+from clinic.staff import bp, mfa, sign_in
 from clinic.staff.access import home_url, me
 from clinic.staff.forms import AuthenticatorCodeForm, CodeForm, PasswordChangeForm, SignInForm
 from clinic.staff.navigation import safe_next
 from clinic.staff.services import (
     TEMPORARY_PASSWORD_LIFETIME,
     change_password,
-    check_sign_in,
-    find_by_email,
 )
 
 GENERIC_FAILURE = "That email and password do not match an active account."
@@ -64,13 +60,8 @@ def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
     page, and the console stays closed until the new password is chosen.
     """
     target = sessions.pending_next() or home_url(user)
-    temporary = user.temporary_password_expires_at is not None
-    sessions.sign_in(user)
-    detail: dict[str, object] = {"method": method}
-    if temporary:
+    if sign_in.finish(user, method):
         target = url_for("staff.password")
-        detail["temporary_password"] = True
-    audit.record("staff.sign_in", actor=user, detail=detail)
     return target
 
 
@@ -95,30 +86,15 @@ def login() -> str | Response:
         return redirect(home_url(me()))
     form = SignInForm()
     if form.validate_on_submit():
-        user = check_sign_in(form.email.data, form.password.data)
-        if user is None:
-            named = find_by_email(form.email.data)
-            audit.record(
-                "staff.sign_in_failed",
-                actor_kind="anonymous",
-                target_type="staff_user" if named else None,
-                target_id=named.id if named else None,
-                detail={"stage": "password"},
-            )
+        next_url = safe_next(request.args.get("next")) or ""
+        outcome, user = sign_in.check_password(form.email.data, form.password.data, next_url)
+        if outcome == "wrong":
             mark_failed()
             flash(GENERIC_FAILURE, "error")
-        elif (expiry := user.temporary_password_expires_at) is not None and expiry <= utcnow():
-            audit.record(
-                "staff.sign_in_failed",
-                actor_kind="anonymous",
-                target_type="staff_user",
-                target_id=user.id,
-                detail={"stage": "temporary_password_expired"},
-            )
+        elif outcome == "expired":
             flash(TEMPORARY_EXPIRED, "error")
         else:
-            sessions.begin_pending(user, safe_next(request.args.get("next")) or "")
-            audit.record("staff.password_accepted", actor=user)
+            assert user is not None  # accepted
             return redirect(url_for("staff.mfa_code" if user.has_mfa else "staff.mfa_setup"))
     return render_template("staff/login.html", form=form)
 
@@ -172,9 +148,7 @@ def mfa_setup() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    user = me()
-    audit.record("staff.sign_out", actor=user)
-    sessions.sign_out(user)
+    sign_in.sign_out(me())
     flash("You have signed out.", "info")
     return redirect(url_for("staff.login"))
 
