@@ -7,10 +7,9 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from clinic import audit
-from clinic.extensions import db
 from clinic.models.staff import ROLES, StaffUser
 from clinic.staff import mfa
-from clinic.staff.services import create_staff_user, find_by_email, set_enabled
+from clinic.staff.services import add_staff_user, find_by_email, set_enabled
 from clinic.unit_of_work import reported_after_commit
 from referrals import QUEUES
 
@@ -40,7 +39,7 @@ def create_staff(
 ) -> str:
     """Create a staff account (the authenticator app is set up at first sign-in)."""
     try:
-        user = create_staff_user(
+        user = add_staff_user(
             email=email,
             display_name=display_name,
             password=password,
@@ -50,14 +49,6 @@ def create_staff(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    db.session.flush()
-    audit.record(
-        "staff.created",
-        target_type="staff_user",
-        target_id=user.id,
-        actor_kind="system",
-        detail={"role": role, "is_admin": user.is_admin, "queues": user.queues},
-    )
     return f"Created {role} {user.email}."
 
 
