@@ -8,11 +8,10 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser
 from clinic.notifications import status as notification_status
-from clinic.staff import bp, detail
+from clinic.staff import bp, detail, viewing
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.dashboard_views import rows_for
 from clinic.staff.flags import labels_of
@@ -101,10 +100,9 @@ def _history(referral: Referral) -> list[dict[str, object]]:
 @bp.route("/referrals/<uuid:referral_id>")
 @require(CLINICAL)
 def referral(referral_id: uuid.UUID) -> str:
-    ref = referral_or_404(referral_id)
+    ref = viewing.referral(referral_id)
     submission = ref.submission
     decision = submission.decision
-    audit.record("referral.viewed", target_type="referral", target_id=ref.id)
     visible = set(visible_queues(me()))
     linked = [r for r in submission.referrals if r.id != ref.id and r.queue in visible]
     return render_template(
@@ -142,9 +140,7 @@ def referral(referral_id: uuid.UUID) -> str:
 @bp.route("/referrals/<uuid:referral_id>/answers")
 @require(CLINICAL)
 def answers(referral_id: uuid.UUID) -> str:
-    ref = referral_or_404(referral_id)
-    sections = detail.answer_sections(ref.submission)
-    audit.record("referral.answers_viewed", target_type="referral", target_id=ref.id)
+    ref, sections = viewing.answers(referral_id)
     return render_template("staff/answers.html", referral=ref, sections=sections)
 
 
