@@ -54,6 +54,8 @@ class LocalText:
 
 @dataclass(frozen=True)
 class CrisisResource:
+    """A service clients can reach: a crisis, domestic-violence or child-abuse line."""
+
     label: LocalText
     detail: LocalText | None
     href: LocalText | None
@@ -67,6 +69,8 @@ class ClinicSettings:
     time_to_complete: LocalText
     phone: str | None
     crisis_resources: tuple[CrisisResource, ...]
+    domestic_violence_resources: tuple[CrisisResource, ...]
+    child_abuse_resources: tuple[CrisisResource, ...]
     quick_exit_url: str
     safety_tips_url: str | None
     draft_expiry_days: int
@@ -192,6 +196,8 @@ def _parse(file: Path, data: Mapping[str, Any]) -> ClinicSettings:
         time_to_complete=read.text("time_to_complete"),
         phone=read.optional_str("phone"),
         crisis_resources=read.resources("crisis_resources"),
+        domestic_violence_resources=read.resources("domestic_violence_resources"),
+        child_abuse_resources=read.resources("child_abuse_resources"),
         quick_exit_url=read.url("quick_exit_url", data.get("quick_exit_url")),
         safety_tips_url=None if safety_tips is None else read.url("safety_tips_url", safety_tips),
         draft_expiry_days=read.int("draft_expiry_days", 1, 365),

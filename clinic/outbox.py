@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
-from clinic.extensions import db
+from clinic.extensions import db, rows_matched
 from clinic.models import OutboxMessage
 from clinic.models.columns import utcnow
 from clinic.unit_of_work import unit_of_work
@@ -160,7 +160,7 @@ def give_up_on_exhausted() -> int:
         )
         .values(status="failed", last_error="gave up: published too many times without finishing")
     )
-    return int(result.rowcount or 0)
+    return rows_matched(result)
 
 
 def due_ids() -> list[uuid.UUID]:

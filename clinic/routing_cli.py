@@ -4,9 +4,8 @@ and give intakes routed before the `submission_flag` table their flag rows."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -14,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from clinic import audit
+from clinic.documents import DecisionDocument, answers_of, decision_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
 from clinic.routing import score_and_decide, store_flags
@@ -26,27 +26,27 @@ DECIDED = ("routed", "needs_review")
 BACKFILL_BATCH = 500
 
 
-def _outcome(decision: Mapping[str, Any] | None) -> str:
-    if not decision:
+def _outcome(decision: DecisionDocument | None) -> str:
+    if decision is None:
         return "not decided"
-    queues = ", ".join(r["queue"] for r in decision["referrals"])
-    flags = f" [{', '.join(decision['flags'])}]" if decision["flags"] else ""
-    return f"{queues} ({decision['priority']}){flags}"
+    queues = ", ".join(str(r.queue) for r in decision.referrals)
+    flags = f" [{', '.join(decision.flags)}]" if decision.flags else ""
+    return f"{queues} ({decision.priority}){flags}"
 
 
 def _explanation_lines(submission: IntakeSubmission) -> Iterable[str]:
     yield f"Intake {submission.id}: {submission.path}, {submission.status}"
     if submission.routing_error:
         yield f"Could not be routed automatically: {submission.routing_error}"
-    decision = submission.decision
-    if not decision:
+    decision = decision_of(submission)
+    if decision is None:
         return
-    yield f"Rule set {decision['rules_version']}; decided: {_outcome(decision)}"
-    yield from (f"  {sentence}" for sentence in decision["explanation"])
+    yield f"Rule set {decision.rules_version}; decided: {_outcome(decision)}"
+    yield from (f"  {sentence}" for sentence in decision.explanation)
     yield "Facts:"
-    for name, fact in decision["facts"].items():
-        evidence = "; ".join(fact["evidence"]) if fact["value"] else ""
-        yield f"  {name}: {'yes' if fact['value'] else 'no'}{f' ({evidence})' if evidence else ''}"
+    for name, fact in decision.facts.items():
+        evidence = "; ".join(fact.evidence) if fact.value else ""
+        yield f"  {name}: {'yes' if fact.value else 'no'}{f' ({evidence})' if evidence else ''}"
 
 
 @routing_cli.command("explain")
@@ -94,10 +94,10 @@ def dry_run(rules_path: str, since: datetime | None) -> None:
     checked = changed = 0
     for submission in db.session.scalars(query.order_by(IntakeSubmission.submitted_at)):
         checked += 1
-        before = _outcome(submission.decision)
+        before = _outcome(decision_of(submission))
         try:
-            _, decision = score_and_decide(submission.path, submission.answers, rules)
-            after = _outcome(decision.as_dict())
+            _, decision = score_and_decide(submission.path, answers_of(submission), rules)
+            after = _outcome(DecisionDocument.of(decision))
         except Exception as exc:  # shown, as the real routing would send it to review
             after = f"needs review ({type(exc).__name__})"
         if after != before:
@@ -145,7 +145,8 @@ def _store_flags_of(ids: list[uuid.UUID]) -> int:
     for submission in db.session.scalars(
         select(IntakeSubmission).where(IntakeSubmission.id.in_(ids))
     ):
-        flags = (submission.decision or {}).get("flags", [])
+        decision = decision_of(submission)
+        flags = decision.flags if decision is not None else []
         store_flags(submission, flags)
         flagged += bool(flags)
     return flagged

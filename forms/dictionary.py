@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from forms.conditions import describe
-from forms.flows import MAX_AGE, PATH_SPECS
-from forms.model import PATHS, Definition, Item, Scoring
+from forms.flows import FLOWS, MAX_AGE, PATH_SPECS
+from forms.model import PATHS, Definition, Item, Scoring, Text
 from forms.registry import CLINIC_SECTION_IDS, DEFINITIONS, INSTRUMENT_IDS
 
 CSV_COLUMNS = (
@@ -28,6 +29,44 @@ CSV_COLUMNS = (
 
 def codes(item: Item) -> str:
     return "; ".join(f"{o.code}={o.label}" for o in item.options)
+
+
+def shown_when(item: Item) -> str:
+    """The item's age range and show-when rule in words ("" when always asked)."""
+    parts = []
+    if item.min_age is not None or item.max_age is not None:
+        if item.max_age is None:
+            parts.append(f"subject_age >= {item.min_age}")
+        elif item.min_age is None:
+            parts.append(f"subject_age <= {item.max_age}")
+        else:
+            parts.append(f"subject_age {item.min_age}-{item.max_age}")
+    if item.show_when is not None:
+        parts.append(describe(item.show_when))
+    return " and ".join(parts)
+
+
+def id_ranges(item_ids: Sequence[str]) -> str:
+    """Item ids in the order given, runs of consecutive numbers shortened:
+    ``ace.1-ace.5, ace.10, ace.9, ace.6-ace.8``."""
+    runs: list[list[str]] = []
+    for item_id in item_ids:
+        if runs and _follows(runs[-1][-1], item_id):
+            runs[-1].append(item_id)
+        else:
+            runs.append([item_id])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)
+
+
+def _follows(before: str, item_id: str) -> bool:
+    """Whether ``item_id`` is the next number after ``before`` (``phq9.3`` -> ``phq9.4``)."""
+    first, second = re.fullmatch(r"(.*?)(\d+)", before), re.fullmatch(r"(.*?)(\d+)", item_id)
+    return (
+        first is not None
+        and second is not None
+        and first[1] == second[1]
+        and int(second[2]) == int(first[2]) + 1
+    )
 
 
 def step_of(definition: Definition, item_id: str) -> str:
@@ -102,7 +141,7 @@ def _describe_method(definition: Definition, scoring: Scoring) -> str:
     if scoring.method == "sum":
         assert scoring.total_range is not None
         low, high = scoring.total_range
-        return f"Total = sum of {scored[0]}-{scored[-1]} ({len(scored)} items), {low}-{high}."
+        return f"Total = sum of {id_ranges(scored)} ({len(scored)} items), {low}-{high}."
     if scoring.method == "itq":
         return (
             f"ICD-11 algorithm (endorsed = answer >= {scoring.endorsed_at}): `ptsd`, `cptsd` "
@@ -120,11 +159,16 @@ def _cell(text: str) -> str:
 
 
 def _wording(item: Item) -> str:
-    text = _cell(item.text.default)
-    for path in PATHS:
-        if path in item.text.variants:
-            text += f"<br>*{path}:* {_cell(item.text.variants[path])}"
-    return text
+    return _cell(_variants(item.text) or "")
+
+
+def _variants(text: Text | None) -> str | None:
+    """The default wording, then each per-path variant in italics."""
+    if text is None:
+        return None
+    return text.default + "".join(
+        f"<br>*{path}:* {text.variants[path]}" for path in PATHS if path in text.variants
+    )
 
 
 def _markdown_section(definition: Definition) -> list[str]:
@@ -137,6 +181,7 @@ def _markdown_section(definition: Definition) -> list[str]:
         ("Time frame", definition.time_frame),
         ("Instructions", definition.instructions.default),
         ("Source", definition.source),
+        ("Published form followed", _variants(definition.form_version)),
         ("Licence", definition.licence),
         ("LOINC", _loinc(definition)),
         ("Translations", _translations(definition)),
@@ -153,10 +198,10 @@ def _markdown_section(definition: Definition) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for item in definition.items:
-        shown = describe(item.show_when) if item.show_when else ""
         out.append(
             f"| `{item.id}` | {step_of(definition, item.id)} | {_wording(item)} | "
-            f"{_cell(codes(item))} | {'yes' if item.scored else 'no'} | {_cell(shown)} |"
+            f"{_cell(codes(item))} | {'yes' if item.scored else 'no'} | "
+            f"{_cell(shown_when(item))} |"
         )
     out.append("")
     return out
@@ -197,7 +242,10 @@ def markdown() -> str:
         "distinctly from *not asked* (key absent). Yes/No items: yes = 1, no = 0. Wording "
         "variants per respondent path are shown in italics.",
         "",
+        *_changes_sections(),
         "## Flows",
+        "",
+        f"Flows version {FLOWS.version}.",
         "",
         "| path | respondent | ages | sections (in order) |",
         "|---|---|---|---|",
@@ -222,6 +270,36 @@ def markdown() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _changes_sections() -> list[str]:
+    """One section per major version, newest first: what changed in the flows and in each
+    definition at a version of that major number."""
+    entries: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    sources = [("Flows (`forms/flows.yaml`)", FLOWS.changes)] + [
+        (
+            f"`{section_id}` — {DEFINITIONS[section_id].title.default}",
+            DEFINITIONS[section_id].changes,
+        )
+        for section_id in (*INSTRUMENT_IDS, *CLINIC_SECTION_IDS)
+    ]
+    for name, changes in sources:
+        for version, lines in changes.items():
+            entries.setdefault(version.split(".")[0], []).append((name, version, lines))
+    out: list[str] = []
+    for major in sorted(entries, key=int, reverse=True):
+        out += [
+            f"## What changed in version {major}",
+            "",
+            f"The flows and the definitions changed for version {major} of the clinical policy "
+            f"are at version {major}.x; each records what changed in its `changes` field.",
+            "",
+        ]
+        for name, version, lines in entries[major]:
+            out.append(f"- **{name}** (version {version}):")
+            out += [f"  - {_cell(line)}" for line in lines]
+        out.append("")
+    return out
+
+
 def csv_text() -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -244,7 +322,7 @@ def csv_text() -> str:
                     codes(item),
                     "yes" if item.scored else "no",
                     f"{item.critical.flag} at >= {item.critical.at_least}" if item.critical else "",
-                    describe(item.show_when) if item.show_when else "",
+                    shown_when(item),
                     item.loinc or "",
                     scoring,
                 )

@@ -125,3 +125,28 @@ class Fields:
             variants = {p: text.req_str(p).strip() for p in PATHS if text.has(p)}
             return Text(text.req_str("default").strip(), variants)
         self.fail(key, "must be a string or a mapping of default/per-path wording")
+
+    def get_version(self, key: str = "version") -> str:
+        """A version string (YAML may read ``1.0`` as a number: quote it or not)."""
+        value = self.raw(key)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(key, "must be a string")
+        return str(value)
+
+    def get_changes(self, version: str, key: str = "changes") -> dict[str, tuple[str, ...]]:
+        """``{version: [what changed, ...]}``; when given, it must describe ``version``."""
+        raw = self.raw(key, required=False)
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.fail(key, "must map a version to a list of changes")
+        changes = Fields(self.file, self.path(key), raw, tuple(str(v) for v in raw))
+        result: dict[str, tuple[str, ...]] = {}
+        for name in raw:
+            entries = changes.get_list(str(name))
+            if not entries or not all(isinstance(e, str) and e.strip() for e in entries):
+                changes.fail(str(name), "must be a non-empty list of sentences")
+            result[str(name)] = tuple(" ".join(str(e).split()) for e in entries)
+        if version not in result:
+            self.fail(key, f"must say what changed in the current version {version!r}")
+        return result

@@ -9,7 +9,8 @@ and labels, and whether "prefer not to answer" (stored as None) is offered.
 Branching is recomputed from the answers every time (no hidden state):
 
 * ``path_fits_age(path, age)`` -- adult_self 18+, teen_self 12-17, caregiver_child 0-17.
-* ``flow_for(path, subject_age)`` -- every step that may be asked at that age.
+* ``flow_for(path, subject_age)`` -- every step that may be asked at that age (sections
+  and clinic questions with ``ages`` outside it left out).
 * ``next_steps(path, subject_age, answers)`` -- a :class:`FlowState`: the steps to ask
   given the answers (only their relevant questions), the ones still unanswered
   (``next_step`` first), ``total_steps`` (it can change as answers branch) and the
@@ -30,14 +31,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-import yaml
-
-from forms.conditions import Condition, evaluate, referenced_instruments, referenced_items
-from forms.fields import DefinitionError
+from forms.conditions import (
+    Condition,
+    EarlierResults,
+    TotalWithin,
+    evaluate,
+    referenced_instruments,
+    referenced_items,
+    total_conditions,
+)
+from forms.fields import DefinitionError, Fields, read_yaml
 from forms.loader import parse_condition
 from forms.model import PATHS, SOURCE_LANGUAGE, Definition, Option, StepWording
 from forms.registry import DEFINITIONS, ITEMS, section_of
-from forms.scoring import score
+from forms.scoring import score, total_bounds
 
 FLOWS_FILE = Path(__file__).parent / "flows.yaml"
 MAX_AGE = 125
@@ -139,14 +146,26 @@ class _PathSpec:
     entries: tuple[_Entry, ...]
 
 
-def load_flows(file: Path = FLOWS_FILE) -> dict[str, _PathSpec]:
+@dataclass(frozen=True)
+class FlowsFile:
+    """The flows file: its version, what changed by version, and the paths."""
+
+    version: str
+    changes: Mapping[str, tuple[str, ...]]
+    paths: Mapping[str, _PathSpec]
+
+
+def load_flows(file: Path = FLOWS_FILE) -> FlowsFile:
     """Parse and check the flows file; errors name the file and the field."""
-    data: Any = yaml.safe_load(file.read_text(encoding="utf-8"))
+    data: Any = read_yaml(file)
 
     def fail(field: str, message: str) -> DefinitionError:
         return DefinitionError(file, field, message)
 
-    if not isinstance(data, dict) or not isinstance(data.get("paths"), dict):
+    top = Fields(file, "", data, ("version", "changes", "paths"))
+    version = top.get_version()
+    changes = top.get_changes(version)
+    if not isinstance(data.get("paths"), dict):
         raise fail("paths", "must be a mapping of path id to path")
     if set(data["paths"]) != set(PATHS):
         raise fail("paths", f"must define exactly {', '.join(PATHS)}")
@@ -166,7 +185,7 @@ def load_flows(file: Path = FLOWS_FILE) -> dict[str, _PathSpec]:
         specs[path_id] = _PathSpec(
             path_id, raw["respondent"], ages.get("min", 0), ages.get("max", MAX_AGE), tuple(entries)
         )
-    return specs
+    return FlowsFile(version, changes, specs)
 
 
 def _parse_entry(file: Path, where: str, raw: object, earlier: list[_Entry]) -> _Entry:
@@ -188,10 +207,28 @@ def _parse_entry(file: Path, where: str, raw: object, earlier: list[_Entry]) -> 
                 raise DefinitionError(
                     file, f"{where}.when", f"{ref!r} is not from an earlier section of this path"
                 )
+        for ref in referenced_items(when):
+            if ref not in ITEMS:
+                raise DefinitionError(file, f"{where}.when", f"unknown question {ref!r}")
+        for condition in total_conditions(when):
+            _check_total_condition(file, f"{where}.when", condition)
     return _Entry(cast(str, section), ages.get("min"), ages.get("max"), when)
 
 
-PATH_SPECS: Mapping[str, _PathSpec] = load_flows()
+def _check_total_condition(file: Path, where: str, condition: TotalWithin) -> None:
+    scoring = DEFINITIONS[condition.instrument].scoring
+    if scoring is None or scoring.total_range is None:
+        raise DefinitionError(file, where, f"{condition.instrument!r} has no total")
+    low, high = scoring.total_range
+    for bound in (condition.minimum, condition.maximum):
+        if bound is not None and not low <= bound <= high:
+            raise DefinitionError(
+                file, where, f"{bound} is outside {condition.instrument}'s total range {low}-{high}"
+            )
+
+
+FLOWS: FlowsFile = load_flows()
+PATH_SPECS: Mapping[str, _PathSpec] = FLOWS.paths
 
 
 def _path_spec(path: str) -> _PathSpec:
@@ -275,8 +312,24 @@ def flow_for(path: str, subject_age: int, *, language: str = SOURCE_LANGUAGE) ->
     """Every section and step that may be asked on ``path`` at ``subject_age``."""
     spec = _checked_spec(path, subject_age)
     sections = tuple(e.section for e in spec.entries if e.fits(subject_age))
-    steps = tuple(step for section in sections for step in section_steps(section, path, language))
+    steps = tuple(
+        step for section in sections for step in _steps_at_age(section, path, language, subject_age)
+    )
     return Flow(path, subject_age, spec.respondent, sections, steps)
+
+
+def _steps_at_age(section_id: str, path: str, language: str, subject_age: int) -> list[Step]:
+    """The section's steps with only the questions asked at ``subject_age``."""
+    items = DEFINITIONS[section_id].items_by_id
+    return [
+        _with_questions(step, shown)
+        for step in section_steps(section_id, path, language)
+        if (shown := tuple(q for q in step.questions if items[q.id].asked_at(subject_age)))
+    ]
+
+
+def _with_questions(step: Step, questions: tuple[Question, ...]) -> Step:
+    return step if len(questions) == len(step.questions) else replace(step, questions=questions)
 
 
 @dataclass(frozen=True)
@@ -302,18 +355,19 @@ def _walk(
     steps: list[Step] = []
     instruments: list[str] = []
 
-    def positive_of(instrument: str) -> bool | None:
-        return score(instrument, relevant, context=score_context).positive
-
+    results = EarlierResults(
+        positive=lambda instrument: score(instrument, relevant, context=score_context).positive,
+        total_bounds=lambda instrument: total_bounds(instrument, relevant, context=score_context),
+    )
     for entry in spec.entries:
         if not entry.fits(subject_age):
             continue
-        if entry.when is not None and not evaluate(entry.when, relevant, positive_of):
+        if entry.when is not None and not evaluate(entry.when, relevant, results):
             continue
         definition = DEFINITIONS[entry.section]
         if definition.is_instrument:
             instruments.append(entry.section)
-        for step in section_steps(entry.section, path, language):
+        for step in _steps_at_age(entry.section, path, language, subject_age):
             shown = tuple(
                 question
                 for question in step.questions
@@ -324,9 +378,7 @@ def _walk(
                 if question.id in answers:
                     relevant[question.id] = answers[question.id]
             if shown:
-                steps.append(
-                    step if len(shown) == len(step.questions) else replace(step, questions=shown)
-                )
+                steps.append(_with_questions(step, shown))
     return _Walk(tuple(steps), relevant, tuple(instruments))
 
 

@@ -13,7 +13,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-from forms.conditions import AllOf, AnswerIn, AnyOf, Condition, PositiveIn, referenced_items
+from forms.conditions import (
+    AllOf,
+    AnswerIn,
+    AnyOf,
+    Condition,
+    PositiveIn,
+    TotalWithin,
+    referenced_instruments,
+    referenced_items,
+)
 from forms.fields import LOINC, DefinitionError, Fields, read_yaml
 from forms.model import Critical, Definition, Item, Option, StepSpec, Text
 from forms.scoring_schema import parse_scoring
@@ -49,8 +58,8 @@ def parse_definition(file: Path, data: object) -> Definition:
         "",
         data,
         (
-            "id", "kind", "version", "title", "instructions", "time_frame", "why",
-            "content_note", "source", "licence", "loinc", "notes",
+            "id", "kind", "version", "changes", "title", "instructions", "time_frame",
+            "why", "content_note", "source", "form_version", "licence", "loinc", "notes",
             "option_sets", "items", "steps", "scoring",
         ),
     )  # fmt: skip
@@ -61,9 +70,8 @@ def parse_definition(file: Path, data: object) -> Definition:
     kind = top.get_str("kind")
     if kind not in ("instrument", "clinic"):
         top.fail("kind", f"{kind!r} is not one of: instrument, clinic")
-    version = top.raw("version")
-    if not isinstance(version, str | int | float) or isinstance(version, bool):
-        top.fail("version", "must be a string")
+    version = top.get_version()
+    changes = top.get_changes(version)
     loinc_panel, loinc_total = _loinc(top)
     notes = [str(note) for note in top.get_list("notes", required=False)]
     option_sets = _option_sets(top)
@@ -74,11 +82,13 @@ def parse_definition(file: Path, data: object) -> Definition:
     return Definition(
         id=section_id,
         kind="instrument" if kind == "instrument" else "clinic",
-        version=str(version),
+        version=version,
+        changes=changes,
         title=cast(Text, top.get_text("title")),
         instructions=cast(Text, top.get_text("instructions")),
         why=cast(Text, top.get_text("why")),
         source=top.req_str("source").strip(),
+        form_version=top.get_text("form_version", required=False),
         licence=top.req_str("licence").strip(),
         items=items,
         steps=steps,
@@ -145,7 +155,7 @@ def _items(
             top.file,
             where,
             raw,
-            ("id", "text", "options", "scored", "show_when", "critical", "loinc"),
+            ("id", "text", "options", "scored", "show_when", "ages", "critical", "loinc"),
         )
         item_id = entry.req_str("id")
         if not item_id.startswith(section_id + ".") or not re.match(
@@ -173,6 +183,9 @@ def _items(
             for ref in referenced_items(show_when):
                 if ref not in seen or ref == item_id:
                     entry.fail("show_when", f"refers to {ref!r}, which is not an earlier item")
+            if next(referenced_instruments(show_when), None) is not None:
+                entry.fail("show_when", "an item's condition may only look at earlier items")
+        min_age, max_age = _item_ages(entry, is_instrument)
         critical = None
         if entry.has("critical"):
             crit = Fields(
@@ -192,12 +205,29 @@ def _items(
                 options=options,
                 scored=scored,
                 show_when=show_when,
+                min_age=min_age,
+                max_age=max_age,
                 critical=critical,
                 loinc=loinc,
                 option_set=option_set,
             )
         )
     return tuple(items)
+
+
+def _item_ages(entry: Fields, is_instrument: bool) -> tuple[int | None, int | None]:
+    """An item's ``ages: {min, max}`` (subject ages it is asked at, inclusive)."""
+    if not entry.has("ages"):
+        return None, None
+    if is_instrument:
+        entry.fail("ages", "an instrument's items are asked as published; set ages in the flow")
+    ages = Fields(entry.file, entry.path("ages"), entry.raw("ages"), ("min", "max"))
+    min_age, max_age = ages.get_int("min", required=False), ages.get_int("max", required=False)
+    if min_age is None and max_age is None:
+        ages.fail("", "give min and/or max")
+    if min_age is not None and max_age is not None and min_age > max_age:
+        ages.fail("min", f"{min_age} is above max {max_age}")
+    return min_age, max_age
 
 
 def parse_condition(file: Path, where: str, raw: object) -> Condition:
@@ -213,6 +243,15 @@ def parse_condition(file: Path, where: str, raw: object) -> Condition:
             parse_condition(file, f"{where}.{key}[{i}]", c) for i, c in enumerate(inner)
         )
         return AnyOf(conditions) if key == "any_of" else AllOf(conditions)
+    if "total" in raw:
+        cond = Fields(file, where, raw, ("total", "min", "max"))
+        minimum = cond.get_int("min", required=False)
+        maximum = cond.get_int("max", required=False)
+        if minimum is None and maximum is None:
+            cond.fail("total", "give min and/or max")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            cond.fail("min", f"{minimum} is above max {maximum}")
+        return TotalWithin(cond.req_str("total"), minimum, maximum)
     if "positive" in raw:
         cond = Fields(file, where, raw, ("positive", "in"))
         values = cond.get_list("in")

@@ -60,9 +60,16 @@ class Item:
     options: tuple[Option, ...]
     scored: bool
     show_when: Condition | None = None
+    min_age: int | None = None  # asked only at subject ages min_age-max_age (clinic items)
+    max_age: int | None = None
     critical: Critical | None = None
     loinc: str | None = None
     option_set: str | None = None  # the named option set the options come from
+
+    def asked_at(self, subject_age: int) -> bool:
+        return (self.min_age is None or subject_age >= self.min_age) and (
+            self.max_age is None or subject_age <= self.max_age
+        )
 
     @cached_property
     def codes(self) -> frozenset[int]:
@@ -232,6 +239,10 @@ class Definition:
     loinc_panel: str | None = None
     loinc_total: str | None = None
     notes: tuple[str, ...] = ()
+    form_version: Text | None = None
+    """The published form (and version) the wording follows, where there are several."""
+    changes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """What changed, by version: ``{"2.0": ("rel.5 added ...",)}``."""
     scoring: Scoring | None = None
     items_by_id: Mapping[str, Item] = field(default_factory=dict)
     translations: Mapping[str, Translation] = field(default_factory=dict)

@@ -1,6 +1,6 @@
 """``score()``: the public, stable scoring entry point, driven by the definitions.
 
-Missing-answer rule (CLINICAL.md): ``None`` (prefer not to answer) and an absent key
+Missing-answer rule (docs/clinical-policy.md): ``None`` (prefer not to answer) and an absent key
 are both missing. A total and band are reported only when every scored item is
 answered, except under PSC-17's ``blanks_as_zero`` rule. ``positive`` is still
 decided when the answered items settle it (True if they already reach the cut-off,
@@ -76,9 +76,7 @@ def score(
     ``ValueError`` for an unknown item id or a value that is not an allowed code.
     """
     definition = get_instrument(instrument_id)
-    own = own_answers(definition, answers)
-    shown = shown_items(definition, own)
-    relevant = {item.id: own[item.id] for item in shown if item.id in own}
+    shown, relevant = _relevant(definition, answers)
     scoring = definition.scoring
     assert scoring is not None
     flags = critical_flags(shown, relevant)
@@ -115,6 +113,45 @@ def score(
         cptsd=outcome.cptsd,
         result=outcome.result,
     )
+
+
+def total_bounds(
+    instrument_id: str,
+    answers: Mapping[str, int | None],
+    *,
+    context: Mapping[str, object] | None = None,
+) -> tuple[int, int]:
+    """The lowest and highest total the answers allow: ``(total, total)`` once the total is
+    reported, else the range the missing answers leave open. ValueError for an instrument
+    without a total (the ITQ and ASQ algorithms)."""
+    definition = get_instrument(instrument_id)
+    assert definition.scoring is not None
+    if definition.scoring.total_range is None:
+        raise ValueError(f"{instrument_id} has no total")
+    total = score(instrument_id, answers, context=context).total
+    if total is not None:
+        return total, total
+    return _answered_range(definition.scored_items, _relevant(definition, answers)[1])
+
+
+def _relevant(
+    definition: Definition, answers: Mapping[str, int | None]
+) -> tuple[list[Item], dict[str, int | None]]:
+    """The items asked given the answers, and the instrument's answers to them."""
+    own = own_answers(definition, answers)
+    shown = shown_items(definition, own)
+    return shown, {item.id: own[item.id] for item in shown if item.id in own}
+
+
+def _answered_range(
+    scored: tuple[Item, ...], relevant: Mapping[str, int | None]
+) -> tuple[int, int]:
+    """The lowest and highest total given the answered items, whatever the missing ones."""
+    missing = [item for item in scored if relevant.get(item.id) is None]
+    lowest = sum(v for item in scored if (v := relevant.get(item.id)) is not None) + sum(
+        item.min_code for item in missing
+    )
+    return lowest, lowest + sum(item.max_code - item.min_code for item in missing)
 
 
 def own_answers(definition: Definition, answers: Mapping[str, int | None]) -> dict[str, int | None]:
@@ -233,10 +270,7 @@ def _sum_score(
     subscales = base.subscales
     scored = definition.scored_items
     missing = [item for item in scored if relevant.get(item.id) is None]
-    lowest = sum(v for item in scored if (v := relevant.get(item.id)) is not None) + sum(
-        item.min_code for item in missing
-    )
-    highest = lowest + sum(item.max_code - item.min_code for item in missing)
+    lowest, highest = _answered_range(scored, relevant)
     total: int | None
     if not missing:
         total = lowest

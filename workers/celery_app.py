@@ -16,7 +16,7 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
-from kombu import Queue
+from kombu.entity import Queue
 
 from clinic.notifications.sending import send_time_limit
 from clinic.unit_of_work import unit_of_work

@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from clinic.documents import ContactDocument, contact_of
 from clinic.intake import bp, codes, draft_safety, drafts, navigation
 from clinic.intake.forms import EmailLinkForm, ResumeForm
 from clinic.models import IntakeSubmission
@@ -57,15 +58,16 @@ def new_code() -> Response:
 
 def email_address_for_link(draft: IntakeSubmission) -> str | None:
     """The address the client gave as safe for email, or None (then no email is offered)."""
-    contact = draft.contact or {}
-    email = contact.get("channels", {}).get("email", {})
-    address = contact.get("email")
-    return address if email.get("allowed") is True and address else None
+    contact = contact_of(draft)
+    if contact is None or not contact.channels.email.allowed:
+        return None
+    return contact.email or None
 
 
 def queue_resume_email(draft: IntakeSubmission, code: str) -> None:
     """Record that the client asked for the link by email; notifications send it after commit."""
-    draft.contact = {**(draft.contact or {}), "resume_email_ok": True}
+    current = contact_of(draft) or ContactDocument()
+    draft.contact = current.merged(ContactDocument(resume_email_ok=True)).stored()
     queue_resume_link(draft, resume_link(code), codes.grouped(code))
 
 
@@ -88,7 +90,7 @@ def email_link() -> str | Response:
 @bp.post("/close")
 def close() -> Response:
     """Forget the form in this browser (the draft stays saved for its resume code)."""
-    drafts.forget()
+    drafts.end_browser_session()
     flash(
         _("The form is closed on this device. Your answers are saved: use your code to come back."),
         "info",

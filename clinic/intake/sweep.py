@@ -20,6 +20,7 @@ from sqlalchemy import delete, or_, select
 
 from clinic import audit
 from clinic.clinic_settings import clinic_settings
+from clinic.documents import answers_of
 from clinic.extensions import db
 from clinic.intake.screens import position
 from clinic.intake.services import submit_draft
@@ -50,9 +51,8 @@ def submit_quiet_drafts_after_safety_page(now: datetime | None = None) -> int:
         .limit(BATCH)
     ).all()
     for draft in drafts:
-        document = draft.answers
         done = (draft.progress or {}).get("done", [])
-        complete = position(draft.path, document, done).complete
+        complete = position(draft.path, answers_of(draft), done).complete
         submit_draft(draft, partial=not complete, via="safety_autosubmit")
     return len(drafts)
 

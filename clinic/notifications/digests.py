@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from clinic.clinic_settings import clinic_settings
-from clinic.extensions import db
+from clinic.extensions import db, rows_matched
 from clinic.models import StaffAlert
 from clinic.models.columns import utcnow
 from clinic.notifications.queueing import add_message
@@ -68,7 +68,7 @@ def _write_digest(queue: str, minutes: float) -> int:
         .where(StaffAlert.id.in_(ids), StaffAlert.notified_at.is_(None))
         .values(notified_at=now)
     )
-    if marked.rowcount != len(ids):
+    if rows_matched(marked) != len(ids):
         raise _ToldElsewhere(queue)
     values = {"count": len(ids), "link": site_link(CONSOLE_HOME)}
     for recipient in queue_recipients(queue):

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 
 from clinic import audit
 from clinic.clinic_settings import clinic_settings
-from clinic.extensions import db
+from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage, OnCallAlert, StaffAlert, StaffUser
 from clinic.models.columns import utcnow
 from clinic.notifications.queueing import Recipient, add_message
@@ -182,7 +182,7 @@ def _repeat(page: OnCallAlert, now: datetime) -> int:
         )
         .values(pages_sent=number, next_page_at=now + _repeat_after())
     )
-    if not claimed.rowcount:
+    if not rows_matched(claimed):
         return 0
     _send_page(page, number)
     return 1
@@ -195,7 +195,7 @@ def acknowledge(page: OnCallAlert, staff: StaffUser) -> bool:
         .where(OnCallAlert.id == page.id, OnCallAlert.acknowledged_at.is_(None))
         .values(acknowledged_at=utcnow(), acknowledged_by_id=staff.id, next_page_at=None)
     )
-    if not stopped.rowcount:
+    if not rows_matched(stopped):
         return False
     staff_alert = linked_staff_alert(page)
     audit.record(

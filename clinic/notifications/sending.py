@@ -30,7 +30,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from clinic import outbox
-from clinic.extensions import db
+from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage
 from clinic.models.columns import utcnow
 from clinic.notifications.channels import (
@@ -105,7 +105,7 @@ def _claim(message: NotificationMessage, now: datetime) -> bool:
             )
             .values(status="sending", claimed_at=now, attempts=NotificationMessage.attempts + 1)
         )
-    return bool(claimed.rowcount)
+    return bool(rows_matched(claimed))
 
 
 def _outgoing(message: NotificationMessage) -> Outgoing:

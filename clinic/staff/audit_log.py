@@ -35,7 +35,7 @@ def _day(raw: str | None, zone: ZoneInfo, days_after: int = 0) -> datetime | Non
     return datetime.combine(day + timedelta(days=days_after), time(), tzinfo=zone)
 
 
-def _filtered(args: Mapping[str, str], zone: ZoneInfo) -> Select[tuple[AuditEvent]]:
+def _filtered(args: Mapping[str, str], zone: ZoneInfo) -> Select[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)
     if args.get("action"):
         query = query.where(AuditEvent.action.startswith(args["action"], autoescape=True))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from clinic.models import StaffUser
@@ -22,7 +22,7 @@ from clinic.security.ratelimit import (
     mark_failed,
 )
 from clinic.staff import bp, mfa, sign_in
-from clinic.staff.access import home_url, me
+from clinic.staff.access import home_url, login_required, me
 from clinic.staff.forms import AuthenticatorCodeForm, CodeForm, PasswordChangeForm, SignInForm
 from clinic.staff.navigation import safe_next
 from clinic.staff.services import (

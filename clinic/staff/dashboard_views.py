@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -18,6 +18,7 @@ from clinic.staff import bp, viewing
 from clinic.staff.access import (
     CLINICAL,
     home_url,
+    login_required,
     me,
     queue_or_abort,
     require,

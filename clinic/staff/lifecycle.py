@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from clinic import audit, notifications
-from clinic.extensions import db
+from clinic.documents import Explanation, ReferralEventDetail
+from clinic.extensions import db, rows_matched
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffQueue, StaffUser
 from clinic.staff.reasons import REASONS_BY_ACTION, reason_label
 from referrals import QUEUES, Action, InvalidTransition, transition
@@ -71,21 +72,26 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         raise ActionRefused(str(exc)) from None
     if step.action == Action.REROUTE:
         _refuse_a_queue_it_is_in(referral, step)
-    detail: dict[str, object] = {"action": step.action}
+    accepted = step.action == Action.ACCEPT
     values: dict[str, object] = {"status": str(target)}
-    if step.action == Action.ACCEPT:
+    if accepted:
         values["assignee_id"] = step.assignee_id
-        detail["assignee_id"] = str(step.assignee_id)
-    for name in ("reason", "channel", "outcome", "target_queue"):
-        if details.get(name):
-            detail[name] = details[name]
+    detail = ReferralEventDetail(
+        action=step.action,
+        assignee_id=str(step.assignee_id) if accepted else None,
+        reason=details.get("reason") or None,
+        channel=details.get("channel") or None,
+        outcome=details.get("outcome") or None,
+        target_queue=details.get("target_queue") or None,
+    )
     _write_or_conflict(referral, values, expected_version)
     shown = referral
     if step.action == Action.REROUTE:
         shown = _reroute(referral, step, actor)
-        detail["new_referral_id"] = str(shown.id)
+        detail = detail.merged(ReferralEventDetail(new_referral_id=str(shown.id)))
     if step.note:
-        detail["note_id"] = str(_note(referral, step.note, actor).id)
+        note_id = str(_note(referral, step.note, actor).id)
+        detail = detail.merged(ReferralEventDetail(note_id=note_id))
     kind = "contact_attempt" if step.action == Action.LOG_CONTACT_ATTEMPT else "transition"
     event = ReferralEvent(
         referral_id=referral.id,
@@ -93,7 +99,7 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         from_status=source,
         to_status=str(target),
         actor_id=actor.id,
-        detail=detail,
+        detail=detail.stored(),
     )
     db.session.add(event)
     if kind == "contact_attempt" and details.get("outcome") != "reached":
@@ -104,7 +110,7 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         target_type="referral",
         target_id=referral.id,
         actor=actor,
-        detail={"from": source, "to": str(target), "queue": referral.queue, **detail},
+        detail={"from": source, "to": str(target), "queue": referral.queue, **detail.stored()},
     )
     return shown
 
@@ -122,7 +128,7 @@ def add_note(referral: Referral, text: str, *, actor: StaffUser) -> None:
             from_status=referral.status,
             to_status=referral.status,
             actor_id=actor.id,
-            detail={"note_id": str(note.id)},
+            detail=ReferralEventDetail(note_id=str(note.id)).stored(),
         )
     )
     audit.record(
@@ -209,7 +215,7 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
         priority=referral.priority,
         status="new",
         rerouted_from_id=referral.id,
-        explanation={"rule_ids": ["staff.reroute"], "facts": {}, "sentence": sentence},
+        explanation=Explanation(rule_ids=["staff.reroute"], facts={}, sentence=sentence).stored(),
     )
     db.session.add(new)
     db.session.flush()
@@ -219,7 +225,7 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
             kind="created",
             to_status="new",
             actor_id=actor.id,
-            detail={"rerouted_from": str(referral.id), "reason": step.reason},
+            detail=ReferralEventDetail(rerouted_from=str(referral.id), reason=step.reason).stored(),
         )
     )
     return new
@@ -241,7 +247,7 @@ def _write_or_conflict(
         .where(Referral.id == referral.id, Referral.version == expected_version)
         .values(**values, version=Referral.version + 1)
     )
-    if written.rowcount:
+    if rows_matched(written):
         return
     current = db.session.get(Referral, referral.id, populate_existing=True)
     message = changed_message(current) if current else "This referral no longer exists."

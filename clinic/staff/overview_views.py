@@ -59,7 +59,7 @@ def overview_page() -> str:
                 (
                     QUEUES[q].name,
                     medians[q] or 0,
-                    "no contacts yet" if medians[q] is None else _hours(medians[q]),
+                    _hours(medians[q]),
                 )
                 for q in queues
             ]
@@ -68,7 +68,9 @@ def overview_page() -> str:
     )
 
 
-def _hours(value: float) -> str:
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "no contacts yet"
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
 
 

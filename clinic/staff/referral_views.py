@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from clinic.documents import contact_of, decision_of, event_detail_of
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser
 from clinic.notifications import status as notification_status
@@ -57,7 +58,8 @@ def _history(referral: Referral) -> list[dict[str, object]]:
         u.id: u.display_name
         for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(actor_ids)))
     }
-    note_ids = [uuid.UUID(str(e.detail["note_id"])) for e in events if e.detail.get("note_id")]
+    details = {e.id: event_detail_of(e) for e in events}
+    note_ids = [uuid.UUID(d.note_id) for d in details.values() if d.note_id]
     notes = {
         n.id: n.text
         for n in db.session.scalars(select(ReferralNote).where(ReferralNote.id.in_(note_ids)))
@@ -67,30 +69,25 @@ def _history(referral: Referral) -> list[dict[str, object]]:
         for u in db.session.scalars(
             select(StaffUser).where(
                 StaffUser.id.in_(
-                    [
-                        uuid.UUID(str(e.detail["assignee_id"]))
-                        for e in events
-                        if e.detail.get("assignee_id")
-                    ]
+                    [uuid.UUID(d.assignee_id) for d in details.values() if d.assignee_id]
                 )
             )
         )
     }
     history = []
     for e in events:
-        note_id = e.detail.get("note_id")
-        assignee_id = e.detail.get("assignee_id")
+        d = details[e.id]
         history.append(
             {
                 "event": e,
                 "actor": actors.get(e.actor_id, "System") if e.actor_id else "System",
-                "reason": reason_label(str(e.detail["reason"])) if e.detail.get("reason") else None,
-                "note": notes.get(uuid.UUID(str(note_id))) if note_id else None,
-                "assignee": assignees.get(uuid.UUID(str(assignee_id))) if assignee_id else None,
-                "channel": CHANNEL_LABELS.get(str(e.detail.get("channel")), None),
-                "outcome": OUTCOME_LABELS.get(str(e.detail.get("outcome")), None),
-                "target_queue": QUEUES[str(e.detail["target_queue"])].name
-                if e.detail.get("target_queue") in QUEUES
+                "reason": reason_label(d.reason) if d.reason else None,
+                "note": notes.get(uuid.UUID(d.note_id)) if d.note_id else None,
+                "assignee": assignees.get(uuid.UUID(d.assignee_id)) if d.assignee_id else None,
+                "channel": CHANNEL_LABELS.get(d.channel or ""),
+                "outcome": OUTCOME_LABELS.get(d.outcome or ""),
+                "target_queue": QUEUES[d.target_queue].name
+                if d.target_queue is not None and d.target_queue in QUEUES
                 else None,
             }
         )
@@ -102,7 +99,7 @@ def _history(referral: Referral) -> list[dict[str, object]]:
 def referral(referral_id: uuid.UUID) -> str:
     ref = viewing.referral(referral_id)
     submission = ref.submission
-    decision = submission.decision
+    decision = decision_of(submission)
     visible = set(visible_queues(me()))
     linked = [r for r in submission.referrals if r.id != ref.id and r.queue in visible]
     return render_template(
@@ -111,10 +108,10 @@ def referral(referral_id: uuid.UUID) -> str:
         row=rows_for([ref])[0],
         submission=submission,
         risks=detail.risk_lines(ref, decision),
-        flags=labels_of((decision or {}).get("flags", ())),
+        flags=labels_of(decision.flags if decision is not None else ()),
         sentences=detail.explanation(ref, decision),
         scores=detail.score_views(submission.scores),
-        contact=detail.contact_view(submission.contact, submission.path),
+        contact=detail.contact_view(contact_of(submission), submission.path),
         history=_history(ref),
         linked=linked,
         rerouted_to=[r for r in linked if r.rerouted_from_id == ref.id],

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from clinic import audit
+from clinic.documents import AuditDetail
 from clinic.extensions import db
 from clinic.models import StaffQueue, StaffUser
 from clinic.models.columns import utcnow
@@ -48,16 +49,17 @@ def create_staff_user(
     if find_by_email(email) is not None:
         raise ValueError("an account with that email already exists")
     check_password(password, email=email, name=display_name)
+    now = utcnow()
     user = StaffUser(
         email=email,
         display_name=display_name,
         password_hash=hash_password(password),
         role=role,
         is_admin=is_admin or role == "admin",
-        password_changed_at=utcnow(),
+        password_changed_at=now,
     )
     if temporary:
-        user.temporary_password_expires_at = user.password_changed_at + TEMPORARY_PASSWORD_LIFETIME
+        user.temporary_password_expires_at = now + TEMPORARY_PASSWORD_LIFETIME
     user.queue_assignments = [StaffQueue(queue=q) for q in queues]
     db.session.add(user)
     return user
@@ -188,7 +190,7 @@ def update_access(
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     wanted = sorted(set(queues) & set(QUEUES))
-    before = {"role": user.role, "is_admin": user.is_admin, "queues": user.queues}
+    before: AuditDetail = {"role": user.role, "is_admin": user.is_admin, "queues": user.queues}
     user.role = role
     user.is_admin = is_admin or role == "admin"
     user.queue_assignments = [StaffQueue(queue=q) for q in wanted]

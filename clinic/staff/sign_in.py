@@ -12,6 +12,7 @@ from flask import session
 from flask_login import logout_user
 
 from clinic import audit
+from clinic.documents import JSONValue
 from clinic.models import StaffUser
 from clinic.models.columns import utcnow
 from clinic.security import sessions
@@ -60,7 +61,7 @@ def finish(user: StaffUser, method: mfa.Method) -> bool:
     (set by an admin): the console stays closed until the new password is chosen."""
     temporary = user.temporary_password_expires_at is not None
     sessions.sign_in(user)
-    detail: dict[str, object] = {"method": method}
+    detail: dict[str, JSONValue] = {"method": method}
     if temporary:
         detail["temporary_password"] = True
     audit.record("staff.sign_in", actor=user, detail=detail)

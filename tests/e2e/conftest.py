@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from clinic import create_app
 from clinic.extensions import db
 from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY, apply_migrations
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.browser import CHROMIUM_ARGS, LiveServer, NeutralSite, chromium_path
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 from tests.support.tcp_proxy import TcpProxy
 from workers.queues import Queues
@@ -137,6 +137,26 @@ def proxied_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pr
             yield ProxiedStack(stack, proxy)
     finally:
         proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def neutral_site() -> Iterator[NeutralSite]:
+    with NeutralSite() as site:
+        yield site
+
+
+@pytest.fixture
+def live(
+    tmp_path: Path, neutral_site: NeutralSite, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Flask, str]]:
+    """The embedded stack's web app, served live; quick exit leads to `neutral_site`."""
+    settings = tmp_path / "clinic.yaml"
+    settings.write_text(f"quick_exit_url: {neutral_site.url}\n")
+    monkeypatch.setenv("CLINIC_SETTINGS", str(settings))
+    for stack in _make_stack("embedded", tmp_path):
+        app = stack.web_app()
+        with LiveServer(app) as server:
+            yield app, server.url
 
 
 @pytest.fixture(scope="session")

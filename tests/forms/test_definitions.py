@@ -239,7 +239,7 @@ def test_flows_condition_must_refer_to_an_earlier_section(tmp_path: Path) -> Non
 
 
 def test_flows_define_the_three_paths() -> None:
-    assert set(load_flows()) == set(PATHS)
+    assert set(load_flows().paths) == set(PATHS)
 
 
 @pytest.mark.parametrize("file", sorted(DEFINITIONS_DIR.glob("*.yaml")), ids=lambda f: f.name)
@@ -247,3 +247,112 @@ def test_c_and_pure_python_yaml_parsers_agree(file: Path) -> None:
     text = file.read_text()
     c_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     assert yaml.load(text, Loader=yaml.SafeLoader) == yaml.load(text, Loader=c_loader)
+
+
+def _flows_itq_when(when: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def edit(d: dict[str, Any]) -> None:
+        sections = d["paths"]["adult_self"]["sections"]
+        itq = next(s for s in sections if isinstance(s, dict) and s["section"] == "itq")
+        itq["when"] = when
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("when", "field", "message"),
+    [
+        ({"total": "apgar"}, "when.total", "give min and/or max"),
+        ({"total": "apgar", "min": 7, "max": 6}, "when.min", "7 is above max 6"),
+        ({"total": "apgar", "max": 11}, "when", "11 is outside apgar's total range 0-10"),
+        ({"total": "apgar", "max": "six"}, "when.max", "must be an integer"),
+        (
+            {"any_of": [{"item": "rel.1", "in": [1]}, {"total": "rel", "max": 1}]},
+            "when",
+            "'rel' has no total",
+        ),
+    ],
+)
+def test_flows_total_condition_is_checked(
+    tmp_path: Path, when: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_flows(_write_flows(tmp_path, _flows_itq_when(when)))
+    assert str(caught.value).startswith(f"flows.yaml: paths.adult_self.sections[7].{field}: ")
+    assert message in str(caught.value)
+
+
+def _write_definition(tmp_path: Path, section: str, edit: Callable[[dict[str, Any]], None]) -> Path:
+    data = yaml.safe_load((DEFINITIONS_DIR / f"{section}.yaml").read_text())
+    edit(data)
+    file = tmp_path / f"{section}.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return file
+
+
+def test_an_item_condition_may_not_look_at_instrument_results(tmp_path: Path) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["items"][1]["show_when"] = {"total": "apgar", "max": 6}
+
+    with pytest.raises(DefinitionError, match=r"^parent\.yaml: items\[1\]\.show_when: an item's"):
+        load_definition(_write_definition(tmp_path, "parent", edit))
+
+
+def test_item_ages_are_for_clinic_questions_only(tmp_path: Path) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["items"][0]["ages"] = {"min": 12}
+
+    with pytest.raises(DefinitionError, match=r"^phq9\.yaml: items\[0\]\.ages: an instrument's"):
+        load_definition(_write_definition(tmp_path, "phq9", edit))
+
+
+@pytest.mark.parametrize(
+    ("ages", "field", "message"),
+    [
+        ({}, "items[0].ages", "give min and/or max"),
+        ({"min": 5, "max": 4}, "items[0].ages.min", "5 is above max 4"),
+        ({"min": "three"}, "items[0].ages.min", "must be an integer"),
+    ],
+)
+def test_item_ages_are_checked(
+    tmp_path: Path, ages: dict[str, Any], field: str, message: str
+) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["items"][0]["ages"] = ages
+
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(_write_definition(tmp_path, "child", edit))
+    assert str(caught.value).startswith(f"child.yaml: {field}: ")
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"0.9": ["Older wording."]}, "changes", "must say what changed in the current version"),
+        ({"1.0": []}, "changes.1.0", "must be a non-empty list of sentences"),
+        ({"1.0": [""]}, "changes.1.0", "must be a non-empty list of sentences"),
+        (["1.0: new"], "changes", "must map a version to a list of changes"),
+    ],
+)
+def test_changes_are_checked(tmp_path: Path, changes: object, field: str, message: str) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["changes"] = changes
+
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(_write_definition(tmp_path, "gad7", edit))
+    assert str(caught.value).startswith(f"gad7.yaml: {field}: ")
+    assert message in str(caught.value)
+
+
+def test_flows_changes_must_describe_the_flows_version(tmp_path: Path) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["changes"] = {"0.1": ["First flows."]}
+
+    with pytest.raises(DefinitionError, match=r"^flows\.yaml: changes: must say what changed"):
+        load_flows(_write_flows(tmp_path, edit))
+
+
+def test_flows_condition_must_refer_to_a_known_question(tmp_path: Path) -> None:
+    edit = _flows_itq_when({"item": "rel.9", "in": [1]})
+    with pytest.raises(DefinitionError, match=r"sections\[7\]\.when: unknown question 'rel\.9'"):
+        load_flows(_write_flows(tmp_path, edit))

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from forms import SECTION_IDS, get_definition
-from forms.dictionary import CSV_COLUMNS, csv_text, main, markdown
+from forms.dictionary import CSV_COLUMNS, csv_text, id_ranges, main, markdown
+from forms.flows import FLOWS
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
 
@@ -62,3 +63,30 @@ def test_cli_help_runs_as_a_module() -> None:
         cwd=COMMITTED.parents[1],
     )
     assert "--format {md,csv}" in result.stdout
+
+
+def test_item_ranges_follow_the_display_order() -> None:
+    assert id_ranges(["ace.1", "ace.2", "ace.3", "ace.10", "ace.9", "ace.6", "ace.7"]) == (
+        "ace.1-ace.3, ace.10, ace.9, ace.6-ace.7"
+    )
+    assert id_ranges(["psc17.i1", "psc17.i2", "psc17.a1"]) == "psc17.i1-psc17.i2, psc17.a1"
+    assert "Total = sum of ace.1-ace.5, ace.10, ace.9, ace.6-ace.8 (10 items)" in markdown()
+
+
+def test_what_changed_in_version_2_is_generated_from_the_changes_fields() -> None:
+    text = markdown()
+    section = text.split("## What changed in version 2\n")[1].split("\n## ")[0]
+    changed = [s for s in SECTION_IDS if get_definition(s).version.startswith("2.")]
+    assert set(changed) == {
+        "ace", "apgar", "auditc", "cats_3_6", "cats_7_17", "itq", "child", "parent", "rel",
+    }  # fmt: skip
+    assert FLOWS.version == "2.0" and FLOWS.changes["2.0"]
+    for line in FLOWS.changes["2.0"]:
+        assert f"  - {line}" in section
+    for section_id in changed:
+        definition = get_definition(section_id)
+        assert f"**`{section_id}` — {definition.title.default}** (version 2.0)" in section
+        for line in definition.changes[definition.version]:
+            assert f"  - {line}" in section
+    unchanged = set(SECTION_IDS) - set(changed)
+    assert not any(f"**`{section_id}` —" in section for section_id in unchanged)

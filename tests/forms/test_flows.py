@@ -13,8 +13,10 @@ from forms import (
     path_fits_age,
     relevant_answers,
     score,
+    validate_answers,
 )
 from forms.flows import Question
+from tests.forms.helpers import with_total
 
 Answerer = Callable[[Question], int | None]
 
@@ -113,22 +115,77 @@ def test_complete_walk_through(path: str, age: int, answer: Answerer) -> None:
 def test_adult_walk_branches_with_the_answers() -> None:
     quiet, quiet_steps = walk("adult_self", 30, lowest)
     loud, loud_steps = walk("adult_self", 30, highest)
-    # Lowest answers: PC-PTSD-5 gate "no" (codes 0) -> no symptoms, no ITQ, no asq.5 or rship.2-5.
-    assert "pcptsd5.1" not in quiet and not any(k.startswith("itq.") for k in quiet)
-    assert "asq.5" not in quiet and "rship.2" not in quiet
+    # Lowest answers: PC-PTSD-5 gate "no" (codes 0) -> no symptoms, no asq.5, rship.2-5 or
+    # parent.2; but rel.2 "no" (no adult to count on) and a Family APGAR of 0 open the ITQ.
+    assert "pcptsd5.1" not in quiet and "itq.c9" in quiet
+    assert "asq.5" not in quiet and "rship.2" not in quiet and "parent.2" not in quiet
     assert instruments_in_flow("adult_self", 30, quiet) == (
-        "ace", "apgar", "phq9", "gad7", "pcptsd5", "asq", "auditc",
+        "ace", "apgar", "phq9", "gad7", "pcptsd5", "itq", "asq", "auditc",
     )  # fmt: skip
     # Highest answers: every branch opens.
-    assert {"pcptsd5.5", "itq.c9", "asq.5", "rship.5"} <= set(loud)
+    assert {"pcptsd5.5", "itq.c9", "asq.5", "rship.5", "parent.2"} <= set(loud)
     assert "itq" in instruments_in_flow("adult_self", 30, loud)
-    assert loud_steps == quiet_steps + 5  # pcptsd5 symptoms, itq x2, asq acuity, rship details
+    # pcptsd5 symptoms, asq acuity, rship details, parent.2
+    assert loud_steps == quiet_steps + 4
 
 
-def test_refusing_the_pcptsd5_gate_skips_its_items_and_itq() -> None:
+def test_refusing_the_pcptsd5_gate_skips_its_items_but_not_the_itq() -> None:
     state = next_steps("adult_self", 30, {"pcptsd5.0": None})
     ids = [s.id for s in state.steps]
-    assert "pcptsd5-symptoms" not in ids and "itq-ptsd" not in ids
+    assert "pcptsd5-symptoms" not in ids and "itq-ptsd" in ids
+
+
+# Answers that raise no relational indicator: rel all "no" but an adult to count on, no ACE,
+# a Family APGAR total of 10.
+NO_RELATIONAL: dict[str, int | None] = (
+    {"rel.1": 0, "rel.2": 1, "rel.3": 0, "rel.4": 0, "rel.5": 0}
+    | {f"ace.{i}": 0 for i in range(1, 11)}
+    | with_total("apgar", 10)
+)
+GATE_NO: dict[str, int | None] = {"pcptsd5.0": 0}
+NEGATIVE = {"pcptsd5.0": 1} | {f"pcptsd5.{i}": v for i, v in enumerate([1, 1, 0, 0, 0], 1)}
+
+
+def _apgar(*values: int | None) -> dict[str, int | None]:
+    return {f"apgar.{i}": v for i, v in enumerate(values, 1)}
+
+
+ITQ_TRIGGERS: list[tuple[str, dict[str, int | None], bool]] = [
+    ("pc-ptsd-5 positive", {"pcptsd5.0": 1} | {f"pcptsd5.{i}": 1 for i in range(1, 6)}, True),
+    ("pc-ptsd-5 unsettled", NEGATIVE | {"pcptsd5.3": None}, True),
+    ("gate refused", {"pcptsd5.0": None}, True),
+    ("gate no, nothing relational", GATE_NO, False),
+    ("pc-ptsd-5 negative, nothing relational", NEGATIVE, False),
+    *[(f"gate no + ace.{i}", GATE_NO | {f"ace.{i}": 1}, True) for i in range(1, 6)],
+    *[(f"gate no + household ace.{i}", GATE_NO | {f"ace.{i}": 1}, False) for i in range(6, 11)],
+    ("gate no + rel.1 yes", GATE_NO | {"rel.1": 1}, True),
+    ("gate no + rel.2 no", GATE_NO | {"rel.2": 0}, True),
+    ("gate no + rel.2 refused", GATE_NO | {"rel.2": None}, False),
+    ("gate no + rel.3 yes", GATE_NO | {"rel.3": 1}, True),
+    ("gate no + rel.4 yes", GATE_NO | {"rel.4": 1}, True),
+    ("gate no + rel.5 yes", GATE_NO | {"rel.5": 1}, True),
+    ("negative + rel.5 yes", NEGATIVE | {"rel.5": 1}, True),
+    ("gate refused + rel.5 yes", {"pcptsd5.0": None, "rel.5": 1}, True),
+    ("gate no + apgar 6", GATE_NO | with_total("apgar", 6), True),
+    ("gate no + apgar 7", GATE_NO | with_total("apgar", 7), False),
+    ("gate no + apgar 0", GATE_NO | with_total("apgar", 0), True),
+    ("gate no + apgar refused, settled at most 5", GATE_NO | _apgar(1, 1, 1, None, 0), True),
+    ("gate no + apgar refused, could be 7", GATE_NO | _apgar(2, 2, 1, None, 0), False),
+    ("gate no + apgar all refused", GATE_NO | _apgar(None, None, None, None, None), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("answers", "asked"),
+    [(a, asked) for _, a, asked in ITQ_TRIGGERS],
+    ids=[t[0] for t in ITQ_TRIGGERS],
+)
+def test_itq_triggers(answers: dict[str, int | None], asked: bool) -> None:
+    answers = NO_RELATIONAL | answers
+    state = next_steps("adult_self", 30, answers)
+    assert ("itq" in state.instruments) is asked
+    assert ("itq-ptsd" in [s.id for s in state.steps]) is asked
+    assert ("itq" in instruments_in_flow("adult_self", 30, answers)) is asked
 
 
 @pytest.mark.parametrize(
@@ -177,6 +234,39 @@ def test_asq_item_5_only_after_a_yes_or_refusal(screen: list[int | None], asked:
     assert ("asq-acuity" in ids) is asked
 
 
+@pytest.mark.parametrize(("children", "asked"), [(1, True), (0, False), (None, False)])
+def test_parenting_worry_only_after_a_yes_to_having_children(
+    children: int | None, asked: bool
+) -> None:
+    state = next_steps("adult_self", 40, {"parent.1": children, "parent.2": 1})
+    assert ("parent-worry" in [s.id for s in state.steps]) is asked
+    assert (
+        "parent.2" in relevant_answers("adult_self", 40, {"parent.1": children, "parent.2": 1})
+    ) is asked
+    assert ("parent.2" in state.irrelevant) is not asked
+
+
+def test_parenting_worry_waits_for_the_children_question() -> None:
+    state = next_steps("adult_self", 40, {})
+    assert "parent-children" in [s.id for s in state.steps]
+    assert "parent-worry" not in [s.id for s in state.steps]
+
+
+@pytest.mark.parametrize(("age", "asked"), [(0, False), (2, False), (3, True), (17, True)])
+def test_talk_of_wanting_to_die_is_asked_from_age_3(age: int, asked: bool) -> None:
+    child = next(s for s in flow_for("caregiver_child", age).steps if s.id == "child")
+    assert ("child.3" in child.item_ids) is asked
+    assert {"child.1", "child.2", "child.4"} <= set(child.item_ids)
+    state = next_steps("caregiver_child", age, {"safety.now": 1})
+    assert state.next_step is not None and state.next_step.id == "child"
+    assert ("child.3" in state.next_step.item_ids) is asked
+    answers = {"safety.now": 1, "child.1": 0, "child.2": 0, "child.4": 0}
+    assert next_steps("caregiver_child", age, answers).next_step.id == ("child" if asked else "rel")
+    errors = validate_answers("caregiver_child", age, {"child.3": 0})
+    assert (errors == []) is asked
+    assert ("child.3" in next_steps("caregiver_child", age, {"child.3": 1}).irrelevant) is not asked
+
+
 @pytest.mark.parametrize(("partner", "asked"), [(1, True), (0, False), (None, False)])
 def test_partner_questions_only_when_in_a_relationship(partner: int | None, asked: bool) -> None:
     state = next_steps("adult_self", 40, {"rship.1": partner})
@@ -207,3 +297,38 @@ def test_next_step_is_the_first_with_an_unanswered_question() -> None:
 def test_unknown_answer_ids_are_refused() -> None:
     with pytest.raises(ValueError, match=r"phq9\.12"):
         next_steps("adult_self", 30, {"phq9.12": 1})
+
+
+@pytest.mark.parametrize(
+    ("path", "age", "wording", "spanish"),
+    [
+        ("adult_self", 30, "Growing up, were you often left alone", "Mientras crecía, ¿muchas"),
+        ("teen_self", 14, "Have you often been left alone", "¿Muchas veces le han dejado"),
+        ("caregiver_child", 5, "Has your child often been left alone", "¿A su hijo o hija muchas"),
+    ],
+)
+def test_rel_5_neglect_is_asked_on_every_path(
+    path: str, age: int, wording: str, spanish: str
+) -> None:
+    english = next(s for s in flow_for(path, age).steps if s.id == "rel")
+    translated = next(s for s in flow_for(path, age, language="es").steps if s.id == "rel")
+    assert english.item_ids == ("rel.1", "rel.2", "rel.3", "rel.4", "rel.5")
+    assert english.questions[-1].text.startswith(wording)
+    assert "too young to look after" in english.questions[-1].text
+    assert translated.language == "es" and translated.questions[-1].text.startswith(spanish)
+    answers = {"safety.now": 1, "rel.1": 0, "rel.2": 1, "rel.3": 0, "rel.4": 0}
+    answers |= {f"child.{i}": 0 for i in range(1, 5)}
+    state = next_steps(path, age, answers)
+    assert state.next_step is not None and state.next_step.id == "rel"
+
+
+def test_ace_questions_are_shown_in_the_published_order() -> None:
+    ace = next(s for s in flow_for("adult_self", 30).steps if s.id == "ace")
+    assert ace.item_ids == (
+        "ace.1", "ace.2", "ace.3", "ace.4", "ace.5", "ace.10", "ace.9", "ace.6", "ace.7", "ace.8",
+    )  # fmt: skip
+    household = [q.text for q in ace.questions[5:]]
+    assert household[0] == "Were your parents ever separated or divorced?"
+    assert household[1].startswith("Was your mother or stepmother")
+    assert "problem drinker" in household[2] and "mentally ill" in household[3]
+    assert household[4] == "Did a household member go to prison?"

@@ -1,10 +1,11 @@
-"""Published-rule boundary tests for the summed instruments (CLINICAL.md table)."""
+"""Published-rule boundary tests for the summed instruments (docs/clinical-policy.md)."""
 
 from __future__ import annotations
 
 import pytest
 
 from forms import score
+from forms.scoring import total_bounds
 from tests.forms.helpers import all_items, with_total
 
 # (instrument, total, band) at every band edge: each band's min and max.
@@ -226,3 +227,45 @@ class TestPsc17:
             result = score("psc17", answers)
             assert result.subscales[subscale] == total
             assert (flag in result.flags) is flagged
+
+
+@pytest.mark.parametrize(
+    ("instrument", "answers", "bounds"),
+    [
+        ("apgar", with_total("apgar", 6), (6, 6)),
+        ("apgar", {"apgar.1": 1, "apgar.2": 1, "apgar.3": None}, (2, 8)),
+        ("apgar", {"apgar.1": 0, "apgar.2": 0, "apgar.3": 0}, (0, 4)),
+        ("apgar", {}, (0, 10)),
+        ("pcptsd5", {"pcptsd5.0": 0}, (0, 0)),
+        ("pcptsd5", {"pcptsd5.0": None}, (0, 5)),
+        ("pcptsd5", {"pcptsd5.0": 1, "pcptsd5.1": 1, "pcptsd5.2": None}, (1, 5)),
+        ("psc17", {**all_items("psc17", 1), "psc17.i1": None}, (16, 16)),  # blank scored 0
+    ],
+)
+def test_total_bounds_are_what_the_answers_still_allow(
+    instrument: str, answers: dict[str, int | None], bounds: tuple[int, int]
+) -> None:
+    assert total_bounds(instrument, answers) == bounds
+
+
+def test_total_bounds_need_an_instrument_with_a_total() -> None:
+    with pytest.raises(ValueError, match="itq has no total"):
+        total_bounds("itq", {})
+
+
+@pytest.mark.parametrize(
+    ("yes", "total", "band", "abuse_neglect", "flags"),
+    [
+        (["ace.1", "ace.5"], 2, "2-3", 2, set()),
+        (["ace.6", "ace.7", "ace.8", "ace.9", "ace.10"], 5, "4+", 0, {"ace_high"}),
+        (["ace.10"], 1, "1", 0, set()),
+        (["ace.3", "ace.4", "ace.8", "ace.9"], 4, "4+", 2, {"ace_high"}),
+    ],
+)
+def test_ace_scoring_goes_by_id_not_by_display_order(
+    yes: list[str], total: int, band: str, abuse_neglect: int, flags: set[str]
+) -> None:
+    answers = {f"ace.{i}": int(f"ace.{i}" in yes) for i in range(1, 11)}
+    result = score("ace", answers)
+    assert (result.total, result.band, result.flags) == (total, band, frozenset(flags))
+    assert result.subscales == {"abuse_neglect": abuse_neglect}

@@ -132,8 +132,8 @@ class TestValidateAnswers:
         assert validate_answers("caregiver_child", 4, {"psc17.i1": 0}) == []
 
     def test_complete_reports_unanswered_questions_after_branching(self) -> None:
-        answers = {"safety.now": 1, "child.1": 0, "child.2": 0, "child.3": 0, "child.4": 1}
-        answers |= {f"rel.{i}": 0 for i in range(1, 5)}
+        answers = {"safety.now": 1, "child.1": 0, "child.2": 0, "child.4": 1}  # no child.3 at 1
+        answers |= {f"rel.{i}": 0 for i in range(1, 6)}
         errors = validate_answers("caregiver_child", 1, answers, complete=True)
         assert {e.field for e in errors} == {f"apgar.{i}" for i in range(1, 6)}
         answers |= {f"apgar.{i}": 2 for i in range(1, 6)}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from clinic.intake import sweep
 from clinic.unit_of_work import unit_of_work
 from workers.queues import TaskNames
+from workers.typed_tasks import task
 
 
-@shared_task(name=TaskNames.SWEEP_DRAFTS)
+@task(name=TaskNames.SWEEP_DRAFTS)
 def sweep_drafts() -> dict[str, int]:
     """Returns how many drafts were submitted and how many purged.
 

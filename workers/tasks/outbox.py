@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from clinic import outbox
 from clinic.unit_of_work import unit_of_work
 from workers.queues import TaskNames
+from workers.typed_tasks import task
 
 
-@shared_task(name=TaskNames.SWEEP_OUTBOX)
+@task(name=TaskNames.SWEEP_OUTBOX)
 def sweep_outbox() -> int:
     """Publish due outbox rows; returns how many the broker took.
 

@@ -11,7 +11,7 @@ import logging
 import random
 from typing import NoReturn
 
-from celery import Task, shared_task
+from celery import Task
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
@@ -20,6 +20,7 @@ from clinic.referral_follow_up import follow_up_referral
 from clinic.routing import route_submission as route
 from clinic.unit_of_work import unit_of_work
 from workers.queues import TaskNames
+from workers.typed_tasks import bound_task
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _retry_or_fail(task: Task, kind: str, target_id: str, exc: DBAPIError) -> No
     raise exc
 
 
-@shared_task(name=TaskNames.ROUTE_SUBMISSION, bind=True, max_retries=None)
+@bound_task(name=TaskNames.ROUTE_SUBMISSION, max_retries=None)
 def route_submission(self: Task, submission_id: str) -> str:
     """Idempotent: a submission already routed is left as it is. Returns its status."""
     try:
@@ -56,7 +57,7 @@ def route_submission(self: Task, submission_id: str) -> str:
         _retry_or_fail(self, TaskNames.ROUTE_SUBMISSION, submission_id, exc)
 
 
-@shared_task(name=TaskNames.FOLLOW_UP_REFERRAL, bind=True, max_retries=None)
+@bound_task(name=TaskNames.FOLLOW_UP_REFERRAL, max_retries=None)
 def follow_up(self: Task, referral_id: str) -> str:
     """Runs on the referral's specialist queue (or `urgent`); idempotent."""
     try:

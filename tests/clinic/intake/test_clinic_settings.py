@@ -24,11 +24,23 @@ def test_the_defaults() -> None:
         "https://988lifeline.org/chat/",
         "tel:911",
     ]
+    assert [(r.label.get(), r.href.get()) for r in settings.domestic_violence_resources] == [
+        ("Call 1-800-799-7233", "tel:18007997233"),
+        ("Text START to 88788", "sms:88788?body=START"),
+        ("In an emergency, call 911", "tel:911"),
+    ]
+    assert [(r.label.get(), r.href.get()) for r in settings.child_abuse_resources] == [
+        ("Call or text 1-800-422-4453", "tel:18004224453"),
+        ("In an emergency, call 911", "tel:911"),
+    ]
+    for resource in (*settings.domestic_violence_resources, *settings.child_abuse_resources):
+        assert resource.label.get("es") != resource.label.get("en")
+        assert resource.detail is not None and resource.detail.get("es") != resource.detail.get()
     assert settings.quick_exit_url == "https://weather.com"
     assert settings.safety_tips_url is None
     assert settings.draft_expiry_days == 14
     assert (settings.acute_autosubmit_minutes, settings.suicide_risk_autosubmit_minutes) == (15, 60)
-    assert settings.privacy_notice_version == "2025-01"
+    assert settings.privacy_notice_version == "2026-11"
     assert settings.response_time.get("es") == "en un plazo de 2 días hábiles"
     assert settings.name.get("fr") == settings.name.get("en")
 
@@ -41,6 +53,12 @@ def test_a_clinic_file_overrides_some_keys_and_keeps_the_rest(tmp_path: Path) ->
         "draft_expiry_days: 7\n"
         "crisis_resources:\n"
         "  - {label: Call Samaritans on 116 123, href: 'tel:116123'}\n"
+        "domestic_violence_resources:\n"
+        "  - {label: Call Refuge on 0808 2000 247, href: 'tel:08082000247'}\n"
+        "child_abuse_resources:\n"
+        "  - label: {en: Call Childline on 0800 1111, es: Llame a Childline al 0800 1111}\n"
+        "    detail: For children and young people.\n"
+        "    href: 'tel:08001111'\n"
         "response_time: {en: within a week}\n"
     )
     settings = load_clinic_settings(own)
@@ -48,6 +66,14 @@ def test_a_clinic_file_overrides_some_keys_and_keeps_the_rest(tmp_path: Path) ->
     assert settings.quick_exit_url == "https://www.bbc.co.uk/weather"
     assert settings.draft_expiry_days == 7
     assert [r.label.get() for r in settings.crisis_resources] == ["Call Samaritans on 116 123"]
+    [refuge] = settings.domestic_violence_resources
+    assert (refuge.label.get("es"), refuge.detail) == ("Call Refuge on 0808 2000 247", None)
+    [childline] = settings.child_abuse_resources
+    assert childline.label.get("es") == "Llame a Childline al 0800 1111"
+    assert (
+        childline.detail is not None
+        and childline.detail.get("es") == "For children and young people."
+    )
     assert settings.response_time.get("es") == "en un plazo de 2 días hábiles"  # merged
     assert settings.time_to_complete.get() == "about 15 to 25 minutes"
 
@@ -59,6 +85,15 @@ def test_a_clinic_file_overrides_some_keys_and_keeps_the_rest(tmp_path: Path) ->
         ("draft_expiry_days: 0\n", "draft_expiry_days: must be between 1 and 365"),
         ("crisis_resources: []\n", "crisis_resources: must be a non-empty list"),
         ("crisis_resources: [{label: x, href: 'http://x.org'}]\n", "crisis_resources[0].href"),
+        ("domestic_violence_resources: []\n", "domestic_violence_resources: must be a non-empty"),
+        ("domestic_violence_resources: null\n", "domestic_violence_resources: must be a non-empty"),
+        (
+            "domestic_violence_resources: [{label: x, href: 'javascript:alert(1)'}]\n",
+            "domestic_violence_resources[0].href: must be a URL",
+        ),
+        ("child_abuse_resources: [{detail: no label}]\n", "child_abuse_resources[0]: must be a"),
+        ("child_abuse_resources: [{label: x, phone: 1}]\n", "child_abuse_resources[0].phone"),
+        ("child_abuse_resources: [{label: {es: Hola}}]\n", "child_abuse_resources[0].label: needs"),
         ("name: {es: ''}\n", "name: every language needs non-empty text"),
         ("name: {fr: Bonjour, en: Hello}\n", "name: unknown language 'fr'"),
         ("- a list\n", "must be a mapping"),
@@ -95,8 +130,9 @@ def test_the_app_reads_the_file_named_by_clinic_settings(
     monkeypatch.setenv("CLINIC_SETTINGS", str(own))
     other = create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "i"))
     page = other.test_client().get("/intake").get_data(as_text=True)
-    assert 'href="https://example.org/news"' in page
+    assert "opens example.org in this tab at once" in page
     assert "Harbour Clinic" in page
+    assert other.test_client().get("/intake/exit").location == "https://example.org/news"
     monkeypatch.setenv("CLINIC_SETTINGS", str(tmp_path / "missing.yaml"))
     with pytest.raises(ClinicSettingsError, match="cannot be read"):
         create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "j"))

@@ -75,9 +75,10 @@ def main_form(html: str) -> PageForm:
 Chooser = Callable[[str, list[str]], str]
 
 
-# Answers that raise no flag: safe now, an adult to count on, otherwise "No" / "Not at all"
-# (code 0) wherever offered. An intake answered like this routes to general intake review.
-CALM = {"safety.now": "1", "rel.2": "1"}
+# Answers that raise no flag: safe now, an adult to count on, a family that works well
+# (Family APGAR "Almost always"), otherwise "No" / "Not at all" (code 0) wherever offered.
+# An intake answered like this routes to general intake review and is not asked the ITQ.
+CALM = {"safety.now": "1", "rel.2": "1", **{f"apgar.{i}": "2" for i in range(1, 6)}}
 
 
 def calm(item_id: str, values: list[str]) -> str:
