@@ -25,10 +25,9 @@ lint: $(DEV)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-# Tests on the shared Redis and RabbitMQ servers run one at a time, after the rest in parallel.
+# Every test has its own database and broker (Redis database, RabbitMQ vhost): all in parallel.
 pytest: $(DEV)
-	$(PY) -m pytest -n 3 -m "not shared_brokers"
-	$(PY) -m pytest -m shared_brokers
+	$(PY) -m pytest -n 3
 
 test: lint pytest
 

@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from clinic import unit_of_work
 from clinic.clinic_settings import load_clinic_settings
 from clinic.encryption import KeyRing
 from clinic.extensions import csrf, db, login_manager, migrate
@@ -84,6 +85,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["clinic_settings"] = load_clinic_settings(app.config["CLINIC_SETTINGS"])
 
     db.init_app(app)
+    unit_of_work.init_app(app)  # first, so the request commits after every other hook
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

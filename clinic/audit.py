@@ -4,12 +4,12 @@ checking the hash chain that links them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from clinic.documents import AuditDetail
 from clinic.extensions import db
 from clinic.models import AuditChainHead, AuditEvent, StaffUser
 from clinic.models.audit import GENESIS_HASH
@@ -24,7 +24,7 @@ def record(
     target_id: object = None,
     actor: StaffUser | None = None,
     actor_kind: str | None = None,
-    detail: dict[str, Any] | None = None,
+    detail: AuditDetail | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session. `detail` holds ids and codes, never answers.
 
@@ -44,7 +44,7 @@ def record(
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
         ip=ip,
-        detail=detail or {},
+        detail=dict(detail or {}),
     )
     db.session.add(event)
     return event

@@ -1,10 +1,13 @@
 """Flask extensions, created once here and bound to an app in `create_app`."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -24,3 +27,27 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# The models' base class is `db.Model`, which Flask-SQLAlchemy makes from `Base` at run
+# time; a type checker cannot take an instance's attribute as a base class, so it is
+# told the class is `Base`.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def csrf_exempt(view: Callable[P, R]) -> Callable[P, R]:
+    """A view that takes no CSRF token (Flask-WTF's `csrf.exempt`, typed)."""
+    csrf.exempt(view)
+    return view
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE that the session ran matched."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("only an UPDATE or DELETE result counts its rows")
+    return result.rowcount

@@ -1,11 +1,11 @@
 """Routing a submitted intake: score it, decide its referrals, and record them, once.
 
-Runs in the routing worker. Everything is written in one transaction: the
-referrals with their explanations, the encrypted scores and decision, the
-decision's flags as plain `submission_flag` rows (for the dashboard's filter),
-the submission's new status, an audit event, and the outbox rows of each
-referral's follow-up (published after commit to its specialist queue, or to
-the `urgent` queue for urgent and priority referrals).
+Runs in the routing worker, and the task commits. Everything is written in one
+transaction: the referrals with their explanations, the encrypted scores and
+decision, the decision's flags as plain `submission_flag` rows (for the
+dashboard's filter), the submission's new status, an audit event, and the
+outbox rows of each referral's follow-up (published after commit to its
+specialist queue, or to the `urgent` queue for urgent and priority referrals).
 A submission that cannot be scored or decided is never dropped: it goes to
 general intake review as `needs_review`, with the reason recorded for staff.
 """
@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, select
 
 import forms
 from clinic import audit, outbox
+from clinic.documents import AnswersDocument, DecisionDocument, Explanation, answers_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, ReferralEvent, SubmissionFlag
 from clinic.models.columns import utcnow
@@ -35,12 +35,12 @@ NEEDS_REVIEW_PRIORITY = "priority"  # safer than routine when the answers could 
 
 
 def score_and_decide(
-    path: str, answers_document: Mapping[str, Any], rules: RuleSet
+    path: str, answers_document: AnswersDocument, rules: RuleSet
 ) -> tuple[dict[str, forms.Score], Decision]:
     """Score every instrument the flow asked (after branching) and decide (pure)."""
-    age = int(answers_document["subject_age"])
-    context = {"subject_age": age, "sex": answers_document.get("sex")}
-    answers = forms.relevant_answers(path, age, answers_document.get("answers", {}))
+    age = answers_document.subject_age
+    context = {"subject_age": age, "sex": answers_document.sex}
+    answers = forms.relevant_answers(path, age, answers_document.answers)
     scores = {
         instrument: forms.score(instrument, answers, context=context)
         for instrument in forms.instruments_in_flow(path, age, answers)
@@ -66,19 +66,22 @@ def route_submission(submission_id: str) -> str:
     if submission.status == "submitted":
         try:
             scores, decision = score_and_decide(
-                submission.path, submission.answers, current_app.extensions["routing_rules"]
+                submission.path, answers_of(submission), current_app.extensions["routing_rules"]
             )
+            document = DecisionDocument.of(decision)
         except Exception as exc:  # any reason it cannot be decided: a person reviews it
             _record_needs_review(submission, exc)
         else:
-            _record_decision(submission, scores, decision)
+            _record_decision(submission, scores, decision, document)
     outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
-    outbox.commit()
     return submission.status
 
 
 def _record_decision(
-    submission: IntakeSubmission, scores: Mapping[str, forms.Score], decision: Decision
+    submission: IntakeSubmission,
+    scores: Mapping[str, forms.Score],
+    decision: Decision,
+    document: DecisionDocument,
 ) -> None:
     referrals = [
         _add_referral(
@@ -86,12 +89,14 @@ def _record_decision(
             rank,
             queue=item.queue,
             priority=str(item.priority),
-            explanation={**item.as_dict(), "sentence": item.sentence()},
+            explanation=Explanation(**reasons.stored(), sentence=item.sentence()),
         )
-        for rank, item in enumerate(decision.referrals)
+        for rank, (item, reasons) in enumerate(
+            zip(decision.referrals, document.referrals, strict=True)
+        )
     ]
     submission.scores = {name: score.as_dict() for name, score in scores.items()}
-    submission.decision = decision.as_dict()
+    submission.decision = document.stored()
     submission.rules_version = decision.rules_version
     store_flags(submission, decision.flags)
     _finish(submission, "routed", referrals, flags=sorted(decision.flags))
@@ -113,12 +118,12 @@ def _record_needs_review(submission: IntakeSubmission, exc: Exception) -> None:
         0,
         queue="intake",
         priority=NEEDS_REVIEW_PRIORITY,
-        explanation={
-            "rule_ids": [ROUTING_ERROR_RULE],
-            "facts": {},
-            "sentence": "Intake review: automatic routing could not read this intake "
+        explanation=Explanation(
+            rule_ids=[ROUTING_ERROR_RULE],
+            facts={},
+            sentence="Intake review: automatic routing could not read this intake "
             f"({type(exc).__name__}); please review the answers.",
-        },
+        ),
     )
     submission.routing_error = reason
     _finish(submission, "needs_review", [referral], flags=[])
@@ -130,7 +135,7 @@ def _add_referral(
     *,
     queue: str,
     priority: str,
-    explanation: dict[str, Any],
+    explanation: Explanation,
 ) -> Referral:
     referral = Referral(
         submission_id=submission.id,
@@ -138,7 +143,7 @@ def _add_referral(
         rank=rank,
         priority=priority,
         status="new",
-        explanation=explanation,
+        explanation=explanation.stored(),
     )
     db.session.add(referral)
     db.session.add(ReferralEvent(referral_id=referral.id, kind="created", to_status="new"))

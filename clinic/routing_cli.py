@@ -4,9 +4,8 @@ and give intakes routed before the `submission_flag` table their flag rows."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -14,9 +13,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from clinic import audit
+from clinic.documents import DecisionDocument, answers_of, decision_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
 from clinic.routing import score_and_decide, store_flags
+from clinic.unit_of_work import reported_after_commit, unit_of_work
 from referrals import RuleFileError, load_rules
 
 routing_cli = AppGroup("routing", help="Read routing decisions and try a new rule file.")
@@ -25,32 +26,33 @@ DECIDED = ("routed", "needs_review")
 BACKFILL_BATCH = 500
 
 
-def _outcome(decision: Mapping[str, Any] | None) -> str:
-    if not decision:
+def _outcome(decision: DecisionDocument | None) -> str:
+    if decision is None:
         return "not decided"
-    queues = ", ".join(r["queue"] for r in decision["referrals"])
-    flags = f" [{', '.join(decision['flags'])}]" if decision["flags"] else ""
-    return f"{queues} ({decision['priority']}){flags}"
+    queues = ", ".join(str(r.queue) for r in decision.referrals)
+    flags = f" [{', '.join(decision.flags)}]" if decision.flags else ""
+    return f"{queues} ({decision.priority}){flags}"
 
 
 def _explanation_lines(submission: IntakeSubmission) -> Iterable[str]:
     yield f"Intake {submission.id}: {submission.path}, {submission.status}"
     if submission.routing_error:
         yield f"Could not be routed automatically: {submission.routing_error}"
-    decision = submission.decision
-    if not decision:
+    decision = decision_of(submission)
+    if decision is None:
         return
-    yield f"Rule set {decision['rules_version']}; decided: {_outcome(decision)}"
-    yield from (f"  {sentence}" for sentence in decision["explanation"])
+    yield f"Rule set {decision.rules_version}; decided: {_outcome(decision)}"
+    yield from (f"  {sentence}" for sentence in decision.explanation)
     yield "Facts:"
-    for name, fact in decision["facts"].items():
-        evidence = "; ".join(fact["evidence"]) if fact["value"] else ""
-        yield f"  {name}: {'yes' if fact['value'] else 'no'}{f' ({evidence})' if evidence else ''}"
+    for name, fact in decision.facts.items():
+        evidence = "; ".join(fact.evidence) if fact.value else ""
+        yield f"  {name}: {'yes' if fact.value else 'no'}{f' ({evidence})' if evidence else ''}"
 
 
 @routing_cli.command("explain")
 @click.argument("submission_id")
-def explain(submission_id: str) -> None:
+@reported_after_commit
+def explain(submission_id: str) -> str:
     """Print the facts and the routing decision of one intake in plain words."""
     try:
         key = uuid.UUID(submission_id)
@@ -59,10 +61,8 @@ def explain(submission_id: str) -> None:
     submission = db.session.get(IntakeSubmission, key)
     if submission is None:
         raise click.ClickException(f"no intake {submission_id}")
-    for line in _explanation_lines(submission):
-        click.echo(line)
     audit.record("routing.explained", target_type="submission", target_id=key, actor_kind="cli")
-    db.session.commit()
+    return "\n".join(_explanation_lines(submission))
 
 
 @routing_cli.command("dry-run")
@@ -81,7 +81,8 @@ def explain(submission_id: str) -> None:
 def dry_run(rules_path: str, since: datetime | None) -> None:
     """Decide stored intakes again under another rule file and print what would change.
 
-    Nothing is written: the current rules stay in force.
+    Nothing is written: the current rules stay in force, and the command has no
+    unit of work (nothing of its session is ever committed).
     """
     try:
         rules = load_rules(rules_path)
@@ -93,10 +94,10 @@ def dry_run(rules_path: str, since: datetime | None) -> None:
     checked = changed = 0
     for submission in db.session.scalars(query.order_by(IntakeSubmission.submitted_at)):
         checked += 1
-        before = _outcome(submission.decision)
+        before = _outcome(decision_of(submission))
         try:
-            _, decision = score_and_decide(submission.path, submission.answers, rules)
-            after = _outcome(decision.as_dict())
+            _, decision = score_and_decide(submission.path, answers_of(submission), rules)
+            after = _outcome(DecisionDocument.of(decision))
         except Exception as exc:  # shown, as the real routing would send it to review
             after = f"needs review ({type(exc).__name__})"
         if after != before:
@@ -107,15 +108,16 @@ def dry_run(rules_path: str, since: datetime | None) -> None:
         f"{changed} of {checked} intake(s) would change under rule set {rules.version} "
         f"(in force: {current}). Nothing was changed."
     )
-    db.session.rollback()
 
 
 @routing_cli.command("backfill-flags")
-def backfill_flags() -> None:
+@reported_after_commit
+def backfill_flags() -> str:
     """Write the flag rows of every routed intake from its stored decision (safe to repeat).
 
     The stored decisions are not changed: each keeps the flags (and the rule set
-    version) it was made with.
+    version) it was made with. Each batch of BACKFILL_BATCH intakes is a unit of work
+    of its own.
     """
     ids = list(
         db.session.scalars(
@@ -126,24 +128,28 @@ def backfill_flags() -> None:
     )
     flagged = 0
     for start in range(0, len(ids), BACKFILL_BATCH):
-        batch = db.session.scalars(
-            select(IntakeSubmission).where(
-                IntakeSubmission.id.in_(ids[start : start + BACKFILL_BATCH])
-            )
-        )
-        for submission in batch:
-            flags = (submission.decision or {}).get("flags", [])
-            store_flags(submission, flags)
-            flagged += bool(flags)
-        db.session.commit()
+        with unit_of_work():
+            flagged += _store_flags_of(ids[start : start + BACKFILL_BATCH])
         db.session.expunge_all()
     audit.record(
         "routing.flags_backfilled",
         actor_kind="cli",
         detail={"intakes": len(ids), "flagged": flagged},
     )
-    db.session.commit()
-    click.echo(f"Flag rows written for {len(ids)} routed intake(s); {flagged} carry a flag.")
+    return f"Flag rows written for {len(ids)} routed intake(s); {flagged} carry a flag."
+
+
+def _store_flags_of(ids: list[uuid.UUID]) -> int:
+    """Write the flag rows of these intakes; how many carry a flag."""
+    flagged = 0
+    for submission in db.session.scalars(
+        select(IntakeSubmission).where(IntakeSubmission.id.in_(ids))
+    ):
+        decision = decision_of(submission)
+        flags = decision.flags if decision is not None else []
+        store_flags(submission, flags)
+        flagged += bool(flags)
+    return flagged
 
 
 def register(app: Flask) -> None:

@@ -82,7 +82,8 @@ def asq(definition: Definition, answers: Mapping[str, int | None]) -> AlgorithmR
 
     ``answers`` holds only the items shown (``asq.5`` is present only when asked).
     Acuity not settled (``asq.5`` refused or not answered) gives ``non_acute_positive``
-    as the policy says ("asq.5 not yes"; docs/clinical-policy.md), plus flag ``asq_acuity_unknown`` so staff see it.
+    as the policy says ("asq.5 not yes"; docs/clinical-policy.md), plus flag
+    ``asq_acuity_unknown`` so staff see it.
     """
     assert definition.scoring is not None
     (screen,) = definition.scoring.groups["screen"]

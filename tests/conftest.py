@@ -4,6 +4,10 @@ Database tests run on PostgreSQL when TEST_DATABASE_URL answers (migrations
 applied once per session, each test inside a transaction rolled back at its
 end: Warehouse's SAVEPOINT pattern), otherwise on a SQLite copy of a migrated
 template file. Under REQUIRE_SERVICES=1 an unreachable PostgreSQL fails the run.
+
+Hypothesis runs under the `ci` profile unless HYPOTHESIS_PROFILE names another:
+the same examples every run, no per-example deadline (a busy machine is not a
+failure), and a blob to reproduce any failure. `dev` explores new examples.
 """
 
 from __future__ import annotations
@@ -19,17 +23,30 @@ import pytest
 from flask import Flask
 from flask.globals import app_ctx
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from clinic import create_app
 from clinic.extensions import db
 from clinic.instance_secrets import new_encryption_key_entry
+from tests.support.brokers import redis_database
 from tests.support.services import (
     create_postgres_database,
     drop_postgres_database,
     reachable,
     services_required,
 )
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 TEST_ENCRYPTION_KEYS = new_encryption_key_entry("t1")
@@ -125,14 +142,8 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that use the shared Redis and RabbitMQ servers `shared_brokers`.
-
-    They purge and consume the same queue names, so `make test` runs them one at
-    a time after the rest, which runs in parallel (SQLite, PostgreSQL databases
-    of their own, the filesystem broker and browsers do not collide).
-    """
-    for item in items:
-        on_shared_broker = any(item.get_closest_marker(m) for m in ("redis", "rabbitmq"))
-        if on_shared_broker or "redis" in item.nodeid or "rabbitmq" in item.nodeid:
-            item.add_marker(pytest.mark.shared_brokers)
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of the test's own, empty (see tests.support.brokers)."""
+    with redis_database() as url:
+        yield url

@@ -1,7 +1,9 @@
 """The Celery app, bound to the Flask app factory (Flask's Celery pattern).
 
 Every task runs in a fresh Flask app context, so it gets its own database
-session, committed or rolled back at the task's end. Messages are JSON and
+session, and is one unit of work (clinic.unit_of_work): committed when the
+task returns, rolled back when it raises (a retry too). Tasks and the services
+they call never commit themselves. Messages are JSON and
 carry ids only; tasks are acknowledged after they finish (`acks_late`) and a
 worker that dies mid-task gives its message back (`reject_on_worker_lost`).
 """
@@ -14,9 +16,10 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
-from kombu import Queue
+from kombu.entity import Queue
 
 from clinic.notifications.sending import send_time_limit
+from clinic.unit_of_work import unit_of_work
 from workers.queues import TASK_QUEUES, Queues, TaskNames
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
@@ -114,7 +117,7 @@ def celery_config(app: Flask) -> dict[str, Any]:
 def init_celery(app: Flask) -> Celery:
     class FlaskTask(Task):  # type: ignore[misc]
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            with app.app_context():
+            with app.app_context(), unit_of_work():
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)

@@ -15,12 +15,19 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 import forms
-from clinic import audit, outbox
-from clinic.api import bp
+from clinic import unit_of_work
+from clinic.api import bp, intakes
 from clinic.api.tokens import TokenOwner, authenticate
-from clinic.extensions import csrf, db
-from clinic.intake.services import submit_intake
-from clinic.models import IntakeSubmission
+from clinic.documents import (
+    ContactDocument,
+    Explanation,
+    UnreadableDocument,
+    decision_of,
+    explanation_of,
+    parse,
+)
+from clinic.extensions import csrf
+from clinic.models import Referral
 
 API_ROLES = ("intake_coordinator",)
 
@@ -43,8 +50,8 @@ def token_required(view: Callable[..., Response]) -> Callable[..., Response]:
         if owner is None:
             return _error(401, "a valid bearer token is required")
         if owner.role not in API_ROLES:
-            audit.record("api.forbidden", actor=owner.user, detail={"path": request.path})
-            db.session.commit()
+            intakes.refuse_role(owner, request.path)
+            unit_of_work.keep_despite_refusal()
             return _error(403, "this token's role may not use the intake API")
         g.api_owner = owner
         return view(*args, **kwargs)
@@ -68,9 +75,22 @@ def _request_errors(body: Any) -> list[dict[str, str]]:
         errors.append({"field": "subject_age", "message": "a whole number of years"})
     if not isinstance(body.get("answers", {}), dict):
         errors.append({"field": "answers", "message": "an object of item id to code or null"})
-    if not isinstance(body.get("contact", {}), dict):
+    contact = body.get("contact", {})
+    if not isinstance(contact, dict):
         errors.append({"field": "contact", "message": "an object"})
+    else:
+        errors.extend(_contact_errors(contact))
     return errors
+
+
+def _contact_errors(contact: dict[str, Any]) -> list[dict[str, str]]:
+    """Each key of the contact document whose value is not as the document defines it."""
+    try:
+        parse(ContactDocument, contact, what="contact document")
+    except UnreadableDocument as exc:
+        message = "not as the contact document defines it (see the README)"
+        return [{"field": f"contact.{name}", "message": message} for name in exc.fields]
+    return []
 
 
 @bp.post("/intakes")
@@ -78,26 +98,14 @@ def _request_errors(body: Any) -> list[dict[str, str]]:
 def create_intake() -> Response:
     body = request.get_json(silent=True)
     errors = _request_errors(body)
-    if not errors:
+    if not errors and isinstance(body, dict):
         errors = [
             error.as_dict()
             for error in forms.validate_answers(body["path"], body["subject_age"], body["answers"])
         ]
-    if errors:
+    if errors or not isinstance(body, dict):
         return _error(422, "the intake is not valid", errors=errors)
-    submission = submit_intake(
-        path=body["path"],
-        subject_age=body["subject_age"],
-        answers=body.get("answers", {}),
-        contact=body.get("contact", {}),
-    )
-    audit.record(
-        "api.intake_created",
-        target_type="submission",
-        target_id=submission.id,
-        actor=_owner().user,
-    )
-    outbox.commit()
+    submission = intakes.create(_owner(), body)
     response = jsonify({"id": str(submission.id)})
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/intakes/{submission.id}"
@@ -111,32 +119,32 @@ def read_intake(submission_id: str) -> Response:
         key = uuid.UUID(submission_id)
     except ValueError:
         return _error(404, "no such intake")
-    submission = db.session.get(IntakeSubmission, key)
-    if submission is None or submission.status == "draft":
+    submission = intakes.read(_owner(), key)
+    if submission is None:
         return _error(404, "no such intake")
-    audit.record("api.intake_viewed", target_type="submission", target_id=key, actor=_owner().user)
-    db.session.commit()
-    decision = submission.decision or {}
+    decision = decision_of(submission)
     return jsonify(
         {
             "id": str(submission.id),
             "path": submission.path,
             "status": submission.status,
             "scores": submission.scores or {},
-            "flags": decision.get("flags", []),
-            "priority": decision.get("priority"),
+            "flags": decision.flags if decision is not None else [],
+            "priority": decision.priority if decision is not None else None,
             "rules_version": submission.rules_version,
             "routing_error": submission.routing_error,
-            "referrals": [
-                {
-                    "id": str(referral.id),
-                    "queue": referral.queue,
-                    "priority": referral.priority,
-                    "status": referral.status,
-                    "explanation": referral.explanation["sentence"],
-                    "rule_ids": referral.explanation["rule_ids"],
-                }
-                for referral in submission.referrals
-            ],
+            "referrals": [_referral(referral) for referral in submission.referrals],
         }
     )
+
+
+def _referral(referral: Referral) -> dict[str, object]:
+    explanation = explanation_of(referral) or Explanation()
+    return {
+        "id": str(referral.id),
+        "queue": referral.queue,
+        "priority": referral.priority,
+        "status": referral.status,
+        "explanation": explanation.sentence,
+        "rule_ids": explanation.rule_ids,
+    }

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
-from clinic.intake import errors, resume_views, views  # noqa: E402,F401
+from clinic.intake import errors, quick_exit, resume_views, support_views, views  # noqa: E402,F401

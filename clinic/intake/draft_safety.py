@@ -22,6 +22,7 @@ import forms
 import referrals
 from clinic import audit
 from clinic.clinic_settings import clinic_settings
+from clinic.documents import answers_of
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
 from clinic.notifications import on_call
@@ -29,8 +30,8 @@ from clinic.notifications import on_call
 
 def page_on_call_if_acute(draft: IntakeSubmission) -> None:
     """After answers were merged into the draft: page on-call if they make `acute` true."""
-    document = draft.answers
-    answers = forms.relevant_answers(draft.path, document["subject_age"], document["answers"])
+    document = answers_of(draft)
+    answers = forms.relevant_answers(draft.path, document.subject_age, document.answers)
     if not referrals.safety_check(answers).acute.value:
         return
     # Two saves of one draft at once (a double click) wait here for each other: one pages.

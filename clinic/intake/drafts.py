@@ -1,28 +1,32 @@
 """Drafts: an intake in progress, saved encrypted after every screen.
 
-The browser's session holds only the draft's id (never an answer). A draft can
-also be reopened with its resume code, which is stored only as a hash; it expires
-`draft_expiry_days` after it was last saved and is then purged by the drafts sweep.
-The views commit at the request boundary.
+The browser's session holds only `<draft id>:<browser key>` (never an answer); the
+draft keeps the key's hash, so one browser session at a time may open it, and ending
+that session server-side (quick exit, closing the form) makes every copy of the
+cookie useless. A draft can also be reopened with its resume code, which is stored
+only as a hash; it expires `draft_expiry_days` after it was last saved and is then
+purged by the drafts sweep. The views commit at the request boundary.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import session
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import forms
 import referrals
 from clinic import audit
 from clinic.clinic_settings import clinic_settings
+from clinic.documents import AnswersDocument, ContactDocument, answers_of, contact_of
 from clinic.extensions import db
-from clinic.intake import codes, draft_safety
+from clinic.intake import codes, draft_safety, support_pages
 from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
 from forms.flows import FLOWS
@@ -42,24 +46,6 @@ def definitions_version() -> str:
     return "forms-" + hashlib.sha256(versions.encode()).hexdigest()[:16]
 
 
-def empty_contact(language: str) -> dict[str, Any]:
-    """The contact document before the client says anything: no channel allowed."""
-    return {
-        "language": language,
-        "name": None,
-        "email": None,
-        "phone": None,
-        "channels": {
-            "email": {"allowed": False, "mention_clinic": False},
-            "phone": {"allowed": False, "leave_message": False, "mention_clinic": False},
-            "text": {"allowed": False, "mention_clinic": False},
-        },
-        "safe_times": [],
-        "caregiver_contact_ok": None,
-        "resume_email_ok": False,
-    }
-
-
 def _expiry(now: datetime) -> datetime:
     return now + timedelta(days=clinic_settings().draft_expiry_days)
 
@@ -71,8 +57,8 @@ def start_draft(*, path: str, subject_age: int, language: str) -> IntakeSubmissi
         path=path,
         status="draft",
         definitions_version=definitions_version(),
-        answers={"subject_age": subject_age, "sex": None, "answers": {}},
-        contact=empty_contact(language),
+        answers=AnswersDocument(subject_age=subject_age, sex=None, answers={}).stored(),
+        contact=ContactDocument.empty(language).stored(),
         consent_version=clinic_settings().privacy_notice_version,
         consented_at=now,
         draft_expires_at=_expiry(now),
@@ -90,14 +76,34 @@ def start_draft(*, path: str, subject_age: int, language: str) -> IntakeSubmissi
     return draft
 
 
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii")).hexdigest()
+
+
 def remember(draft: IntakeSubmission) -> None:
-    session[SESSION_DRAFT] = str(draft.id)
+    """This browser session now holds the draft; any other session that did stops."""
+    key = secrets.token_urlsafe(32)
+    draft.browser_key_hash = _key_hash(key)
+    session[SESSION_DRAFT] = f"{draft.id}:{key}"
     session.pop(SESSION_RETURN_TO_REVIEW, None)
 
 
 def forget() -> None:
     for key in (SESSION_DRAFT, SESSION_RETURN_TO_REVIEW, SESSION_NEW_CODE):
         session.pop(key, None)
+
+
+def end_browser_session() -> None:
+    """No browser session may open the session's draft any more (only its resume code
+    does), and this session forgets it."""
+    draft = session_submission()
+    if draft is not None:  # leaving is not activity: updated_at (the sweep's clock) stays
+        db.session.execute(
+            update(IntakeSubmission)
+            .where(IntakeSubmission.id == draft.id)
+            .values(browser_key_hash=None, updated_at=IntakeSubmission.updated_at)
+        )
+    forget()
 
 
 def is_open(draft: IntakeSubmission | None) -> bool:
@@ -111,13 +117,17 @@ def is_open(draft: IntakeSubmission | None) -> bool:
 
 def session_submission() -> IntakeSubmission | None:
     """The intake this browser session is working on, whatever its status."""
-    raw = session.get(SESSION_DRAFT)
-    if not raw:
+    raw = str(session.get(SESSION_DRAFT) or "")
+    draft_id, _, key = raw.partition(":")
+    if not key:
         return None
     try:
-        return db.session.get(IntakeSubmission, uuid.UUID(str(raw)))
+        draft = db.session.get(IntakeSubmission, uuid.UUID(draft_id))
     except ValueError:
         return None
+    if draft is None or draft.browser_key_hash is None:
+        return None
+    return draft if hmac.compare_digest(draft.browser_key_hash, _key_hash(key)) else None
 
 
 def current_draft() -> IntakeSubmission | None:
@@ -152,12 +162,11 @@ def mark_note_read(draft: IntakeSubmission, section: str) -> None:
 
 
 def _relevant(draft: IntakeSubmission, answers: Mapping[str, int | None]) -> dict[str, int | None]:
-    document = draft.answers
-    return forms.relevant_answers(draft.path, document["subject_age"], answers)
+    return forms.relevant_answers(draft.path, answers_of(draft).subject_age, answers)
 
 
 def needs_crisis_page(before: Mapping[str, int | None], after: Mapping[str, int | None]) -> bool:
-    """Safety pathway (docs/clinical-policy.md): an answer just made `suicide_risk` or `acute` true."""
+    """Safety pathway: an answer just made `suicide_risk` or `acute` true (clinical policy)."""
     now = referrals.safety_check(after)
     if not now.show_crisis_page:
         return False
@@ -167,15 +176,17 @@ def needs_crisis_page(before: Mapping[str, int | None], after: Mapping[str, int 
 
 def save_answers(draft: IntakeSubmission, new: Mapping[str, int | None]) -> bool:
     """Merge a screen's answers into the draft; True when the safety page must come next."""
-    document = draft.answers
-    before = _relevant(draft, document["answers"])
-    merged = {**document["answers"], **new}
-    draft.answers = {**document, "answers": merged}
+    document = answers_of(draft)
+    before = _relevant(draft, document.answers)
+    merged = {**document.answers, **new}
+    draft.answers = document.with_answers(merged).stored()
     _touch(draft)
     draft_safety.page_on_call_if_acute(draft)
-    crisis = needs_crisis_page(before, _relevant(draft, merged))
+    after = _relevant(draft, merged)
+    crisis = needs_crisis_page(before, after)
     if crisis:
         draft.crisis_shown_at = utcnow()
+    support_pages.note_answers(draft, after)
     return crisis
 
 
@@ -183,13 +194,13 @@ def skip_section(draft: IntakeSubmission, section: str) -> bool:
     """Prefer not to answer every question of a section (as the flow asks them)."""
     from clinic.intake.screens import can_skip_section
 
-    document = draft.answers
-    if not can_skip_section(section, draft.path, document["subject_age"]):
+    subject_age = answers_of(draft).subject_age
+    if not can_skip_section(section, draft.path, subject_age):
         raise ValueError(f"section {section} has questions that cannot be skipped")
     crisis = False
     while True:  # a refusal can open a follow-up question of the same section (ASQ 5)
-        answers = draft.answers["answers"]
-        state = forms.next_steps(draft.path, document["subject_age"], answers)
+        answers = answers_of(draft).answers
+        state = forms.next_steps(draft.path, subject_age, answers)
         open_ids = {
             q.id: None
             for step in state.remaining
@@ -205,13 +216,13 @@ def skip_section(draft: IntakeSubmission, section: str) -> bool:
 
 
 def save_sex(draft: IntakeSubmission, sex: str | None) -> None:
-    draft.answers = {**draft.answers, "sex": sex}
+    draft.answers = answers_of(draft).with_sex(sex).stored()
     mark_done(draft, "about")
 
 
-def save_contact(draft: IntakeSubmission, contact: Mapping[str, Any]) -> None:
-    current = draft.contact or {}
-    draft.contact = {**current, **contact}
+def save_contact(draft: IntakeSubmission, contact: ContactDocument) -> None:
+    current = contact_of(draft) or ContactDocument()
+    draft.contact = current.merged(contact).stored()
     mark_done(draft, "contact")
 
 

@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 import forms
+from clinic.documents import ChannelWish, ChannelWishes, ContactDocument, PhoneWish
 from clinic.intake.drafts import SAFE_TIMES
 from forms import PREFER_NOT_TO_ANSWER, Step, StepForm
 
@@ -225,61 +226,60 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
             valid = False
         return valid
 
-    def document(self, language: str) -> dict[str, Any]:
-        """The contact document (README "The client intake"; notifications obey it)."""
+    def document(self, language: str) -> ContactDocument:
+        """The contact document (README "The client intake"; notifications obey it).
+
+        Every key but `resume_email_ok`, which the client sets on the saved page.
+        """
         phone_ok = bool(self.phone_allowed.data)
         text_ok = bool(self.text_allowed.data)
         email_ok = bool(self.email_allowed.data)
         caregiver: bool | None = None
         if self.caregiver_contact_ok is not None:
             caregiver = {"yes": True, "no": False}.get(self.caregiver_contact_ok.data)
-        return {
-            "language": language,
-            "name": self.name.data or None,
-            "email": self.email.data or None,
-            "phone": self.phone.data or None,
-            "channels": {
-                "email": {
-                    "allowed": email_ok,
-                    "mention_clinic": email_ok and bool(self.email_mention_clinic.data),
-                },
-                "phone": {
-                    "allowed": phone_ok,
-                    "leave_message": phone_ok and bool(self.phone_leave_message.data),
-                    "mention_clinic": phone_ok and bool(self.phone_mention_clinic.data),
-                },
-                "text": {
-                    "allowed": text_ok,
-                    "mention_clinic": text_ok and bool(self.text_mention_clinic.data),
-                },
-            },
-            "safe_times": [t for t in SAFE_TIMES if t in (self.safe_times.data or [])],
-            "caregiver_contact_ok": caregiver,
-        }
+        return ContactDocument(
+            language=language,
+            name=self.name.data or None,
+            email=self.email.data or None,
+            phone=self.phone.data or None,
+            channels=ChannelWishes(
+                email=ChannelWish(
+                    allowed=email_ok,
+                    mention_clinic=email_ok and bool(self.email_mention_clinic.data),
+                ),
+                phone=PhoneWish(
+                    allowed=phone_ok,
+                    leave_message=phone_ok and bool(self.phone_leave_message.data),
+                    mention_clinic=phone_ok and bool(self.phone_mention_clinic.data),
+                ),
+                text=ChannelWish(
+                    allowed=text_ok,
+                    mention_clinic=text_ok and bool(self.text_mention_clinic.data),
+                ),
+            ),
+            safe_times=[t for t in SAFE_TIMES if t in (self.safe_times.data or [])],
+            caregiver_contact_ok=caregiver,
+        )
 
     @staticmethod
-    def initial(contact: dict[str, Any], teen: bool) -> dict[str, Any]:
+    def initial(contact: ContactDocument, teen: bool) -> dict[str, Any]:
         """Form data from a stored contact document (to show what was chosen)."""
-        channels = contact.get("channels", {})
-        allowed = {
-            name: channels.get(name, {}).get("allowed", False)
-            for name in ("phone", "text", "email")
-        }
+        channels = contact.channels
         data: dict[str, Any] = {
-            "phone_allowed": allowed["phone"],
-            "text_allowed": allowed["text"],
-            "email_allowed": allowed["email"],
-            "phone": contact.get("phone") or "",
-            "email": contact.get("email") or "",
-            "name": contact.get("name") or "",
-            "phone_leave_message": channels.get("phone", {}).get("leave_message", False),
-            "phone_mention_clinic": channels.get("phone", {}).get("mention_clinic", False),
-            "text_mention_clinic": channels.get("text", {}).get("mention_clinic", False),
-            "email_mention_clinic": channels.get("email", {}).get("mention_clinic", False),
-            "safe_times": list(contact.get("safe_times", [])),
+            "phone_allowed": channels.phone.allowed,
+            "text_allowed": channels.text.allowed,
+            "email_allowed": channels.email.allowed,
+            "phone": contact.phone or "",
+            "email": contact.email or "",
+            "name": contact.name or "",
+            "phone_leave_message": channels.phone.leave_message,
+            "phone_mention_clinic": channels.phone.mention_clinic,
+            "text_mention_clinic": channels.text.mention_clinic,
+            "email_mention_clinic": channels.email.mention_clinic,
+            "safe_times": list(contact.safe_times),
         }
-        if teen and "caregiver_contact_ok" in contact:
-            value = contact["caregiver_contact_ok"]
+        if teen and contact.caregiver_question_recorded:
+            value = contact.caregiver_contact_ok
             data["caregiver_contact_ok"] = {True: "yes", False: "no", None: PREFER_NOT}[value]
         return data
 

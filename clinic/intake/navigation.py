@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from clinic.documents import answers_of
 from clinic.intake import drafts, screens
 from clinic.models import IntakeSubmission
 
@@ -34,7 +35,7 @@ def leave(location: str) -> NoReturn:
 
 
 def position(draft: IntakeSubmission) -> screens.Position:
-    return screens.position(draft.path, draft.answers, drafts.progress(draft)["done"])
+    return screens.position(draft.path, answers_of(draft), drafts.progress(draft)["done"])
 
 
 def step_url(index: int) -> str:
@@ -85,7 +86,7 @@ def needs_note(draft: IntakeSubmission, place: screens.Position, index: int) -> 
         return False
     if screen.section in drafts.progress(draft)["notes_read"]:
         return False
-    document = draft.answers
+    document = answers_of(draft)
     return not screens.section_started(
-        screen.section, draft.path, document["subject_age"], document["answers"]
+        screen.section, draft.path, document.subject_age, document.answers
     )

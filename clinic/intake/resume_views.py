@@ -6,8 +6,7 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from clinic import outbox
-from clinic.extensions import db
+from clinic.documents import ContactDocument, contact_of
 from clinic.intake import bp, codes, draft_safety, drafts, navigation
 from clinic.intake.forms import EmailLinkForm, ResumeForm
 from clinic.models import IntakeSubmission
@@ -47,7 +46,6 @@ def saved() -> str:
     code = session.pop(drafts.SESSION_NEW_CODE, None)
     if code is None and draft.resume_code_hash is None:
         code = drafts.issue_resume_code(draft)
-        db.session.commit()
     return _render_saved(draft, code, EmailLinkForm())
 
 
@@ -55,21 +53,21 @@ def saved() -> str:
 def new_code() -> Response:
     draft = navigation.require_draft()
     session[drafts.SESSION_NEW_CODE] = drafts.issue_resume_code(draft)
-    db.session.commit()
     return redirect(url_for("intake.saved"))
 
 
 def email_address_for_link(draft: IntakeSubmission) -> str | None:
     """The address the client gave as safe for email, or None (then no email is offered)."""
-    contact = draft.contact or {}
-    email = contact.get("channels", {}).get("email", {})
-    address = contact.get("email")
-    return address if email.get("allowed") is True and address else None
+    contact = contact_of(draft)
+    if contact is None or not contact.channels.email.allowed:
+        return None
+    return contact.email or None
 
 
 def queue_resume_email(draft: IntakeSubmission, code: str) -> None:
     """Record that the client asked for the link by email; notifications send it after commit."""
-    draft.contact = {**(draft.contact or {}), "resume_email_ok": True}
+    current = contact_of(draft) or ContactDocument()
+    draft.contact = current.merged(ContactDocument(resume_email_ok=True)).stored()
     queue_resume_link(draft, resume_link(code), codes.grouped(code))
 
 
@@ -84,7 +82,6 @@ def email_link() -> str | Response:
     if not form.validate():
         return _render_saved(draft, code, form)
     queue_resume_email(draft, code)
-    outbox.commit()  # the message's outbox row is published after the commit
     session[drafts.SESSION_NEW_CODE] = code
     flash(_("We will email the link to you. It may take a few minutes."), "info")
     return redirect(url_for("intake.saved"))
@@ -93,7 +90,7 @@ def email_link() -> str | Response:
 @bp.post("/close")
 def close() -> Response:
     """Forget the form in this browser (the draft stays saved for its resume code)."""
-    drafts.forget()
+    drafts.end_browser_session()
     flash(
         _("The form is closed on this device. Your answers are saved: use your code to come back."),
         "info",
@@ -118,7 +115,6 @@ def resume() -> str | Response:
         draft = drafts.draft_for_code(form.code.data)
         if draft is not None:
             drafts.resume(draft, via="code")
-            db.session.commit()
             flash(_("Welcome back. You can carry on where you left off."), "info")
             return redirect(navigation.continue_url(draft))
         form.code.errors.append(_not_found_message())

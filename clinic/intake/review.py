@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from flask_babel import gettext as _
 
+from clinic.documents import ContactDocument, answers_of, contact_of
 from clinic.intake import screens
 from clinic.models import IntakeSubmission
 
@@ -35,10 +35,10 @@ def _yes_no(value: bool) -> str:
     return str(_("Yes") if value else _("No"))
 
 
-def contact_rows(contact: dict[str, Any], teen: bool) -> tuple[Row, ...]:
-    channels = contact.get("channels", {})
+def contact_rows(contact: ContactDocument, teen: bool) -> tuple[Row, ...]:
+    channels = contact.channels
     names = {"phone": _("Phone call"), "text": _("Text message"), "email": _("Email")}
-    allowed = [names[c] for c in CHANNEL_NAMES if channels.get(c, {}).get("allowed")]
+    allowed = [names[c] for c in CHANNEL_NAMES if channels.wish(c).allowed]
     times = {
         "weekday_morning": _("Weekday mornings"),
         "weekday_afternoon": _("Weekday afternoons"),
@@ -51,48 +51,44 @@ def contact_rows(contact: dict[str, Any], teen: bool) -> tuple[Row, ...]:
             ", ".join(allowed) if allowed else _("Please do not contact me"),
         )
     ]
-    if contact.get("phone"):
-        rows.append(Row(_("Phone number"), contact["phone"]))
-    if channels.get("phone", {}).get("allowed"):
-        rows.append(
-            Row(
-                _("It is OK to leave a voicemail"),
-                _yes_no(channels["phone"].get("leave_message", False)),
-            )
-        )
-    if contact.get("email"):
-        rows.append(Row(_("Email address"), contact["email"]))
-    mention = [names[c] for c in CHANNEL_NAMES if channels.get(c, {}).get("mention_clinic")]
+    if contact.phone:
+        rows.append(Row(_("Phone number"), contact.phone))
+    if channels.phone.allowed:
+        rows.append(Row(_("It is OK to leave a voicemail"), _yes_no(channels.phone.leave_message)))
+    if contact.email:
+        rows.append(Row(_("Email address"), contact.email))
+    mention = [names[c] for c in CHANNEL_NAMES if channels.wish(c).mention_clinic]
     rows.append(
         Row(
             _("Where we may use the clinic’s name"),
             ", ".join(mention) if mention else _("Nowhere"),
         )
     )
-    chosen_times = [times[t] for t in contact.get("safe_times", []) if t in times]
+    chosen_times = [times[t] for t in contact.safe_times if t in times]
     rows.append(
         Row(
             _("When it is safe to contact you"),
             ", ".join(chosen_times) if chosen_times else _("No times chosen"),
         )
     )
-    if contact.get("name"):
-        rows.append(Row(_("What we should call you"), contact["name"]))
+    if contact.name:
+        rows.append(Row(_("What we should call you"), contact.name))
     if teen:
-        value = contact.get("caregiver_contact_ok")
-        answer = _("Prefer not to answer") if value is None else _yes_no(bool(value))
+        value = contact.caregiver_contact_ok
+        answer = _("Prefer not to answer") if value is None else _yes_no(value)
         rows.append(Row(_("May we contact a parent or carer of yours?"), answer))
     return tuple(rows)
 
 
 def sections(draft: IntakeSubmission, place: screens.Position) -> list[Section]:
-    document = draft.answers
-    answers = document["answers"]
+    document = answers_of(draft)
+    answers = document.answers
     result: list[Section] = []
     by_id: dict[str, list[Row]] = {}
     for index, screen in enumerate(place.screens):
         if screen.kind == screens.CONTACT:
-            rows = contact_rows(draft.contact or {}, draft.path == "teen_self")
+            contact = contact_of(draft) or ContactDocument()
+            rows = contact_rows(contact, draft.path == "teen_self")
             result.append(Section("contact", _("How we may contact you"), index + 1, rows))
             continue
         if screen.kind == screens.ABOUT:
@@ -101,7 +97,7 @@ def sections(draft: IntakeSubmission, place: screens.Position) -> list[Section]:
                 "male": _("Male"),
                 "other": _("Another sex, or intersex"),
             }
-            sex = document.get("sex")
+            sex = document.sex
             answer = sexes.get(sex, _("Prefer not to answer")) if sex else _("Prefer not to answer")
             row = Row(_("What is your sex?"), answer)
             result.append(Section("about", _("A little about you"), index + 1, (row,)))

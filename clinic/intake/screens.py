@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import forms
+from clinic.documents import AnswersDocument
 from clinic.i18n import current_language
 from forms import Step
 
@@ -60,11 +60,11 @@ class Position:
         return None
 
 
-def screens_for(path: str, document: Mapping[str, Any]) -> tuple[Screen, ...]:
+def screens_for(path: str, document: AnswersDocument) -> tuple[Screen, ...]:
     """Every screen of this intake, given the answers document so far, worded in the
     client's language where the section is translated."""
     state = forms.next_steps(
-        path, document["subject_age"], document["answers"], language=current_language()
+        path, document.subject_age, document.answers, language=current_language()
     )
     head = [Screen(CONTACT, CONTACT)]
     if path in PATHS_ASKING_SEX:
@@ -78,9 +78,9 @@ def is_done(screen: Screen, answers: Mapping[str, object], done: Sequence[str]) 
     return all(item_id in answers for item_id in screen.step.item_ids)
 
 
-def position(path: str, document: Mapping[str, Any], done: Sequence[str]) -> Position:
+def position(path: str, document: AnswersDocument, done: Sequence[str]) -> Position:
     screens = screens_for(path, document)
-    answers = document["answers"]
+    answers = document.answers
     first_open = next(
         (i for i, screen in enumerate(screens) if not is_done(screen, answers, done)), None
     )

@@ -1,7 +1,8 @@
 """Submitting intakes: the submission and its routing outbox row, in one transaction.
 
-The caller commits with `outbox.commit()` at the request (or task) boundary, so the
-routing task is published only after the submission is safely stored.
+Nothing here commits: the request (or task) commits at its boundary
+(clinic.unit_of_work), and the routing task is published only after that commit,
+once the submission is safely stored.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 
 import forms
 from clinic import audit, outbox
+from clinic.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.extensions import db
 from clinic.intake.drafts import definitions_version
 from clinic.models import IntakeSubmission
@@ -25,6 +27,7 @@ def _mark_submitted(submission: IntakeSubmission, *, partial: bool, via: str) ->
     submission.resume_code_hash = None
     submission.draft_expires_at = None
     submission.progress = None
+    submission.support_pages = None
     outbox.enqueue(TaskNames.ROUTE_SUBMISSION, submission.id)
     audit.record(
         "submission.submitted",
@@ -43,13 +46,17 @@ def submit_intake(
     contact: Mapping[str, object] | None = None,
     sex: str | None = None,
 ) -> IntakeSubmission:
-    """Store a complete intake (API, tests) and its routing outbox row in this transaction."""
+    """Store a complete intake (API, tests) and its routing outbox row in this transaction.
+
+    `contact` is stored with the keys it has (`UnreadableDocument` if it is not one).
+    """
+    document = AnswersDocument(subject_age=subject_age, sex=sex, answers=dict(answers))
     submission = IntakeSubmission(
         path=path,
         status="submitted",
         definitions_version=definitions_version(),
-        answers={"subject_age": subject_age, "sex": sex, "answers": dict(answers)},
-        contact=dict(contact or {}),
+        answers=document.stored(),
+        contact=parse(ContactDocument, contact or {}, what="contact document").stored(),
     )
     db.session.add(submission)
     _mark_submitted(submission, partial=False, via="direct")
@@ -66,11 +73,12 @@ def submit_draft(
     """
     if draft.status != "draft":
         raise ValueError(f"submission {draft.id} is {draft.status}, not a draft")
-    document = draft.answers
-    relevant = forms.relevant_answers(draft.path, document["subject_age"], document["answers"])
-    draft.answers = {**document, "answers": relevant}
-    if language is not None and draft.contact is not None:
-        draft.contact = {**draft.contact, "language": language}
+    document = answers_of(draft)
+    relevant = forms.relevant_answers(draft.path, document.subject_age, document.answers)
+    draft.answers = document.with_answers(relevant).stored()
+    contact = contact_of(draft)
+    if language is not None and contact is not None:
+        draft.contact = contact.merged(ContactDocument(language=language)).stored()
     _mark_submitted(draft, partial=partial, via=via)
     queue_submission_confirmation(draft)  # sent only by a channel the client marked safe
     return draft

@@ -7,6 +7,8 @@
    safety page after `suicide_risk_autosubmit_minutes` (clinic.intake.draft_safety).
 2. A draft past its expiry is deleted for good, with any rows that point at it
    (e.g. a resume-link email not yet sent); an audit event keeps its id only.
+
+The sweep task commits each of the two as a unit of work of its own.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
-from clinic import audit, outbox
+from clinic import audit
 from clinic.clinic_settings import clinic_settings
+from clinic.documents import answers_of
 from clinic.extensions import db
 from clinic.intake.screens import position
 from clinic.intake.services import submit_draft
@@ -48,11 +51,9 @@ def submit_quiet_drafts_after_safety_page(now: datetime | None = None) -> int:
         .limit(BATCH)
     ).all()
     for draft in drafts:
-        document = draft.answers
         done = (draft.progress or {}).get("done", [])
-        complete = position(draft.path, document, done).complete
+        complete = position(draft.path, answers_of(draft), done).complete
         submit_draft(draft, partial=not complete, via="safety_autosubmit")
-    outbox.commit()
     return len(drafts)
 
 
@@ -94,5 +95,4 @@ def purge_expired_drafts(now: datetime | None = None) -> int:
         audit.record(
             "draft.purged", target_type="submission", target_id=draft_id, actor_kind="system"
         )
-    db.session.commit()
     return len(ids)

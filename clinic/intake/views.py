@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from clinic import outbox
 from clinic.clinic_settings import LANGUAGES, clinic_settings
-from clinic.extensions import csrf, db
+from clinic.documents import ContactDocument, answers_of, contact_of
+from clinic.extensions import csrf_exempt
 from clinic.i18n import SESSION_KEY as LANGUAGE_KEY
 from clinic.i18n import current_language
-from clinic.intake import bp, draft_safety, drafts, navigation, screens
+from clinic.intake import bp, draft_safety, drafts, navigation, screens, support_pages
 from clinic.intake import review as review_rows
 from clinic.intake.forms import (
     PREFER_NOT,
@@ -52,7 +52,6 @@ def start() -> str | Response:
         age = form.age()
         assert age is not None  # validated
         drafts.start_draft(path=form.path.data, subject_age=age, language=current_language())
-        db.session.commit()
         return redirect(navigation.step_url(0))
     return render_template("intake/start.html", form=form, draft=drafts.current_draft())
 
@@ -68,7 +67,7 @@ def safety_tips() -> str:
 
 
 @bp.post("/language")
-@csrf.exempt  # only a display preference changes; a timed-out page must still switch
+@csrf_exempt  # only a display preference changes; a timed-out page must still switch
 def language() -> Response:
     chosen = request.form.get("language")
     if chosen in LANGUAGES:
@@ -82,24 +81,27 @@ def language() -> Response:
 @bp.route("/continue")
 def continue_form() -> Response:
     draft = navigation.require_draft()
+    if support_pages.pending(draft):  # e.g. after the crisis page, when one save called for both
+        return redirect(url_for("intake.more_support"))
     return redirect(navigation.continue_url(draft))
 
 
 def _screen_form(draft: IntakeSubmission, screen: screens.Screen) -> Any:
-    document = draft.answers
+    document = answers_of(draft)
     done = drafts.progress(draft)["done"]
     if screen.kind == screens.CONTACT:
         teen = draft.path == "teen_self"
-        initial = ContactForm.initial(draft.contact or {}, teen) if "contact" in done else None
+        contact = contact_of(draft) or ContactDocument()
+        initial = ContactForm.initial(contact, teen) if "contact" in done else None
         return ContactForm(teen=teen, data=initial)
     if screen.kind == screens.ABOUT:
         initial = None
         if "about" in done:
-            initial = {"sex": document.get("sex") or PREFER_NOT}
+            initial = {"sex": document.sex or PREFER_NOT}
         return AboutForm(data=initial)
     assert screen.step is not None
     form_class = web_step_form(screen.step)
-    return form_class(data=form_class.initial_data(document["answers"]))
+    return form_class(data=form_class.initial_data(document.answers))
 
 
 def render_screen(
@@ -146,14 +148,14 @@ def step(number: int) -> str | Response | tuple[str, int]:
         session[drafts.SESSION_RETURN_TO_REVIEW] = True
     if navigation.needs_note(draft, place, index):
         screen = place.screens[index]
-        document = draft.answers
+        subject_age = answers_of(draft).subject_age
         return render_template(
             "intake/note.html",
             screen=screen,
             number=number,
             total=place.total,
             section_title=screens.section_title(screen.section, draft.path),
-            can_skip=screens.can_skip_section(screen.section, draft.path, document["subject_age"]),
+            can_skip=screens.can_skip_section(screen.section, draft.path, subject_age),
             back_url=navigation.step_url(index - 1) if index > 0 else url_for("intake.start"),
         )
     return render_screen(draft, place, index, _screen_form(draft, place.screens[index]))
@@ -187,9 +189,10 @@ def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response |
         answers = step_answers(form, only_valid=not valid)
         if answers:
             crisis = drafts.save_answers(draft, answers)
-    outbox.commit()  # an acute answer's on-call pages go out now
     if crisis:
         return redirect(url_for("intake.support"))
+    if support_pages.pending(draft):
+        return redirect(url_for("intake.more_support"))
     return navigation.after_save(draft, screen.id, action)
 
 
@@ -210,18 +213,17 @@ def note(number: int) -> Response:
     if not 0 <= index < place.total or place.screens[index].step is None:
         return redirect(navigation.continue_url(draft))
     section = place.screens[index].section
-    document = draft.answers
     if request.form.get("action") == "skip" and screens.can_skip_section(
-        section, draft.path, document["subject_age"]
+        section, draft.path, answers_of(draft).subject_age
     ):
         crisis = drafts.skip_section(draft, section)
-        outbox.commit()  # an acute answer's on-call pages go out now
         if crisis:
             return redirect(url_for("intake.support"))
+        if support_pages.pending(draft):
+            return redirect(url_for("intake.more_support"))
         session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
         return redirect(navigation.continue_url(draft))
     drafts.mark_note_read(draft, section)
-    db.session.commit()
     return redirect(navigation.step_url(index))
 
 
@@ -239,7 +241,6 @@ def support_leave() -> Response:
     draft = navigation.require_draft()
     complete = navigation.position(draft).complete
     submit_draft(draft, partial=not complete, via="safety_page", language=current_language())
-    outbox.commit()
     drafts.forget()
     session[drafts.SESSION_SENT] = "complete" if complete else "partial"
     return redirect(url_for("intake.sent"))
@@ -254,7 +255,6 @@ def review() -> str | Response:
     session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
     if request.method == "POST":
         submit_draft(draft, partial=False, via="review", language=current_language())
-        outbox.commit()
         drafts.forget()
         session[drafts.SESSION_SENT] = "complete"
         return redirect(url_for("intake.sent"))

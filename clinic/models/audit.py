@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     event,
     select,
     update,
@@ -34,14 +35,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.models.columns import UTCDateTime, created_at, utcnow
 
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of the first event of a chain."""
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(
@@ -83,7 +84,7 @@ class AuditEvent(db.Model):
         )
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Model):
     """The newest link of the audit chain; its row lock serialises appends."""
 
     __tablename__ = "audit_chain_head"
@@ -124,6 +125,14 @@ _TAIL = "audit_chain_tail"
 """Key in `Connection.info`: the newest hash this transaction has chained to."""
 
 
+def _head_table() -> Table:
+    """The chain head's table, for the plain SQL the flush events run."""
+    table = AuditChainHead.__table__
+    if not isinstance(table, Table):
+        raise TypeError("audit_chain_head is mapped to a table")
+    return table
+
+
 def _tail(connection: Connection) -> list[str]:
     """Lock the chain head for this transaction (first append only) and hold its hash.
 
@@ -133,7 +142,7 @@ def _tail(connection: Connection) -> list[str]:
     """
     tail: list[str] | None = connection.info.get(_TAIL)
     if tail is None:
-        head = AuditChainHead.__table__
+        head = _head_table()
         connection.execute(update(head).where(head.c.id == 1).values(updated_at=utcnow()))
         current = connection.execute(select(head.c.hash).where(head.c.id == 1)).scalar_one()
         tail = connection.info[_TAIL] = [current]
@@ -152,7 +161,7 @@ def _chain(_mapper: Mapper[AuditEvent], connection: Connection, target: AuditEve
 
 
 def _advance_head(_mapper: Mapper[AuditEvent], connection: Connection, target: AuditEvent) -> None:
-    head = AuditChainHead.__table__
+    head = _head_table()
     connection.execute(
         update(head).where(head.c.id == 1).values(hash=target.hash, last_event_id=target.id)
     )

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.extensions import db
+from clinic.extensions import Model, db
 from clinic.models.columns import (
     EncryptedJSON,
     HasEncryptedValues,
@@ -32,7 +32,7 @@ MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 CHANNELS = ("email", "sms", "none")
 
 
-class NotificationMessage(HasEncryptedValues, db.Model):
+class NotificationMessage(HasEncryptedValues, Model):
     __tablename__ = "notification_message"
     __table_args__ = (
         UniqueConstraint("event", "recipient", "channel", name="uq_notification_message_key"),
@@ -82,7 +82,7 @@ class NotificationMessage(HasEncryptedValues, db.Model):
         return self.status == "failed" and self.payload_encrypted is None
 
 
-class StaffAlert(db.Model):
+class StaffAlert(Model):
     """Staff were (or, in a digest, will be) told about one new referral."""
 
     __tablename__ = "staff_alert"
@@ -111,7 +111,7 @@ class StaffAlert(db.Model):
     referral = relationship("Referral")
 
 
-class OnCallAlert(db.Model):
+class OnCallAlert(Model):
     """An urgent intake paged to the on-call contacts, repeated until acknowledged.
 
     Paged from the draft when a saved answer makes `acute` true (then `staff_alert_id`

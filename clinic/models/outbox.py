@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic.extensions import db
+from clinic.extensions import Model, db
 from clinic.models.columns import UTCDateTime, created_at, utcnow, uuid_pk
 
 OUTBOX_STATUSES = ("pending", "published", "done", "failed")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'published', 'done', 'failed')", name="status"),

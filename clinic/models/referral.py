@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.extensions import db
+from clinic.extensions import Model, db
 from clinic.models.columns import (
     EncryptedJSON,
     HasEncryptedValues,
@@ -22,7 +23,7 @@ from clinic.models.columns import (
 PRIORITIES = ("urgent", "priority", "routine")
 
 
-class Referral(HasEncryptedValues, db.Model):
+class Referral(HasEncryptedValues, Model):
     __tablename__ = "referral"
     __table_args__ = (
         UniqueConstraint("submission_id", "queue", name="uq_referral_submission_queue"),
@@ -65,10 +66,10 @@ class Referral(HasEncryptedValues, db.Model):
     rerouted_from = relationship("Referral", remote_side="Referral.id")
     events = relationship("ReferralEvent", back_populates="referral", order_by="ReferralEvent.id")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = MappingProxyType({"version_id_col": version})
 
 
-class ReferralEvent(db.Model):
+class ReferralEvent(Model):
     __tablename__ = "referral_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

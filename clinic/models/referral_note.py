@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.models.columns import (
     EncryptedJSON,
     HasEncryptedValues,
@@ -18,7 +18,7 @@ from clinic.models.columns import (
 )
 
 
-class ReferralNote(HasEncryptedValues, db.Model):
+class ReferralNote(HasEncryptedValues, Model):
     """The text behind a `note` ReferralEvent (or the words added to a decline or reroute)."""
 
     __tablename__ = "referral_note"

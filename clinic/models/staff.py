@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.models.columns import (
     EncryptedJSON,
     HasEncryptedValues,
@@ -31,7 +31,7 @@ ROLES = ("intake_coordinator", "clinician", "admin")
 CLINICAL_ROLES = ("intake_coordinator", "clinician")
 
 
-class StaffUser(HasEncryptedValues, UserMixin, db.Model):
+class StaffUser(HasEncryptedValues, UserMixin, Model):  # type: ignore[misc]
     __tablename__ = "staff_user"
     __table_args__ = (
         CheckConstraint("role IN ('intake_coordinator', 'clinician', 'admin')", name="role"),
@@ -104,7 +104,7 @@ class StaffUser(HasEncryptedValues, UserMixin, db.Model):
         return self.mfa_confirmed_at is not None
 
 
-class StaffQueue(db.Model):
+class StaffQueue(Model):
     """A queue a staff member works (clinicians see only these)."""
 
     __tablename__ = "staff_queue"
@@ -117,7 +117,7 @@ class StaffQueue(db.Model):
     staff_user = relationship("StaffUser", back_populates="queue_assignments")
 
 
-class StaffRecoveryCode(db.Model):
+class StaffRecoveryCode(Model):
     """A one-time code to sign in without the authenticator app, kept only as a hash."""
 
     __tablename__ = "staff_recovery_code"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.models.columns import (
     EncryptedJSON,
     HasEncryptedValues,
@@ -23,7 +23,7 @@ from clinic.models.columns import (
 SUBMISSION_STATUSES = ("draft", "submitted", "routed", "needs_review")
 
 
-class IntakeSubmission(HasEncryptedValues, db.Model):
+class IntakeSubmission(HasEncryptedValues, Model):
     __tablename__ = "intake_submission"
     __table_args__ = (
         CheckConstraint(
@@ -71,6 +71,13 @@ class IntakeSubmission(HasEncryptedValues, db.Model):
     crisis_shown_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, nullable=True, comment="when the draft's client was shown the safety page"
     )
+    browser_key_hash: Mapped[str | None] = mapped_column(
+        String(64),
+        nullable=True,
+        comment="SHA-256 of the key of the one browser session that may open the draft; "
+        "null after quick exit or closing (then only the resume code opens it)",
+    )
+    support_pages_encrypted: Mapped[str | None] = ciphertext()
     progress: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, nullable=True, comment="draft's screens done and notes read; never answers"
     )
@@ -86,5 +93,6 @@ class IntakeSubmission(HasEncryptedValues, db.Model):
     contact = EncryptedJSON()  # contact details and safe-contact wishes
     scores = EncryptedJSON()  # {instrument id: forms Score.as_dict()}
     decision = EncryptedJSON()  # referrals Decision.as_dict()
+    support_pages = EncryptedJSON()  # draft's support pages: {"triggered": [...], "seen": [...]}
 
     referrals = relationship("Referral", back_populates="submission", order_by="Referral.rank")

@@ -13,10 +13,10 @@ import uuid
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
-class SubmissionFlag(db.Model):
+class SubmissionFlag(Model):
     __tablename__ = "submission_flag"
 
     submission_id: Mapped[uuid.UUID] = mapped_column(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clinic.clinic_settings import clinic_settings
+from clinic.documents import ContactDocument, contact_of
 from clinic.models import IntakeSubmission
 from clinic.notifications.queueing import Recipient, add_message, record_not_sent
 from clinic.notifications.render import language_of, site_link
@@ -21,31 +22,26 @@ NO_SAFE_CHANNEL = "no safe channel"
 CLIENT = "client"
 
 
-def _channel_wish(contact: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    channels = contact.get("channels")
-    wish = channels.get(name) if isinstance(channels, Mapping) else None
-    return wish if isinstance(wish, Mapping) else {}
-
-
-def safe_recipient(contact: object, *, email_only: bool = False) -> tuple[Recipient, bool] | None:
+def safe_recipient(
+    contact: ContactDocument | None, *, email_only: bool = False
+) -> tuple[Recipient, bool] | None:
     """The client by the first safe channel (email, then text), and may we name the clinic."""
-    if not isinstance(contact, Mapping) or not contact:
+    if contact is None:
         return None
-    language = language_of(contact.get("language"))
+    language = language_of(contact.language)
     options = (
-        [("email", "email", "email")]
+        [("email", contact.email, "email")]
         if email_only
         else [
-            ("email", "email", "email"),
-            ("text", "phone", "sms"),
+            ("email", contact.email, "email"),
+            ("text", contact.phone, "sms"),
         ]
     )
-    for wish_name, field, channel in options:
-        wish = _channel_wish(contact, wish_name)
-        address = contact.get(field)
-        if wish.get("allowed") is True and isinstance(address, str) and address.strip():
+    for wish_name, address, channel in options:
+        wish = contact.channels.wish(wish_name)
+        if wish.allowed and address and address.strip():
             recipient = Recipient(CLIENT, channel, address.strip(), language)
-            return recipient, wish.get("mention_clinic") is True
+            return recipient, wish.mention_clinic
     return None
 
 
@@ -57,7 +53,7 @@ def _queue_client_message(
     *,
     email_only: bool = False,
 ) -> None:
-    found = safe_recipient(submission.contact, email_only=email_only)
+    found = safe_recipient(contact_of(submission), email_only=email_only)
     if found is None:
         record_not_sent(event, template, NO_SAFE_CHANNEL, submission_id=submission.id)
         return
@@ -88,8 +84,8 @@ def queue_resume_link(submission: IntakeSubmission, link: str, code: str) -> Non
     sent; the row's key holds a hash of the link, so the same link is sent once
     however often this runs.
     """
-    contact = submission.contact
-    if not isinstance(contact, Mapping) or contact.get("resume_email_ok") is not True:
+    contact = contact_of(submission)
+    if contact is None or not contact.resume_email_ok:
         return
     if link.startswith("/"):
         link = site_link(link)

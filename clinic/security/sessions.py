@@ -36,7 +36,6 @@ def init_app(app: Flask) -> None:
         app.config["SESSION_COOKIE_DOMAIN"] = None
 
 
-@login_manager.user_loader
 def _load_user(token: str) -> StaffUser | None:
     """The signed-in user, unless the session is from before their last sign-out."""
     user_id, _, version = token.partition(":")
@@ -49,6 +48,9 @@ def _load_user(token: str) -> StaffUser | None:
     if str(user.session_version) != version:
         return None
     return user
+
+
+login_manager.user_loader(_load_user)
 
 
 def begin_pending(user: StaffUser, next_url: str) -> None:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+import flask_login
 from flask import abort, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from clinic.extensions import db
 from clinic.models import Referral, StaffUser
@@ -27,6 +28,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def login_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Signed in, else to the sign-in page (Flask-Login's `login_required`, typed)."""
+    wrapped: Callable[P, R] = flask_login.login_required(view)
+    return wrapped
+
+
 def require(roles: frozenset[str]) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Signed in (else to the sign-in page) and holding one of `roles` (else 403)."""
 
@@ -37,8 +44,7 @@ def require(roles: frozenset[str]) -> Callable[[Callable[P, R]], Callable[P, R]]
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped: Callable[P, R] = login_required(guarded)
-        return wrapped
+        return login_required(guarded)
 
     return decorate
 

@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import forms
+from clinic.documents import (
+    ContactDocument,
+    DecisionDocument,
+    FactRecord,
+    explanation_of,
+    readable_answers_of,
+)
 from clinic.models import IntakeSubmission, Referral
 from clinic.staff.charts import ScoreBar, score_bar
 
@@ -79,32 +86,33 @@ class ContactView:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def risk_lines(referral: Referral, decision: Mapping[str, Any] | None) -> list[RiskLine]:
+def risk_lines(referral: Referral, decision: DecisionDocument | None) -> list[RiskLine]:
     """The risk banner: acute, suicide risk, partner safety (from the stored decision)."""
     lines: list[RiskLine] = []
-    facts = (decision or {}).get("facts", {})
+    facts = decision.facts if decision is not None else {}
+    no_fact = FactRecord(value=False)
     for name, title in RISK_FACTS:
-        fact = facts.get(name) or {}
-        if fact.get("value"):
-            lines.append(RiskLine(title, tuple(fact.get("evidence", ()))))
-    if PARTNER_SAFETY in (decision or {}).get("flags", ()):
-        notes = tuple(n for n in (decision or {}).get("notes", ()) if "artner" in n)
-        partner_risk = facts.get("partner_risk") or {}
-        lines.append(RiskLine("Partner safety", notes or tuple(partner_risk.get("evidence", ()))))
+        fact = facts.get(name, no_fact)
+        if fact.value:
+            lines.append(RiskLine(title, tuple(fact.evidence)))
+    if decision is not None and PARTNER_SAFETY in decision.flags:
+        notes = tuple(n for n in decision.notes if "artner" in n)
+        partner_risk = facts.get("partner_risk", no_fact)
+        lines.append(RiskLine("Partner safety", notes or tuple(partner_risk.evidence)))
     if not lines and decision is None and referral.priority == "urgent":
         lines.append(RiskLine("Urgent", ("see the routing explanation",)))
     return lines
 
 
-def explanation(referral: Referral, decision: Mapping[str, Any] | None) -> list[str]:
+def explanation(referral: Referral, decision: DecisionDocument | None) -> list[str]:
     """Plain sentences: why this referral, then the decision's own explanation."""
     sentences: list[str] = []
-    own = referral.explanation or {}
-    if own.get("sentence"):
-        sentences.append(str(own["sentence"]))
-    for sentence in (decision or {}).get("explanation", ()):
+    own = explanation_of(referral)
+    if own is not None and own.sentence:
+        sentences.append(own.sentence)
+    for sentence in decision.explanation if decision is not None else ():
         if sentence not in sentences:
-            sentences.append(str(sentence))
+            sentences.append(sentence)
     return sentences
 
 
@@ -158,10 +166,12 @@ def _score_view(definition: forms.Definition, result: Mapping[str, Any]) -> Scor
 
 def answer_sections(submission: IntakeSubmission) -> list[SectionView]:
     """Every question of the intake's flow by section, with the answer or why there is none."""
-    document = submission.answers or {}
-    answers: Mapping[str, int | None] = document.get("answers", {})
+    document = readable_answers_of(submission)
+    if document is None:
+        return []
+    answers = document.answers
     try:
-        flow = forms.flow_for(submission.path, int(document["subject_age"]))
+        flow = forms.flow_for(submission.path, document.subject_age)
     except (KeyError, TypeError, ValueError):
         return [_loose_section(answers)] if answers else []
     sections: dict[str, list[AnswerView]] = {}
@@ -205,46 +215,45 @@ def _loose_section(answers: Mapping[str, int | None]) -> SectionView:
     return SectionView("other", "Other answers", items)
 
 
-def contact_view(contact: Mapping[str, Any] | None, path: str) -> ContactView:
+def contact_view(contact: ContactDocument | None, path: str) -> ContactView:
     """The client's contact details with, beside each, how it is safe to use them."""
-    contact = contact or {}
-    channels = contact.get("channels") or {}
+    contact = contact or ContactDocument()
     views = []
-    for name, title, detail_key in (
-        ("phone", "Phone call", "phone"),
-        ("text", "Text message", "phone"),
-        ("email", "Email", "email"),
+    for name, title, detail in (
+        ("phone", "Phone call", contact.phone),
+        ("text", "Text message", contact.phone),
+        ("email", "Email", contact.email),
     ):
-        wish = channels.get(name) or {}
-        allowed = bool(wish.get("allowed"))
+        wish = contact.channels.wish(name)
         wishes = []
-        if allowed:
+        if wish.allowed:
             if name == "phone":
                 wishes.append(
-                    "voicemail is OK" if wish.get("leave_message") else "do NOT leave a voicemail"
+                    "voicemail is OK"
+                    if contact.channels.phone.leave_message
+                    else "do NOT leave a voicemail"
                 )
             wishes.append(
                 "the clinic's name may be used"
-                if wish.get("mention_clinic")
+                if wish.mention_clinic
                 else "do NOT mention the clinic's name"
             )
         views.append(
-            ChannelView(title, allowed, contact.get(detail_key) if allowed else None, tuple(wishes))
+            ChannelView(title, wish.allowed, detail if wish.allowed else None, tuple(wishes))
         )
     notes = []
-    caregiver = contact.get("caregiver_contact_ok", "absent")
-    if caregiver is not None and caregiver != "absent":
+    if contact.caregiver_contact_ok is not None:
         notes.append(
             "A parent or carer may be contacted"
-            if caregiver
+            if contact.caregiver_contact_ok
             else "Do NOT contact a parent or carer"
         )
-    elif caregiver is None and "caregiver_contact_ok" in contact:
+    elif contact.caregiver_question_recorded:
         notes.append("Whether a parent or carer may be contacted: prefer not to answer")
     return ContactView(
-        name=contact.get("name"),
+        name=contact.name,
         do_not_contact=not any(v.allowed for v in views),
         channels=tuple(views),
-        safe_times=tuple(SAFE_TIMES.get(t, t) for t in contact.get("safe_times", ())),
+        safe_times=tuple(SAFE_TIMES.get(t, t) for t in contact.safe_times),
         notes=tuple(notes),
     )

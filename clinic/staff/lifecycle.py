@@ -3,7 +3,9 @@ audit event, in the caller's transaction, guarded by optimistic locking.
 
 `referrals.lifecycle` decides whether a step is allowed; this module checks
 who may be assigned, writes the step, and turns a lost race into a plain
-"changed by X, reload" message.
+"changed by X, reload" message. A step that is refused (`ActionRefused`,
+`Conflict`) is refused before anything is written, so the request that asked
+for it still ends in one commit with nothing of it.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import func, select, update
 
 from clinic import audit, notifications
-from clinic.extensions import db
+from clinic.documents import Explanation, ReferralEventDetail
+from clinic.extensions import db, rows_matched
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffQueue, StaffUser
 from clinic.staff.reasons import REASONS_BY_ACTION, reason_label
 from referrals import QUEUES, Action, InvalidTransition, transition
@@ -68,21 +70,28 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         target = transition(source, step.action, **details)
     except InvalidTransition as exc:
         raise ActionRefused(str(exc)) from None
-    detail: dict[str, object] = {"action": step.action}
-    if step.action == Action.ACCEPT:
-        referral.assignee_id = step.assignee_id
-        detail["assignee_id"] = str(step.assignee_id)
-    for name in ("reason", "channel", "outcome", "target_queue"):
-        if details.get(name):
-            detail[name] = details[name]
-    referral.status = str(target)
-    _flush_or_conflict(referral)
+    if step.action == Action.REROUTE:
+        _refuse_a_queue_it_is_in(referral, step)
+    accepted = step.action == Action.ACCEPT
+    values: dict[str, object] = {"status": str(target)}
+    if accepted:
+        values["assignee_id"] = step.assignee_id
+    detail = ReferralEventDetail(
+        action=step.action,
+        assignee_id=str(step.assignee_id) if accepted else None,
+        reason=details.get("reason") or None,
+        channel=details.get("channel") or None,
+        outcome=details.get("outcome") or None,
+        target_queue=details.get("target_queue") or None,
+    )
+    _write_or_conflict(referral, values, expected_version)
     shown = referral
     if step.action == Action.REROUTE:
         shown = _reroute(referral, step, actor)
-        detail["new_referral_id"] = str(shown.id)
+        detail = detail.merged(ReferralEventDetail(new_referral_id=str(shown.id)))
     if step.note:
-        detail["note_id"] = str(_note(referral, step.note, actor).id)
+        note_id = str(_note(referral, step.note, actor).id)
+        detail = detail.merged(ReferralEventDetail(note_id=note_id))
     kind = "contact_attempt" if step.action == Action.LOG_CONTACT_ATTEMPT else "transition"
     event = ReferralEvent(
         referral_id=referral.id,
@@ -90,7 +99,7 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         from_status=source,
         to_status=str(target),
         actor_id=actor.id,
-        detail=detail,
+        detail=detail.stored(),
     )
     db.session.add(event)
     if kind == "contact_attempt" and details.get("outcome") != "reached":
@@ -101,7 +110,7 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         target_type="referral",
         target_id=referral.id,
         actor=actor,
-        detail={"from": source, "to": str(target), "queue": referral.queue, **detail},
+        detail={"from": source, "to": str(target), "queue": referral.queue, **detail.stored()},
     )
     return shown
 
@@ -119,7 +128,7 @@ def add_note(referral: Referral, text: str, *, actor: StaffUser) -> None:
             from_status=referral.status,
             to_status=referral.status,
             actor_id=actor.id,
-            detail={"note_id": str(note.id)},
+            detail=ReferralEventDetail(note_id=str(note.id)).stored(),
         )
     )
     audit.record(
@@ -174,7 +183,7 @@ def _details(referral: Referral, step: Step) -> dict[str, str | None]:
     return details
 
 
-def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
+def _refuse_a_queue_it_is_in(referral: Referral, step: Step) -> None:
     assert step.target_queue is not None  # checked by the lifecycle
     exists = db.session.scalar(
         select(func.count())
@@ -187,6 +196,10 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
         raise ActionRefused(
             f"This intake already has a referral in the {QUEUES[step.target_queue].name} queue."
         )
+
+
+def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
+    assert step.target_queue is not None  # checked by the lifecycle
     rank = db.session.scalar(
         select(func.max(Referral.rank)).where(Referral.submission_id == referral.submission_id)
     )
@@ -202,7 +215,7 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
         priority=referral.priority,
         status="new",
         rerouted_from_id=referral.id,
-        explanation={"rule_ids": ["staff.reroute"], "facts": {}, "sentence": sentence},
+        explanation=Explanation(rule_ids=["staff.reroute"], facts={}, sentence=sentence).stored(),
     )
     db.session.add(new)
     db.session.flush()
@@ -212,7 +225,7 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
             kind="created",
             to_status="new",
             actor_id=actor.id,
-            detail={"rerouted_from": str(referral.id), "reason": step.reason},
+            detail=ReferralEventDetail(rerouted_from=str(referral.id), reason=step.reason).stored(),
         )
     )
     return new
@@ -224,13 +237,18 @@ def _note(referral: Referral, text: str, actor: StaffUser) -> ReferralNote:
     return note
 
 
-def _flush_or_conflict(referral: Referral) -> None:
-    """Write the change now: a concurrent commit shows up here as a stale version."""
-    referral_id = referral.id
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        current = db.session.get(Referral, referral_id)
-        message = changed_message(current) if current else "This referral no longer exists."
-        raise Conflict(message) from None
+def _write_or_conflict(
+    referral: Referral, values: dict[str, object], expected_version: int
+) -> None:
+    """Write the step now, guarded by the version the form showed: if someone else
+    committed a change since, the UPDATE matches no row and nothing is written."""
+    written = db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.version == expected_version)
+        .values(**values, version=Referral.version + 1)
+    )
+    if rows_matched(written):
+        return
+    current = db.session.get(Referral, referral.id, populate_existing=True)
+    message = changed_message(current) if current else "This referral no longer exists."
+    raise Conflict(message)

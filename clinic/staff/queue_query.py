@@ -87,7 +87,7 @@ class Page:
 
 def _branch(
     filters: Filters, queue: str, status: str, priority: str, after: Cursor | None, limit: int
-) -> Select[tuple[uuid.UUID, int, datetime]] | None:
+) -> Select[uuid.UUID, int, datetime] | None:
     rank = PRIORITY_ORDER.index(priority)
     if after is not None and rank < after.rank:
         return None
@@ -105,7 +105,7 @@ def _branch(
 
 def page_query(
     filters: Filters, after: Cursor | None, size: int
-) -> Select[tuple[uuid.UUID, int, datetime]] | None:
+) -> Select[uuid.UUID, int, datetime] | None:
     """The SQL of one page (rank, created_at, id), or None when no branch can match."""
     branches = [
         branch

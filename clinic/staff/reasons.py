@@ -62,7 +62,9 @@ OUTCOME_LABELS: Final[Mapping[str, str]] = MappingProxyType(
 
 
 def reason_label(code: str | None) -> str:
+    if code is None:
+        return ""
     for reasons in REASONS_BY_ACTION.values():
         if code in reasons:
             return reasons[code]
-    return code or ""
+    return code

@@ -8,11 +8,11 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic import audit, outbox
+from clinic.documents import contact_of, decision_of, event_detail_of
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser
 from clinic.notifications import status as notification_status
-from clinic.staff import bp, detail
+from clinic.staff import bp, detail, viewing
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.dashboard_views import rows_for
 from clinic.staff.flags import labels_of
@@ -58,7 +58,8 @@ def _history(referral: Referral) -> list[dict[str, object]]:
         u.id: u.display_name
         for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(actor_ids)))
     }
-    note_ids = [uuid.UUID(str(e.detail["note_id"])) for e in events if e.detail.get("note_id")]
+    details = {e.id: event_detail_of(e) for e in events}
+    note_ids = [uuid.UUID(d.note_id) for d in details.values() if d.note_id]
     notes = {
         n.id: n.text
         for n in db.session.scalars(select(ReferralNote).where(ReferralNote.id.in_(note_ids)))
@@ -68,30 +69,25 @@ def _history(referral: Referral) -> list[dict[str, object]]:
         for u in db.session.scalars(
             select(StaffUser).where(
                 StaffUser.id.in_(
-                    [
-                        uuid.UUID(str(e.detail["assignee_id"]))
-                        for e in events
-                        if e.detail.get("assignee_id")
-                    ]
+                    [uuid.UUID(d.assignee_id) for d in details.values() if d.assignee_id]
                 )
             )
         )
     }
     history = []
     for e in events:
-        note_id = e.detail.get("note_id")
-        assignee_id = e.detail.get("assignee_id")
+        d = details[e.id]
         history.append(
             {
                 "event": e,
                 "actor": actors.get(e.actor_id, "System") if e.actor_id else "System",
-                "reason": reason_label(str(e.detail["reason"])) if e.detail.get("reason") else None,
-                "note": notes.get(uuid.UUID(str(note_id))) if note_id else None,
-                "assignee": assignees.get(uuid.UUID(str(assignee_id))) if assignee_id else None,
-                "channel": CHANNEL_LABELS.get(str(e.detail.get("channel")), None),
-                "outcome": OUTCOME_LABELS.get(str(e.detail.get("outcome")), None),
-                "target_queue": QUEUES[str(e.detail["target_queue"])].name
-                if e.detail.get("target_queue") in QUEUES
+                "reason": reason_label(d.reason) if d.reason else None,
+                "note": notes.get(uuid.UUID(d.note_id)) if d.note_id else None,
+                "assignee": assignees.get(uuid.UUID(d.assignee_id)) if d.assignee_id else None,
+                "channel": CHANNEL_LABELS.get(d.channel or ""),
+                "outcome": OUTCOME_LABELS.get(d.outcome or ""),
+                "target_queue": QUEUES[d.target_queue].name
+                if d.target_queue is not None and d.target_queue in QUEUES
                 else None,
             }
         )
@@ -101,11 +97,9 @@ def _history(referral: Referral) -> list[dict[str, object]]:
 @bp.route("/referrals/<uuid:referral_id>")
 @require(CLINICAL)
 def referral(referral_id: uuid.UUID) -> str:
-    ref = referral_or_404(referral_id)
+    ref = viewing.referral(referral_id)
     submission = ref.submission
-    decision = submission.decision
-    audit.record("referral.viewed", target_type="referral", target_id=ref.id)
-    db.session.commit()
+    decision = decision_of(submission)
     visible = set(visible_queues(me()))
     linked = [r for r in submission.referrals if r.id != ref.id and r.queue in visible]
     return render_template(
@@ -114,10 +108,10 @@ def referral(referral_id: uuid.UUID) -> str:
         row=rows_for([ref])[0],
         submission=submission,
         risks=detail.risk_lines(ref, decision),
-        flags=labels_of((decision or {}).get("flags", ())),
+        flags=labels_of(decision.flags if decision is not None else ()),
         sentences=detail.explanation(ref, decision),
         scores=detail.score_views(submission.scores),
-        contact=detail.contact_view(submission.contact, submission.path),
+        contact=detail.contact_view(contact_of(submission), submission.path),
         history=_history(ref),
         linked=linked,
         rerouted_to=[r for r in linked if r.rerouted_from_id == ref.id],
@@ -143,10 +137,7 @@ def referral(referral_id: uuid.UUID) -> str:
 @bp.route("/referrals/<uuid:referral_id>/answers")
 @require(CLINICAL)
 def answers(referral_id: uuid.UUID) -> str:
-    ref = referral_or_404(referral_id)
-    sections = detail.answer_sections(ref.submission)
-    audit.record("referral.answers_viewed", target_type="referral", target_id=ref.id)
-    db.session.commit()
+    ref, sections = viewing.answers(referral_id)
     return render_template("staff/answers.html", referral=ref, sections=sections)
 
 
@@ -180,11 +171,9 @@ def act(referral_id: uuid.UUID) -> Response:
     )
     try:
         shown = apply(ref, step, actor=me(), expected_version=int(form.version.data))
-    except (ActionRefused, Conflict) as exc:
-        db.session.rollback()
+    except (ActionRefused, Conflict) as exc:  # refused before anything was written
         flash(str(exc), "error")
         return redirect(back)
-    outbox.commit()  # publishes any "we tried to reach you" message the step wrote
     flash(DONE.get(step.action, "Done."), "info")
     if shown.queue in visible_queues(me()):
         return redirect(url_for("staff.referral", referral_id=shown.id))
@@ -199,11 +188,9 @@ def note(referral_id: uuid.UUID) -> Response:
     if form.validate_on_submit():
         try:
             add_note(ref, form.text.data, actor=me())
-        except ActionRefused as exc:
-            db.session.rollback()
+        except ActionRefused as exc:  # refused before anything was written
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash("Note added.", "info")
     else:
         flash("Write the note first.", "error")

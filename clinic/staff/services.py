@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from clinic import audit
+from clinic.documents import AuditDetail
 from clinic.extensions import db
 from clinic.models import StaffQueue, StaffUser
 from clinic.models.columns import utcnow
@@ -48,18 +49,52 @@ def create_staff_user(
     if find_by_email(email) is not None:
         raise ValueError("an account with that email already exists")
     check_password(password, email=email, name=display_name)
+    now = utcnow()
     user = StaffUser(
         email=email,
         display_name=display_name,
         password_hash=hash_password(password),
         role=role,
         is_admin=is_admin or role == "admin",
-        password_changed_at=utcnow(),
+        password_changed_at=now,
     )
     if temporary:
-        user.temporary_password_expires_at = user.password_changed_at + TEMPORARY_PASSWORD_LIFETIME
+        user.temporary_password_expires_at = now + TEMPORARY_PASSWORD_LIFETIME
     user.queue_assignments = [StaffQueue(queue=q) for q in queues]
     db.session.add(user)
+    return user
+
+
+def add_staff_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    role: str,
+    queues: Iterable[str] = (),
+    is_admin: bool = False,
+    temporary: bool = False,
+    actor: StaffUser | None = None,
+) -> StaffUser:
+    """`create_staff_user`, audited as done by `actor` (None: the system, e.g. a command)."""
+    user = create_staff_user(
+        email=email,
+        display_name=display_name,
+        password=password,
+        role=role,
+        queues=queues,
+        is_admin=is_admin,
+        temporary=temporary,
+    )
+    db.session.flush()
+    audit.record(
+        "staff.created",
+        target_type="staff_user",
+        target_id=user.id,
+        actor=actor,
+        actor_kind=None if actor else "system",
+        detail={"role": user.role, "is_admin": user.is_admin, "queues": user.queues},
+    )
     return user
 
 
@@ -155,7 +190,7 @@ def update_access(
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     wanted = sorted(set(queues) & set(QUEUES))
-    before = {"role": user.role, "is_admin": user.is_admin, "queues": user.queues}
+    before: AuditDetail = {"role": user.role, "is_admin": user.is_admin, "queues": user.queues}
     user.role = role
     user.is_admin = is_admin or role == "admin"
     user.queue_assignments = [StaffQueue(queue=q) for q in wanted]

@@ -7,15 +7,33 @@
   var exit = document.getElementById("quick-exit");
   var ESCAPE_WINDOW_MS = 1500;
   var lastEscape = 0;
+  // Other tabs of this site leave too when one of them does.
+  var tabs = typeof window.BroadcastChannel === "function"
+    ? new window.BroadcastChannel("intake-quick-exit") : null;
 
-  function leave(event) {
+  function leave(event, toldByAnotherTab) {
     if (!exit) { return; }
     if (event) { event.preventDefault(); }
     document.documentElement.className += " leaving";
     document.body.hidden = true;
+    if (tabs && !toldByAnotherTab) { tabs.postMessage("leave"); }
+    // exit.href is /intake/exit: it ends the form's session on the server, asks the
+    // browser to drop this site's data and redirects to the neutral site.
     // replace(): this page is taken out of the tab's back history.
     window.location.replace(exit.href);
   }
+
+  if (tabs) {
+    tabs.addEventListener("message", function () { leave(null, true); });
+  }
+
+  // A page restored from the back/forward cache would show what it showed before,
+  // even after quick exit: hide it and load it afresh from the server instead.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.body.hidden = true;
+    window.location.replace(window.location.href);
+  });
 
   if (exit) {
     exit.addEventListener("click", leave);
@@ -28,8 +46,8 @@
         lastEscape = now;
       }
     });
-    var keys = document.getElementById("quick-exit-keys");
-    if (keys) { keys.hidden = false; }
+    var keys = document.querySelectorAll("[data-quick-exit-keys]");
+    for (var i = 0; i < keys.length; i += 1) { keys[i].hidden = false; }
   }
 
   // A resume link carries the code after "#", which browsers never send to a server,

@@ -152,6 +152,25 @@ def test_malformed_bodies_are_422(
     assert [e["field"] for e in response.json["errors"]] == fields
 
 
+def test_a_contact_document_of_the_wrong_shape_is_422_and_not_stored(
+    client: FlaskClient, app: Flask
+) -> None:
+    contact = {
+        "email": "client@example.org",
+        "channels": {"email": {"allowed": "yes"}},
+        "safe_times": "weekends",
+    }
+    body = {"path": "adult_self", "subject_age": 30, "answers": {}, "contact": contact}
+
+    response = _post(client, _token(), body)
+
+    assert response.status_code == 422
+    fields = [e["field"] for e in response.json["errors"]]
+    assert fields == ["contact.channels", "contact.safe_times"]
+    assert "yes" not in response.get_data(as_text=True)
+    assert db.session.scalars(select(IntakeSubmission)).all() == []
+
+
 def test_unknown_intakes_are_404(client: FlaskClient, app: Flask) -> None:
     token = _token()
     for key in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):

@@ -1,31 +1,32 @@
 """End-to-end stacks: the web app in this process, a live worker (and beat) in others.
 
 Each stack is one of the supported deployments: the embedded default (SQLite
-and the filesystem broker), PostgreSQL + Redis, and PostgreSQL + RabbitMQ.
+and the filesystem broker), PostgreSQL + Redis, and PostgreSQL + RabbitMQ. A
+server stack has a database and a broker (Redis database, RabbitMQ vhost) of
+its own, so its tests run in parallel with any other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
-from kombu import Connection
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from clinic import create_app
 from clinic.extensions import db
 from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY, apply_migrations
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.brokers import rabbitmq_vhost, redis_database
+from tests.support.browser import CHROMIUM_ARGS, LiveServer, NeutralSite, chromium_path
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 from tests.support.tcp_proxy import TcpProxy
-from workers.queues import Queues
 
 STACKS = ("embedded", "postgres-redis", "postgres-rabbitmq")
-E2E_REDIS_DB = "13"  # a database number of its own, so other users of the server are untouched
 
 
 @dataclass
@@ -57,22 +58,11 @@ class Stack:
                 db.engine.dispose()
 
 
-def _broker_url(stack: str) -> str:
-    if stack.endswith("redis"):
-        parts = urlsplit(service_url("redis"))
-        return urlunsplit(parts._replace(path=f"/{E2E_REDIS_DB}"))
-    return service_url("rabbitmq")
-
-
-def _purge(broker_url: str) -> None:
-    """Drop messages an earlier run may have left, so this run's worker sees only its own."""
-    with Connection(broker_url, connect_timeout=5) as connection:
-        channel = connection.channel()
-        for queue in Queues.all():
-            try:
-                channel.queue_purge(queue)
-            except Exception:  # a queue that does not exist yet has nothing to purge
-                channel = connection.channel()
+@contextmanager
+def own_broker(stack: str) -> Iterator[str]:
+    """A broker URL of the test's own on the real server of `stack` (tests.support.brokers)."""
+    with redis_database() if stack.endswith("redis") else rabbitmq_vhost() as url:
+        yield url
 
 
 def _environment(database_url: str, broker_url: str, instance_path: Path) -> dict[str, str]:
@@ -89,16 +79,17 @@ def _environment(database_url: str, broker_url: str, instance_path: Path) -> dic
 
 
 def _make_stack(name: str, tmp_path: Path, broker_url: str | None = None) -> Iterator[Stack]:
+    """A stack on its own database and broker; `broker_url` is used as given when set."""
     instance = tmp_path / "instance"
     instance.mkdir()
-    if name == "embedded":
-        database_url = f"sqlite:///{instance / 'clinic.sqlite'}"
-        broker_url = "filesystem://"
-    else:
-        database_url = create_postgres_database(service_url("postgres"))
-        broker_url = broker_url or _broker_url(name)
-        _purge(broker_url)
-    try:
+    with ExitStack() as cleanup:
+        if name == "embedded":
+            database_url = f"sqlite:///{instance / 'clinic.sqlite'}"
+            broker_url = "filesystem://"
+        else:
+            broker_url = broker_url or cleanup.enter_context(own_broker(name))
+            database_url = create_postgres_database(service_url("postgres"))
+            cleanup.callback(drop_postgres_database, database_url)
         apply_migrations(database_url, instance)
         stack = Stack(
             name,
@@ -109,9 +100,6 @@ def _make_stack(name: str, tmp_path: Path, broker_url: str | None = None) -> Ite
         )
         yield stack
         stack.close()
-    finally:
-        if database_url.startswith("postgresql"):
-            drop_postgres_database(database_url)
 
 
 @pytest.fixture(params=STACKS)
@@ -128,15 +116,37 @@ class ProxiedStack:
 @pytest.fixture(params=("postgres-redis", "postgres-rabbitmq"))
 def proxied_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProxiedStack]:
     """A server-broker stack whose every broker connection goes through a TCP proxy."""
-    real = urlsplit(_broker_url(request.param))
-    proxy = TcpProxy(real.hostname or "127.0.0.1", real.port or 0)
-    proxy.start()
-    netloc = real.netloc.rsplit(":", 1)[0] + f":{proxy.port}"
-    try:
-        for stack in _make_stack(request.param, tmp_path, urlunsplit(real._replace(netloc=netloc))):
-            yield ProxiedStack(stack, proxy)
-    finally:
-        proxy.stop()
+    with own_broker(request.param) as broker_url:
+        real = urlsplit(broker_url)
+        proxy = TcpProxy(real.hostname or "127.0.0.1", real.port or 0)
+        proxy.start()
+        netloc = real.netloc.rsplit(":", 1)[0] + f":{proxy.port}"
+        try:
+            proxied_url = urlunsplit(real._replace(netloc=netloc))
+            for stack in _make_stack(request.param, tmp_path, proxied_url):
+                yield ProxiedStack(stack, proxy)
+        finally:
+            proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def neutral_site() -> Iterator[NeutralSite]:
+    with NeutralSite() as site:
+        yield site
+
+
+@pytest.fixture
+def live(
+    tmp_path: Path, neutral_site: NeutralSite, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Flask, str]]:
+    """The embedded stack's web app, served live; quick exit leads to `neutral_site`."""
+    settings = tmp_path / "clinic.yaml"
+    settings.write_text(f"quick_exit_url: {neutral_site.url}\n")
+    monkeypatch.setenv("CLINIC_SETTINGS", str(settings))
+    for stack in _make_stack("embedded", tmp_path):
+        app = stack.web_app()
+        with LiveServer(app) as server:
+            yield app, server.url
 
 
 @pytest.fixture(scope="session")

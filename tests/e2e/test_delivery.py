@@ -7,14 +7,13 @@ failing, and what a broker message may carry (ids only).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from kombu import Connection
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 
 from clinic import outbox
 from clinic.extensions import db
@@ -73,6 +72,20 @@ def _received(worker: LiveProcess, task_id: str) -> int:
     return worker.output().count(f"[{task_id}] received")
 
 
+def _waiting_on_a_lock(engine: Engine) -> int:
+    """Sessions on the stack's database that are blocked waiting for a lock."""
+    with engine.connect() as connection:
+        return int(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            or 0
+        )
+
+
 def test_a_worker_killed_mid_routing_is_replaced_and_routes_it_once(
     server_stack: Stack, tmp_path: Path
 ) -> None:
@@ -92,7 +105,11 @@ def test_a_worker_killed_mid_routing_is_replaced_and_routes_it_once(
             )
             _publish(app, message_id)
             wait_until(lambda: _received(worker, message_id) == 1, 30, "the task", worker)
-            time.sleep(1)  # it is now waiting on the row lock, mid-routing
+            wait_until(
+                lambda: _waiting_on_a_lock(locker) >= 1,
+                what="the task to wait on the row lock, mid-routing",
+                process=worker,
+            )
             worker.kill()
             transaction.rollback()
         assert _status(app) == "submitted"
@@ -159,7 +176,11 @@ def test_a_task_that_keeps_failing_stops_after_its_retries(
     try:
         _publish(app, message_id)
         wait_until(lambda: "failed after 3 tries" in worker.output(), 60, "giving up", worker)
-        time.sleep(3)
+        wait_until(
+            lambda: f"[{message_id}] raised unexpected" in worker.output(),
+            what="the last try to end",
+            process=worker,
+        )
         assert _received(worker, message_id) == 3  # the first try and two retries, no more
         assert _status(app) == "submitted"  # still there for the outbox sweep and staff
     finally:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from clinic import outbox
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import IntakeSubmission, OutboxMessage, Referral
@@ -21,6 +19,7 @@ from workers.queues import Queues, TaskNames
 pytestmark = pytest.mark.e2e
 
 ROUTING_TIMEOUT = 90.0
+BROKER_LOST = "Connection to broker lost"
 
 
 def _submit(app: Flask) -> None:
@@ -60,6 +59,16 @@ def _outbox(app: Flask, kind: str | None = None) -> set[str]:
         return set(db.session.scalars(query))
 
 
+def _waiting_in(app: Flask, queue: str) -> int:
+    """Messages ready in `queue` on the stack's broker, none taken by a worker."""
+    with app.extensions["celery"].connection_for_read() as connection:
+        try:
+            declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+        except connection.channel_errors:  # not declared yet: nothing published to it
+            return 0
+        return int(declared.message_count)
+
+
 def test_each_specialty_follow_up_waits_for_a_worker_of_its_own_queue(
     stack: Stack, tmp_path: Path
 ) -> None:
@@ -75,9 +84,17 @@ def test_each_specialty_follow_up_waits_for_a_worker_of_its_own_queue(
                 subject_age=30,
                 answers={"safety.now": 1, **{f"pcptsd5.{n}": 1 for n in range(6)}},
             )
-            outbox.commit()
+            db.session.commit()
         wait_until(lambda: _queues(app) == ["emdr"], ROUTING_TIMEOUT, "routing", worker)
-        time.sleep(2)
+        wait_until(
+            lambda: (
+                _outbox(app, TaskNames.FOLLOW_UP_REFERRAL) != {"pending"}
+                and _waiting_in(app, Queues.EMDR) == 1
+            ),
+            ROUTING_TIMEOUT,
+            "the follow-up to wait in the EMDR queue",
+            worker,
+        )
         assert _outbox(app, TaskNames.FOLLOW_UP_REFERRAL) == {"published"}
 
         emdr_pool = start_worker(stack.env, tmp_path, "emdr", queues=(Queues.EMDR,))
@@ -120,7 +137,7 @@ def test_an_intake_submitted_while_the_broker_is_down_is_routed_when_it_returns(
         with app.app_context():
             message = db.session.scalars(select(OutboxMessage)).one()
             assert (message.status, message.last_error) == ("pending", "OperationalError")
-        time.sleep(3)  # the worker cannot hear of it while the broker is away
+        worker.wait_for_output(BROKER_LOST)  # it cannot hear of the intake while the broker is away
         assert _status(app) == "submitted"
 
         proxy.start()

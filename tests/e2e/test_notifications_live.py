@@ -8,9 +8,10 @@ detail reaches a message or a log, retries, crashes and permanent failures.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email import message_from_bytes
 from pathlib import Path
 
@@ -18,7 +19,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from clinic import outbox
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import IntakeSubmission, NotificationMessage, OnCallAlert, StaffAlert
@@ -42,6 +42,10 @@ pytestmark = pytest.mark.e2e
 
 TIMEOUT = 90.0
 REPEAT_MINUTES = 0.05  # 3 s between on-call pages
+SWEEP_RECEIVED = re.compile(rf"Task {re.escape(TaskNames.SWEEP_NOTIFICATIONS)}\[[^\]]+\] received")
+SWEEP_SUCCEEDED = re.compile(
+    rf"Task {re.escape(TaskNames.SWEEP_NOTIFICATIONS)}\[[^\]]+\] succeeded"
+)
 CANARY_ANSWER = "canary.answer"
 CANARY_SENTENCE = "Canary explanation sentence"
 CLINIC_SETTINGS = f"""
@@ -96,7 +100,7 @@ def _intake(app: Flask, queue: str, priority: str, *, email_safe: bool) -> str:
         referral.explanation = {"rule_ids": ["x"], "facts": {}, "sentence": CANARY_SENTENCE}
         queue_staff_alerts([referral])
         queue_submission_confirmation(submission)
-        outbox.commit()
+        db.session.commit()
         return str(submission.id)
 
 
@@ -106,6 +110,10 @@ def _statuses(app: Flask, template: str | None = None) -> list[str]:
         if template:
             query = query.where(NotificationMessage.template == template)
         return list(db.session.scalars(query))
+
+
+def _settled(app: Flask) -> bool:
+    return all(s in ("sent", "skipped") for s in _statuses(app))
 
 
 def _subjects(server: SmtpServer) -> list[str]:
@@ -121,6 +129,31 @@ def _assert_no_canary(server: SmtpServer, *processes: LiveProcess) -> None:
     for process in processes:
         for canary in canaries:
             assert canary not in process.output()
+
+
+def _wait_for_a_sweep_after_repeat_intervals(
+    worker: LiveProcess, intervals: int, settled: Callable[[], bool]
+) -> None:
+    """Let `intervals` repeat intervals pass; then wait until a notifications sweep the
+    worker received after them has finished (the sweep that would write a due repeat)
+    and every message it may have written has `settled`."""
+    due = time.monotonic() + REPEAT_MINUTES * 60 * intervals
+    received_before: list[int] = []
+
+    def a_later_sweep_finished() -> bool:
+        if time.monotonic() < due:
+            return False
+        output = worker.output()
+        if not received_before:
+            received_before.append(len(SWEEP_RECEIVED.findall(output)))
+        return len(SWEEP_SUCCEEDED.findall(output)) > received_before[0] and settled()
+
+    wait_until(
+        a_later_sweep_finished,
+        TIMEOUT + REPEAT_MINUTES * 60 * intervals,
+        f"a sweep after {intervals} repeat intervals",
+        worker,
+    )
 
 
 def test_alerts_arrive_and_urgent_pages_repeat_until_acknowledged(
@@ -164,14 +197,9 @@ def test_alerts_arrive_and_urgent_pages_repeat_until_acknowledged(
                 db.session.scalars(select(OnCallAlert.acknowledged_by_id)).one() == coordinator.id
             )
 
-        wait_until(
-            lambda: all(s in ("sent", "skipped") for s in _statuses(app)),
-            TIMEOUT,
-            "sends to settle",
-            worker,
-        )
+        wait_until(lambda: _settled(app), TIMEOUT, "sends to settle", worker)
         after_ack = pages()
-        time.sleep(REPEAT_MINUTES * 60 * 3)  # three repeat intervals: none may come
+        _wait_for_a_sweep_after_repeat_intervals(worker, 3, lambda: _settled(app))  # none may come
         assert pages() == after_ack
         assert all(s in ("sent", "skipped") for s in _statuses(app))
         _assert_no_canary(smtp_server, worker, beat)
@@ -320,7 +348,7 @@ def test_embedded_default_submitted_intake_pages_in_the_development_folder_until
         with app.app_context():
             staff("coordinator@example.net")  # no on-call contacts: coordinators are paged
             submit_intake(path="adult_self", subject_age=34, answers={"safety.now": 0})
-            outbox.commit()
+            db.session.commit()
 
         wait_until(
             lambda: "Urgent: a referral needs attention" in subjects(), TIMEOUT, "the alert", worker
@@ -334,14 +362,9 @@ def test_embedded_default_submitted_intake_pages_in_the_development_folder_until
             url = f"/staff/alerts/{page.staff_alert_id}"
             token = csrf_token(client, url)
             assert client.post(f"{url}/acknowledge", data={"csrf_token": token}).status_code == 302
-        wait_until(
-            lambda: all(s in ("sent", "skipped") for s in _statuses(app)),
-            TIMEOUT,
-            "sends to settle",
-            worker,
-        )
+        wait_until(lambda: _settled(app), TIMEOUT, "sends to settle", worker)
         after_ack = pages()
-        time.sleep(REPEAT_MINUTES * 60 * 3)  # three repeat intervals: none may come
+        _wait_for_a_sweep_after_repeat_intervals(worker, 3, lambda: _settled(app))  # none may come
         assert pages() == after_ack
     finally:
         beat.stop()

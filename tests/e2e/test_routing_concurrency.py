@@ -11,11 +11,12 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from clinic import create_app, outbox
+from clinic import create_app
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, Referral
 from clinic.routing import route_submission
+from clinic.unit_of_work import unit_of_work
 from tests.conftest import app_overrides, apply_migrations
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 
@@ -42,13 +43,13 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
         submission = submit_intake(
             path="adult_self", subject_age=30, answers={"phq9.9": 2, **PTSD_POSITIVE}
         )
-        outbox.commit()
+        db.session.commit()
         submission_id = str(submission.id)
     start = threading.Barrier(4)
     results: list[str] = []
 
-    def run() -> None:
-        with committed_app.app_context():
+    def run() -> None:  # as the routing task runs it: one unit of work
+        with committed_app.app_context(), unit_of_work():
             start.wait()
             results.append(route_submission(submission_id))
 
@@ -68,7 +69,7 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
 def test_the_database_refuses_a_second_referral_to_the_same_queue(committed_app: Flask) -> None:
     with committed_app.app_context():
         submission = submit_intake(path="adult_self", subject_age=30, answers={})
-        outbox.commit()
+        db.session.commit()
         route_submission(str(submission.id))
         db.session.add(
             Referral(

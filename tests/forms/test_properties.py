@@ -98,7 +98,7 @@ def test_results_decided_with_missing_answers_hold_for_every_completion(
         return  # PSC-17's own rule: up to 3 blanks are scored as 0, not left open.
     fields = ["positive", "ptsd", "cptsd", "result"]
     if "asq_acuity_unknown" in decided.flags:
-        fields.remove("result")  # non_acute_positive until asq.5 is answered yes (docs/clinical-policy.md)
+        fields.remove("result")  # non_acute_positive until asq.5 is answered yes (policy)
     for field in fields:
         value = getattr(decided, field)
         if value is not None:

@@ -1,6 +1,7 @@
 """Real headless Chromium (Debian's package) driven by Playwright, and a live web server.
 
-`LiveServer` serves a Flask app from a thread on a free local port. `launch_chromium`
+`LiveServer` serves a Flask app from a thread on a free local port; `NeutralSite`
+stands in for the clinic's quick-exit site. `launch_chromium`
 starts the system Chromium; `assert_accessible` runs axe-core in the page and fails
 on any WCAG 2.x A/AA violation; `save_screenshot` keeps pictures as test artifacts.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,38 @@ class LiveServer:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+
+
+class NeutralSite:
+    """The quick-exit site, served on this machine over HTTPS with a certificate made for
+    the run (browser contexts that visit it set `ignore_https_errors`).
+
+    The tests have no internet, and Playwright cannot route a request the browser
+    makes by following a redirect, as quick exit's does (`/intake/exit`).
+    """
+
+    TITLE = "Weather"
+
+    def __init__(self) -> None:
+        self._server = make_server("127.0.0.1", 0, self._page, threaded=True, ssl_context="adhoc")
+        self.url = f"https://127.0.0.1:{self._server.server_port}/"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @classmethod
+    def _page(
+        cls, environ: dict[str, object], start_response: Callable[..., object]
+    ) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [f"<!doctype html><title>{cls.TITLE}</title><h1>Sunny</h1>".encode()]
+
+    def __enter__(self) -> NeutralSite:
         self._thread.start()
         return self
 

@@ -8,10 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from clinic.devserver import celery_commands
+from tests.support.waiting import wait_until
 from workers.queues import Queues
 
 STARTUP_TIMEOUT = 90.0
@@ -44,6 +45,9 @@ class LiveProcess:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def exited(self) -> bool:
+        return self.process.poll() is not None
+
     def wait_for_output(self, text: str, timeout: float = STARTUP_TIMEOUT) -> None:
         wait_until(lambda: text in self.output(), timeout, f"{self.name} to print {text!r}", self)
 
@@ -63,21 +67,6 @@ class LiveProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._log.close()
-
-
-def wait_until(
-    condition: Callable[[], bool], timeout: float, what: str, process: LiveProcess | None = None
-) -> None:
-    """Wait for `condition` (a bound on waiting, not a speed assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if process is not None and process.process.poll() is not None:
-            raise AssertionError(f"{process.name} exited early:\n{process.output()[-4000:]}")
-        time.sleep(0.2)
-    tail = f"\n{process.name} output:\n{process.output()[-4000:]}" if process else ""
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{tail}")
 
 
 def start_worker(

@@ -10,7 +10,6 @@ from celery.exceptions import Retry
 from flask import Flask
 from sqlalchemy import select
 
-from clinic import outbox
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OnCallAlert
 from clinic.models.columns import utcnow
@@ -48,7 +47,7 @@ def test_the_send_task_sends_once_and_retries_a_temporary_failure(
 ) -> None:
     app.config.update(smtp_server.mail_config())
     queue_submission_confirmation(submission_with(contact(email=True)))
-    outbox.commit()
+    db.session.commit()
     message_id = str(db.session.scalars(select(NotificationMessage.id)).one())
     smtp_server.refuse_with = "421"
 
@@ -66,7 +65,7 @@ def test_the_send_task_sends_once_and_retries_a_temporary_failure(
 def test_the_sweep_repeats_due_pages(app: Flask) -> None:
     staff("coordinator@example.org")
     queue_staff_alerts([referral_for(submission_with(contact()), priority="urgent")])
-    outbox.commit()
+    db.session.commit()
     assert sweep_notifications() == 0
 
     page = db.session.scalars(select(OnCallAlert)).one()

@@ -3,16 +3,17 @@ the details of messages that failed longer ago than FAILED_MESSAGE_RETENTION_DAY
 
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import Task
 
 from clinic.notifications.digests import send_due_digests
 from clinic.notifications.on_call import repeat_pages
 from clinic.notifications.retention import remove_expired_details
 from clinic.notifications.sending import send_message
 from workers.queues import TaskNames
+from workers.typed_tasks import bound_task, task
 
 
-@shared_task(name=TaskNames.SEND_NOTIFICATION, bind=True, max_retries=None)
+@bound_task(name=TaskNames.SEND_NOTIFICATION, max_retries=None)
 def send_notification(self: Task, message_id: str) -> str:
     """Claim, send, mark sent; a temporary failure comes back after its backoff."""
     outcome = send_message(message_id)
@@ -21,13 +22,13 @@ def send_notification(self: Task, message_id: str) -> str:
     return outcome.status
 
 
-@shared_task(name=TaskNames.SWEEP_NOTIFICATIONS)
+@task(name=TaskNames.SWEEP_NOTIFICATIONS)
 def sweep_notifications() -> int:
     """Write the on-call repeats and digests that are due; returns how many."""
     return repeat_pages() + send_due_digests()
 
 
-@shared_task(name=TaskNames.EXPIRE_FAILED_MESSAGES)
+@task(name=TaskNames.EXPIRE_FAILED_MESSAGES)
 def expire_failed_messages() -> int:
     """Remove the details of a batch of long-failed messages (`maintenance`); returns how many."""
     return remove_expired_details()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from clinic import outbox
+from clinic.unit_of_work import unit_of_work
 from workers.queues import TaskNames
+from workers.typed_tasks import task
 
 
-@shared_task(name=TaskNames.SWEEP_OUTBOX)
+@task(name=TaskNames.SWEEP_OUTBOX)
 def sweep_outbox() -> int:
-    """Publish due outbox rows; returns how many the broker took."""
-    outbox.give_up_on_exhausted()
+    """Publish due outbox rows; returns how many the broker took.
+
+    Giving up on exhausted rows is committed first; then each row's publishing
+    is a unit of work of its own (`outbox.publish`).
+    """
+    with unit_of_work():
+        outbox.give_up_on_exhausted()
     return sum(outbox.publish(message_id) for message_id in outbox.due_ids())

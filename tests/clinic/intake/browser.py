@@ -32,6 +32,7 @@ class BrowserIntake:
     name: str  # screenshot prefix
     keyboard: bool = False
     checked_pages: set[str] = field(default_factory=set)
+    audit: bool = True  # axe and screenshots; off where page scripts cannot run
 
     # --- what is on screen ---------------------------------------------------------------
     def screen(self) -> str | None:
@@ -47,7 +48,7 @@ class BrowserIntake:
 
     def check_page(self, key: str) -> None:
         """axe (zero violations) and a screenshot, once per distinct page."""
-        if key in self.checked_pages:
+        if not self.audit or key in self.checked_pages:
             return
         self.checked_pages.add(key)
         self.page.wait_for_load_state("load")

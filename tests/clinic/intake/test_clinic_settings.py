@@ -40,7 +40,7 @@ def test_the_defaults() -> None:
     assert settings.safety_tips_url is None
     assert settings.draft_expiry_days == 14
     assert (settings.acute_autosubmit_minutes, settings.suicide_risk_autosubmit_minutes) == (15, 60)
-    assert settings.privacy_notice_version == "2025-01"
+    assert settings.privacy_notice_version == "2026-11"
     assert settings.response_time.get("es") == "en un plazo de 2 días hábiles"
     assert settings.name.get("fr") == settings.name.get("en")
 
@@ -130,8 +130,9 @@ def test_the_app_reads_the_file_named_by_clinic_settings(
     monkeypatch.setenv("CLINIC_SETTINGS", str(own))
     other = create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "i"))
     page = other.test_client().get("/intake").get_data(as_text=True)
-    assert 'href="https://example.org/news"' in page
+    assert "opens example.org in this tab at once" in page
     assert "Harbour Clinic" in page
+    assert other.test_client().get("/intake/exit").location == "https://example.org/news"
     monkeypatch.setenv("CLINIC_SETTINGS", str(tmp_path / "missing.yaml"))
     with pytest.raises(ClinicSettingsError, match="cannot be read"):
         create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "j"))

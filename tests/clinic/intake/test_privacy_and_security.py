@@ -16,8 +16,8 @@ TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 CLIENT_PAGES = ("/intake", "/intake/privacy", "/intake/safety-tips", "/intake/resume")
 # Every address the intake uses: fixed words and a screen number, nothing else.
 STEP_URL = re.compile(
-    r"^/intake(/step/\d+(/note)?|/review|/sent|/support(/leave)?|/saved(/email|/new-code)?"
-    r"|/continue|/close|/resume)?$"
+    r"^/intake(/step/\d+(/note)?|/review|/sent|/support(/leave|/more)?"
+    r"|/saved(/email|/new-code)?|/continue|/close|/resume|/exit)?$"
 )
 
 
@@ -64,9 +64,10 @@ def test_quick_exit_is_a_plain_link_on_every_client_page(client: FlaskClient) ->
     for url in CLIENT_PAGES:
         page = client.get(url).get_data(as_text=True)
         assert (
-            '<a class="quick-exit" id="quick-exit" href="https://weather.com" '
+            '<a class="quick-exit" id="quick-exit" href="/intake/exit" '
             'rel="noreferrer noopener">Leave this site quickly</a>' in page
         ), url
+        assert "opens weather.com in this tab at once and closes the form in this browser." in page
         assert "It does not clear your browser history." in page
         assert 'href="/intake/safety-tips"' in page
         assert '<script src="/static/intake.js" defer></script>' in page

@@ -1,4 +1,5 @@
-"""Safety pathway (docs/clinical-policy.md): crisis resources on the very next page; leaving still submits."""
+"""Safety pathway (docs/clinical-policy.md): crisis resources on the very next page;
+leaving still submits."""
 
 from __future__ import annotations
 

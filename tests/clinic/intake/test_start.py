@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -27,7 +29,7 @@ def test_start_page_says_what_the_form_is_and_who_reads_it(client: FlaskClient) 
         "Prefer not to answer",
         "Leave this site quickly",
         "Call or text 988",
-        "privacy notice (version 2025-01)",
+        "privacy notice (version 2026-11)",
         'href="/intake/privacy"',
         "Who is this form about?",
     ):
@@ -49,15 +51,17 @@ def test_starting_records_consent_and_keeps_only_the_draft_id_in_the_session(
     walker.start("teen_self", 15)
     draft = only_submission()
     assert walker.path == "/intake/step/1"
-    assert (draft.status, draft.path, draft.consent_version) == ("draft", "teen_self", "2025-01")
+    assert (draft.status, draft.path, draft.consent_version) == ("draft", "teen_self", "2026-11")
     assert draft.consented_at is not None
     assert draft.answers == {"subject_age": 15, "sex": None, "answers": {}}
     assert draft.contact["channels"]["phone"]["allowed"] is False
     assert draft.draft_expires_at is not None
     assert (draft.draft_expires_at - draft.consented_at).days == 14
     with client.session_transaction() as session:
-        assert session[SESSION_DRAFT] == str(draft.id)
+        draft_id, _, key = session[SESSION_DRAFT].partition(":")
         assert set(session) <= {"_fresh", "csrf_token", SESSION_DRAFT}
+    assert draft_id == str(draft.id)
+    assert len(key) >= 40 and draft.browser_key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert audit_actions() == ["draft.started"]
 
 
@@ -94,7 +98,7 @@ def test_a_form_in_progress_is_offered_on_the_start_page(walker: IntakeWalker) -
 
 def test_privacy_notice_and_safety_tips_pages(client: FlaskClient) -> None:
     privacy = client.get("/intake/privacy").get_data(as_text=True)
-    assert "Version 2025-01" in privacy
+    assert "Version 2026-11" in privacy
     assert "deleted 14 days after you last saved it" in privacy
     tips = client.get("/intake/safety-tips").get_data(as_text=True)
     assert "does not clear your browser history" in tips

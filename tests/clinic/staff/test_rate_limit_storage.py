@@ -14,13 +14,11 @@ from clinic import create_app
 from clinic.extensions import db
 from tests.conftest import app_overrides, apply_migrations
 from tests.support.html import csrf_token
-from tests.support.services import service_url
 
 pytestmark = pytest.mark.redis
 
 
-def test_failed_sign_ins_are_counted_in_redis(tmp_path: Path) -> None:
-    redis_url = service_url("redis")
+def test_failed_sign_ins_are_counted_in_redis(tmp_path: Path, redis_url: str) -> None:
     url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
     apply_migrations(url, tmp_path / "migrate")
     app = create_app(
