@@ -21,7 +21,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import IntakeSubmission
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                         submit_intake(
                             path="adult_self", subject_age=30, answers=ANSWERS, contact={}
                         )
-                        outbox.commit()
+                        db.session.commit()
                         time.sleep(max(0.0, started + (n + 1) / args.rate - time.monotonic()))
 
                     def all_routed() -> bool:

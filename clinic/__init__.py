@@ -9,6 +9,7 @@ from flask import Flask
 from clinic.app import REPO_ROOT, create_base_app
 from clinic.broker import celery_app
 from clinic.extensions import csrf, db, login_manager, migrate
+from clinic.models import unit_of_work
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic.web import health, security_headers
 
     app = create_base_app(overrides)
+    unit_of_work.init_app(app)  # first, so the request commits after every other hook
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

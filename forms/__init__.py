@@ -1,6 +1,6 @@
 """Screening instruments and clinic questions as data: scoring, flows, forms.
 
-Pure package (wtforms, yaml and the stdlib only). Public API:
+Pure package (wtforms, yaml, pydantic and the stdlib only). Public API:
 
 Definitions
     ``INSTRUMENT_IDS`` -- every scorable instrument id (``pcl5`` included, library only).

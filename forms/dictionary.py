@@ -17,7 +17,7 @@ from pathlib import Path
 
 from forms.conditions import describe
 from forms.flows import FLOWS, MAX_AGE, PATH_SPECS
-from forms.model import PATHS, Definition, Item, Scoring, Text
+from forms.model import PATHS, CutOff, Definition, Item, Scoring, Text
 from forms.registry import CLINIC_SECTION_IDS, DEFINITIONS, INSTRUMENT_IDS
 
 CSV_COLUMNS = (
@@ -89,20 +89,7 @@ def describe_scoring(definition: Definition) -> list[str]:
         bands = ", ".join(f"`{b.id}` {b.min}-{b.max}" for b in scoring.bands)
         lines.append(f"Bands: {bands}.")
     if scoring.cut_off is not None:
-        cut = scoring.cut_off
-        text = f"Positive at total >= {cut.default}"
-        for override in cut.overrides:
-            conditions = []
-            if override.subject_age_min is not None or override.subject_age_max is not None:
-                conditions.append(
-                    f"subject_age {override.subject_age_min}-{override.subject_age_max}"
-                )
-            if override.sex is not None:
-                conditions.append(f"sex {'/'.join(sorted(override.sex))}")
-            text += f"; >= {override.value} when {' and '.join(conditions)}"
-        if cut.configurable is not None:
-            text += f" (configurable {cut.configurable[0]}-{cut.configurable[1]})"
-        lines.append(text + ".")
+        lines.append(_describe_cut_off(scoring.cut_off))
     for subscale in scoring.subscales:
         text = f"Subscale `{subscale.id}` = sum of {', '.join(subscale.items)}"
         if subscale.cut_off is not None:
@@ -134,6 +121,20 @@ def describe_scoring(definition: Definition) -> list[str]:
             "flag `incomplete` and positive only when the answered items settle it."
         )
     return lines
+
+
+def _describe_cut_off(cut: CutOff) -> str:
+    text = f"Positive at total >= {cut.default}"
+    for override in cut.overrides:
+        conditions = []
+        if override.subject_age_min is not None or override.subject_age_max is not None:
+            conditions.append(f"subject_age {override.subject_age_min}-{override.subject_age_max}")
+        if override.sex is not None:
+            conditions.append(f"sex {'/'.join(sorted(override.sex))}")
+        text += f"; >= {override.value} when {' and '.join(conditions)}"
+    if cut.configurable is not None:
+        text += f" (configurable {cut.configurable[0]}-{cut.configurable[1]})"
+    return text + "."
 
 
 def _describe_method(definition: Definition, scoring: Scoring) -> str:

@@ -1,12 +1,13 @@
-"""Reading one YAML mapping with typed accessors that name the failing field.
+"""Definition files: reading their YAML, and the error that names the file and field.
 
 Every problem raises :class:`DefinitionError` naming the file and the field, e.g.
-``phq9.yaml: scoring.cut_off.default: 30 is outside the score range 0-27``.
+``phq9.yaml: scoring.cut_off.default: 30 is outside the score range 0-27``. Sections
+and flows are read into pydantic models (:mod:`forms.schema`); translations, whose
+fields depend on the section they translate, with the typed accessors of ``Fields``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
@@ -14,9 +15,6 @@ from typing import Any, NoReturn, cast
 import yaml
 
 from forms.model import PATHS, Text
-
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-LOINC = re.compile(r"^\d{1,6}-\d$")
 
 
 class DefinitionError(ValueError):
@@ -81,39 +79,6 @@ class Fields:
     def req_str(self, key: str) -> str:
         return cast(str, self.get_str(key))
 
-    def get_int(self, key: str, *, required: bool = True) -> int | None:
-        value = self.raw(key, required=required)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(key, f"must be an integer, got {value!r}")
-        return value
-
-    def req_int(self, key: str) -> int:
-        return cast(int, self.get_int(key))
-
-    def get_bool(self, key: str, default: bool) -> bool:
-        value = self.raw(key, required=False)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.fail(key, f"must be true or false, got {value!r}")
-        return value
-
-    def get_list(self, key: str, *, required: bool = True) -> list[object]:
-        value = self.raw(key, required=required)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fail(key, "must be a list")
-        return value
-
-    def get_name(self, key: str, *, required: bool = True) -> str | None:
-        value = self.get_str(key, required=required)
-        if value is not None and not NAME.match(value):
-            self.fail(key, f"{value!r} must be lower_snake_case")
-        return value
-
     def get_text(self, key: str, *, required: bool = True) -> Text | None:
         value = self.raw(key, required=required)
         if value is None:
@@ -125,28 +90,3 @@ class Fields:
             variants = {p: text.req_str(p).strip() for p in PATHS if text.has(p)}
             return Text(text.req_str("default").strip(), variants)
         self.fail(key, "must be a string or a mapping of default/per-path wording")
-
-    def get_version(self, key: str = "version") -> str:
-        """A version string (YAML may read ``1.0`` as a number: quote it or not)."""
-        value = self.raw(key)
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.fail(key, "must be a string")
-        return str(value)
-
-    def get_changes(self, version: str, key: str = "changes") -> dict[str, tuple[str, ...]]:
-        """``{version: [what changed, ...]}``; when given, it must describe ``version``."""
-        raw = self.raw(key, required=False)
-        if raw is None:
-            return {}
-        if not isinstance(raw, dict):
-            self.fail(key, "must map a version to a list of changes")
-        changes = Fields(self.file, self.path(key), raw, tuple(str(v) for v in raw))
-        result: dict[str, tuple[str, ...]] = {}
-        for name in raw:
-            entries = changes.get_list(str(name))
-            if not entries or not all(isinstance(e, str) and e.strip() for e in entries):
-                changes.fail(str(name), "must be a non-empty list of sentences")
-            result[str(name)] = tuple(" ".join(str(e).split()) for e in entries)
-        if version not in result:
-            self.fail(key, f"must say what changed in the current version {version!r}")
-        return result

@@ -31,6 +31,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
+from pydantic import ValidationError
+
+from forms.condition_schema import parse_condition
 from forms.conditions import (
     Condition,
     EarlierResults,
@@ -40,10 +43,10 @@ from forms.conditions import (
     referenced_items,
     total_conditions,
 )
-from forms.fields import DefinitionError, Fields, read_yaml
-from forms.loader import parse_condition
+from forms.fields import DefinitionError, read_yaml
 from forms.model import PATHS, SOURCE_LANGUAGE, Definition, Option, StepWording
 from forms.registry import DEFINITIONS, ITEMS, section_of
+from forms.schema import Changes, Entry, Location, Version, definition_error, field_path
 from forms.scoring import score, total_bounds
 
 FLOWS_FILE = Path(__file__).parent / "flows.yaml"
@@ -162,9 +165,10 @@ def load_flows(file: Path = FLOWS_FILE) -> FlowsFile:
     def fail(field: str, message: str) -> DefinitionError:
         return DefinitionError(file, field, message)
 
-    top = Fields(file, "", data, ("version", "changes", "paths"))
-    version = top.get_version()
-    changes = top.get_changes(version)
+    try:
+        header = FlowsHeader.model_validate(data)
+    except ValidationError as error:
+        raise definition_error(file, error) from None
     if not isinstance(data.get("paths"), dict):
         raise fail("paths", "must be a mapping of path id to path")
     if set(data["paths"]) != set(PATHS):
@@ -179,16 +183,26 @@ def load_flows(file: Path = FLOWS_FILE) -> FlowsFile:
         ages = raw.get("ages") or {}
         entries: list[_Entry] = []
         for index, entry in enumerate(raw.get("sections") or []):
-            entries.append(_parse_entry(file, f"{where}.sections[{index}]", entry, entries))
+            place = ("paths", path_id, "sections", index)
+            entries.append(_parse_entry(file, place, entry, entries))
         if not entries:
             raise fail(f"{where}.sections", "must not be empty")
         specs[path_id] = _PathSpec(
             path_id, raw["respondent"], ages.get("min", 0), ages.get("max", MAX_AGE), tuple(entries)
         )
-    return FlowsFile(version, changes, specs)
+    return FlowsFile(header.version, header.changes or {}, specs)
 
 
-def _parse_entry(file: Path, where: str, raw: object, earlier: list[_Entry]) -> _Entry:
+class FlowsHeader(Entry):
+    """The flows file's version and what changed (load_flows reads and checks its paths)."""
+
+    version: Version
+    changes: Changes | None = None
+    paths: object = None
+
+
+def _parse_entry(file: Path, place: Location, raw: object, earlier: list[_Entry]) -> _Entry:
+    where = field_path(place)
     if isinstance(raw, str):
         raw = {"section": raw}
     if not isinstance(raw, dict) or set(raw) - {"section", "ages", "when"}:
@@ -199,7 +213,7 @@ def _parse_entry(file: Path, where: str, raw: object, earlier: list[_Entry]) -> 
     if any(e.section == section for e in earlier):
         raise DefinitionError(file, f"{where}.section", f"{section!r} is listed twice")
     ages = raw.get("ages") or {}
-    when = parse_condition(file, f"{where}.when", raw["when"]) if "when" in raw else None
+    when = parse_condition(file, (*place, "when"), raw["when"]) if "when" in raw else None
     if when is not None:
         before = {e.section for e in earlier}
         for ref in [*referenced_items(when), *referenced_instruments(when)]:

@@ -1,12 +1,28 @@
-"""Parse and check a definition's ``scoring`` block (rules, bands, cut-offs, flags)."""
+"""A definition's ``scoring`` block (rules, bands, cut-offs, flags) and its checks.
+
+``ScoringEntry`` reads the block and checks what it can on its own: known rules, a
+subscale's cut-off with its flag, a cut-off's configurable range, each algorithm's
+item groups. What needs the section's items -- every item id known and scored, the
+gate, values within the totals the items can give -- is checked by ``check_scoring``
+once the whole definition has been read; ``to_scoring`` then builds the
+:class:`forms.model.Scoring`. Errors name the field (``scoring.bands[1].min``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import cast, get_args
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Final, Self, cast, get_args
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from forms.conditions import referenced_items
-from forms.fields import Fields
 from forms.model import (
     Band,
     CriteriaFlag,
@@ -21,236 +37,367 @@ from forms.model import (
     Subscale,
     TotalFlag,
 )
+from forms.schema import (
+    Entry,
+    Integer,
+    List,
+    Location,
+    Name,
+    OptionalList,
+    Required,
+    Str,
+    Texts,
+    non_empty_string,
+    problem,
+    refuse_at,
+    required,
+    required_list,
+    texts,
+)
 
 SEXES = frozenset({"female", "male", "other"})
-ALGORITHM_GROUPS: Mapping[str, frozenset[str]] = {
-    "itq": frozenset({"ptsd_clusters", "ptsd_impairment", "dso_clusters", "dso_impairment"}),
-    "asq": frozenset({"screen", "acuity"}),
-}
+SCORING: Final[Location] = ("scoring",)
 
 
-def parse_scoring(top: Fields, is_instrument: bool, items: Mapping[str, Item]) -> Scoring | None:
-    if not is_instrument:
-        if top.has("scoring"):
-            top.fail("scoring", "clinic questions have no scoring")
-        return None
-    s = Fields(
-        top.file,
-        "scoring",
-        top.raw("scoring"),
-        (
-            "method", "missing", "max_blanks", "bands", "cut_off", "subscales", "flags",
-            "gate", "criteria", "endorsed_at", "groups",
-        ),
-    )  # fmt: skip
-    method = s.req_str("method")
+def _method(value: object) -> Method:
+    method = non_empty_string(value)
     if method not in get_args(Method):
-        s.fail("method", f"unknown scoring rule {method!r} (known: {', '.join(get_args(Method))})")
-    missing = s.get_str("missing", required=False) or "all_required"
-    if missing not in get_args(MissingRule):
-        s.fail("missing", f"unknown missing-answer rule {missing!r}")
-    max_blanks = s.get_int("max_blanks", required=False) or 0
-    if missing == "blanks_as_zero" and max_blanks < 1:
-        s.fail("max_blanks", "blanks_as_zero needs max_blanks >= 1")
+        raise problem(f"unknown scoring rule {method!r} (known: {', '.join(get_args(Method))})")
+    return cast(Method, method)
 
-    def item_list(fields: Fields, key: str) -> tuple[str, ...]:
-        ids = tuple(str(i) for i in fields.get_list(key))
-        for item_id in ids:
-            if item_id not in items:
-                fields.fail(key, f"unknown item {item_id!r}")
-            if not items[item_id].scored:
-                fields.fail(key, f"{item_id!r} is not a scored item")
-        return ids
 
-    scored = [item for item in items.values() if item.scored]
-    gate = _gate(s, items) if s.has("gate") else None
-    total_range: tuple[int, int] | None = None
-    if method == "sum":
+def _missing_rule(value: object) -> MissingRule:
+    if value is None:
+        return "all_required"
+    rule = non_empty_string(value)
+    if rule not in get_args(MissingRule):
+        raise problem(f"unknown missing-answer rule {rule!r}")
+    return cast(MissingRule, rule)
+
+
+def _not_empty(value: tuple[object, ...]) -> tuple[object, ...]:
+    if not value:
+        raise problem("must not be empty")
+    return value
+
+
+def _sexes(value: object) -> frozenset[str]:
+    sexes = frozenset(texts(value))
+    if not sexes <= SEXES:
+        raise problem(f"must list values of {sorted(SEXES)}")
+    return sexes
+
+
+def _codes(value: object) -> frozenset[int]:
+    """Answer codes, checked against the gate item's codes later."""
+    try:
+        return frozenset(required_list(value))
+    except TypeError:  # a list or mapping in the list
+        raise problem("must list answer codes") from None
+
+
+Clusters = Annotated[tuple[Texts, ...], List, AfterValidator(_not_empty)]
+"""Groups of item ids, at least one."""
+
+
+class BandEntry(Entry):
+    id: Str
+    min: Integer
+    max: Integer
+
+
+class ScoreRange(Entry):
+    min: Integer
+    max: Integer
+
+
+class AgeRange(Entry):
+    min: Integer | None = None
+    max: Integer | None = None
+
+
+class WhenEntry(Entry):
+    """Who an override applies to: subject ages and/or sexes."""
+
+    subject_age: AgeRange | None = None
+    sex: Annotated[frozenset[str], PlainValidator(_sexes)] | None = None
+
+    @model_validator(mode="after")
+    def _says_who(self) -> Self:
+        age = self.subject_age or AgeRange()
+        if age.min is None and age.max is None and self.sex is None:
+            raise problem("needs subject_age and/or sex")
+        return self
+
+
+class OverrideEntry(Entry):
+    value: Integer
+    when: Annotated[WhenEntry, Required]
+
+    def to_override(self) -> CutOffOverride:
+        age = self.when.subject_age or AgeRange()
+        return CutOffOverride(self.value, age.min, age.max, self.when.sex)
+
+
+class CutOffEntry(Entry):
+    default: Integer
+    overrides: Annotated[tuple[OverrideEntry, ...], OptionalList] = ()
+    configurable: ScoreRange | None = None
+
+    def to_cut_off(self) -> CutOff:
+        configurable = self.configurable
+        return CutOff(
+            self.default,
+            tuple(override.to_override() for override in self.overrides),
+            None if configurable is None else (configurable.min, configurable.max),
+        )
+
+
+class SubscaleEntry(Entry):
+    id: Name
+    title: Str | None = None
+    items: Texts
+    cut_off: Integer | None = None
+    flag: Name | None = None
+
+    @model_validator(mode="after")
+    def _cut_off_and_flag_together(self) -> Self:
+        if (self.flag is None) != (self.cut_off is None):
+            refuse_at(("flag",), "a subscale cut_off and flag go together", self.flag)
+        return self
+
+
+class TotalFlagEntry(Entry):
+    flag: Name
+    total_at_least: Integer
+
+
+class GateEntry(Entry):
+    """An item whose answer in ``closed`` fixes the total and skips the scored items."""
+
+    item: Str
+    closed: Annotated[frozenset[int], PlainValidator(_codes)]
+    total_when_closed: Integer
+
+
+class RequirementEntry(Entry):
+    items: Texts
+    at_least: Integer
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if not 0 < self.at_least <= len(self.items):
+            message = f"{self.at_least} is not between 1 and {len(self.items)}"
+            refuse_at(("at_least",), message, self.at_least)
+        return self
+
+
+class CriteriaEntry(Entry):
+    flag: Name
+    endorsed_at: Integer
+    requires: Annotated[tuple[RequirementEntry, ...], List]
+
+
+class ItqGroups(Entry):
+    dso_clusters: Clusters
+    dso_impairment: Clusters
+    ptsd_clusters: Clusters
+    ptsd_impairment: Clusters
+
+
+class AsqGroups(Entry):
+    acuity: Clusters
+    screen: Clusters
+
+
+GROUPS: Final[Mapping[str, type[ItqGroups | AsqGroups]]] = {"itq": ItqGroups, "asq": AsqGroups}
+"""The scoring rules that need groups of items, and the groups each needs."""
+
+
+class ScoringEntry(Entry):
+    """The ``scoring`` block as written."""
+
+    method: Annotated[Method, PlainValidator(_method)]
+    missing: Annotated[MissingRule, PlainValidator(_missing_rule)] = "all_required"
+    max_blanks: Integer | None = None
+    bands: Annotated[tuple[BandEntry, ...], List] | None = None
+    cut_off: CutOffEntry | None = None
+    subscales: Annotated[tuple[SubscaleEntry, ...], OptionalList] = ()
+    flags: Annotated[tuple[TotalFlagEntry, ...], OptionalList] = ()
+    gate: GateEntry | None = None
+    criteria: Annotated[tuple[CriteriaEntry, ...], OptionalList] = ()
+    endorsed_at: Integer | None = None
+    groups: ItqGroups | AsqGroups | None = Field(None, validate_default=True)
+
+    @field_validator("groups", mode="plain")
+    @classmethod
+    def _groups_of_the_method(
+        cls, value: object, info: ValidationInfo
+    ) -> ItqGroups | AsqGroups | None:
+        if "method" not in info.data:  # refused already
+            return None
+        groups = GROUPS.get(info.data["method"])
+        if groups is not None:
+            return groups.model_validate(required(value))
+        if value is not None:
+            raise problem(f"groups are only used by the {', '.join(GROUPS)} methods")
+        return None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.missing == "blanks_as_zero" and (self.max_blanks or 0) < 1:
+            refuse_at(("max_blanks",), "blanks_as_zero needs max_blanks >= 1", self.max_blanks)
+        if len({sub.id for sub in self.subscales}) != len(self.subscales):
+            refuse_at(("subscales",), "duplicate subscale id", [sub.id for sub in self.subscales])
+        if self.method == "itq" and self.endorsed_at is None:
+            refuse_at(("endorsed_at",), "is required", None)
+        return self
+
+    def total_range(self, items: Mapping[str, Item]) -> tuple[int, int] | None:
+        """The totals the scored items (and the gate) can give; None without a total."""
+        if self.method != "sum":
+            return None
+        scored = [item for item in items.values() if item.scored]
         low = sum(item.min_code for item in scored)
         high = sum(item.max_code for item in scored)
-        if gate is not None:
-            low = min(low, gate.total_when_closed)
-            high = max(high, gate.total_when_closed)
-        total_range = (low, high)
+        if self.gate is not None:
+            low = min(low, self.gate.total_when_closed)
+            high = max(high, self.gate.total_when_closed)
+        return low, high
 
-    subscales: list[Subscale] = []
-    for index, raw in enumerate(s.get_list("subscales", required=False)):
-        sub = Fields(
-            top.file,
-            f"scoring.subscales[{index}]",
-            raw,
-            ("id", "title", "items", "cut_off", "flag"),
-        )
-        sub_items = item_list(sub, "items")
-        cut = sub.get_int("cut_off", required=False)
-        sub_max = sum(items[i].max_code for i in sub_items)
-        if cut is not None and not 0 < cut <= sub_max:
-            sub.fail("cut_off", f"{cut} is outside the subscale range 0-{sub_max}")
-        flag = sub.get_name("flag", required=False)
-        if (flag is None) != (cut is None):
-            sub.fail("flag", "a subscale cut_off and flag go together")
-        subscales.append(
-            Subscale(
-                cast(str, sub.get_name("id")),
-                sub_items,
-                sub.get_str("title", required=False),
-                cut,
-                flag,
-            )
-        )
-    if len({sub.id for sub in subscales}) != len(subscales):
-        s.fail("subscales", "duplicate subscale id")
-
-    bands = _bands(s, total_range) if s.has("bands") else ()
-    cut_off = _cut_off(s, total_range) if s.has("cut_off") else None
-    flags: list[TotalFlag] = []
-    for index, raw in enumerate(s.get_list("flags", required=False)):
-        entry = Fields(top.file, f"scoring.flags[{index}]", raw, ("flag", "total_at_least"))
-        at_least = entry.req_int("total_at_least")
-        if total_range is None or not total_range[0] < at_least <= total_range[1]:
-            entry.fail("total_at_least", f"{at_least} is outside the score range")
-        flags.append(TotalFlag(cast(str, entry.get_name("flag")), at_least))
-
-    criteria: list[CriteriaFlag] = []
-    for index, raw in enumerate(s.get_list("criteria", required=False)):
-        where = f"scoring.criteria[{index}]"
-        entry = Fields(top.file, where, raw, ("flag", "endorsed_at", "requires"))
-        requires: list[Requirement] = []
-        for r_index, r_raw in enumerate(entry.get_list("requires")):
-            req = Fields(top.file, f"{where}.requires[{r_index}]", r_raw, ("items", "at_least"))
-            req_items = item_list(req, "items")
-            at_least = req.req_int("at_least")
-            if not 0 < at_least <= len(req_items):
-                req.fail("at_least", f"{at_least} is not between 1 and {len(req_items)}")
-            requires.append(Requirement(req_items, at_least))
-        criteria.append(
-            CriteriaFlag(
-                cast(str, entry.get_name("flag")), entry.req_int("endorsed_at"), tuple(requires)
-            )
-        )
-
-    groups: dict[str, tuple[tuple[str, ...], ...]] = {}
-    if method in ALGORITHM_GROUPS:
-        g = Fields(top.file, "scoring.groups", s.raw("groups"), tuple(ALGORITHM_GROUPS[method]))
-        for name in sorted(ALGORITHM_GROUPS[method]):
-            clusters = g.get_list(name)
-            if not clusters:
-                g.fail(name, "must not be empty")
-            groups[name] = tuple(
-                item_list(
-                    Fields(top.file, f"scoring.groups.{name}[{i}]", {"items": c}, ("items",)),
-                    "items",
+    def to_scoring(self, items: Mapping[str, Item]) -> Scoring:
+        gate = self.gate
+        return Scoring(
+            method=self.method,
+            missing=self.missing,
+            max_blanks=self.max_blanks or 0,
+            bands=tuple(Band(band.id, band.min, band.max) for band in self.bands or ()),
+            cut_off=None if self.cut_off is None else self.cut_off.to_cut_off(),
+            subscales=tuple(
+                Subscale(sub.id, sub.items, sub.title, sub.cut_off, sub.flag)
+                for sub in self.subscales
+            ),
+            flags=tuple(TotalFlag(flag.flag, flag.total_at_least) for flag in self.flags),
+            gate=None if gate is None else Gate(gate.item, gate.closed, gate.total_when_closed),
+            criteria=tuple(
+                CriteriaFlag(
+                    entry.flag,
+                    entry.endorsed_at,
+                    tuple(Requirement(r.items, r.at_least) for r in entry.requires),
                 )
-                for i, c in enumerate(clusters)
-            )
-    elif s.has("groups"):
-        s.fail("groups", f"groups are only used by the {', '.join(ALGORITHM_GROUPS)} methods")
-    if method == "itq" and s.get_int("endorsed_at") is None:
-        s.fail("endorsed_at", "is required")
-    if method != "sum" and (bands or cut_off or flags):
-        s.fail("method", f"{method} has no total: bands, cut_off and flags need method 'sum'")
-
-    return Scoring(
-        method=cast(Method, method),
-        missing=cast(MissingRule, missing),
-        max_blanks=max_blanks,
-        bands=bands,
-        cut_off=cut_off,
-        subscales=tuple(subscales),
-        flags=tuple(flags),
-        gate=gate,
-        criteria=tuple(criteria),
-        endorsed_at=s.get_int("endorsed_at", required=False),
-        groups=groups,
-        total_range=total_range,
-    )
+                for entry in self.criteria
+            ),
+            endorsed_at=self.endorsed_at,
+            groups=_groups(self.groups),
+            total_range=self.total_range(items),
+        )
 
 
-def _gate(s: Fields, items: Mapping[str, Item]) -> Gate:
-    g = Fields(s.file, "scoring.gate", s.raw("gate"), ("item", "closed", "total_when_closed"))
-    item_id = g.req_str("item")
-    if item_id not in items:
-        g.fail("item", f"unknown item {item_id!r}")
-    if items[item_id].scored:
-        g.fail("item", "a gate item is not itself scored (set scored: false)")
-    closed = g.get_list("closed")
-    if not closed or any(code not in items[item_id].codes for code in closed):
-        g.fail("closed", f"must list codes of {item_id} ({sorted(items[item_id].codes)})")
+def _groups(groups: ItqGroups | AsqGroups | None) -> dict[str, tuple[tuple[str, ...], ...]]:
+    if groups is None:
+        return {}
+    return {name: getattr(groups, name) for name in sorted(type(groups).model_fields)}
+
+
+def check_scoring(scoring: ScoringEntry, items: Mapping[str, Item]) -> None:
+    """Refuse a scoring block that does not fit the section's items."""
+    if scoring.gate is not None:
+        _check_gate(scoring.gate, items)
+    for place, ids in _item_lists(scoring):
+        _check_scored_items(place, ids, items)
+    for index, sub in enumerate(scoring.subscales):
+        sub_max = sum(items[item_id].max_code for item_id in sub.items)
+        if sub.cut_off is not None and not 0 < sub.cut_off <= sub_max:
+            message = f"{sub.cut_off} is outside the subscale range 0-{sub_max}"
+            refuse_at((*SCORING, "subscales", index, "cut_off"), message, sub.cut_off)
+    total_range = scoring.total_range(items)
+    if scoring.bands is not None:
+        _check_bands(scoring.bands, total_range)
+    if scoring.cut_off is not None:
+        _check_cut_off(scoring.cut_off, total_range)
+    for index, flag in enumerate(scoring.flags):
+        at_least = flag.total_at_least
+        if total_range is None or not total_range[0] < at_least <= total_range[1]:
+            message = f"{at_least} is outside the score range"
+            refuse_at((*SCORING, "flags", index, "total_at_least"), message, at_least)
+
+
+def _item_lists(scoring: ScoringEntry) -> Iterator[tuple[Location, tuple[str, ...]]]:
+    """Every list of item ids in the block, with its place."""
+    for index, sub in enumerate(scoring.subscales):
+        yield (*SCORING, "subscales", index, "items"), sub.items
+    for index, criteria in enumerate(scoring.criteria):
+        for r_index, requirement in enumerate(criteria.requires):
+            yield (*SCORING, "criteria", index, "requires", r_index, "items"), requirement.items
+    for name, clusters in _groups(scoring.groups).items():
+        for c_index, cluster in enumerate(clusters):
+            yield (*SCORING, "groups", name, c_index), cluster
+
+
+def _check_scored_items(place: Location, ids: tuple[str, ...], items: Mapping[str, Item]) -> None:
+    for item_id in ids:
+        if item_id not in items:
+            refuse_at(place, f"unknown item {item_id!r}", item_id)
+        if not items[item_id].scored:
+            refuse_at(place, f"{item_id!r} is not a scored item", item_id)
+
+
+def _check_gate(gate: GateEntry, items: Mapping[str, Item]) -> None:
+    place = (*SCORING, "gate")
+    if gate.item not in items:
+        refuse_at((*place, "item"), f"unknown item {gate.item!r}", gate.item)
+    codes = items[gate.item].codes
+    if items[gate.item].scored:
+        refuse_at(
+            (*place, "item"), "a gate item is not itself scored (set scored: false)", gate.item
+        )
+    if not gate.closed or not gate.closed <= codes:
+        message = f"must list codes of {gate.item} ({sorted(codes)})"
+        refuse_at((*place, "closed"), message, list(gate.closed))
     for item in items.values():
         if item.scored and (
-            item.show_when is None or item_id not in referenced_items(item.show_when)
+            item.show_when is None or gate.item not in referenced_items(item.show_when)
         ):
-            g.fail("item", f"scored item {item.id} must be shown only through the gate")
-    return Gate(item_id, frozenset(cast(list[int], closed)), g.req_int("total_when_closed"))
+            message = f"scored item {item.id} must be shown only through the gate"
+            refuse_at((*place, "item"), message, gate.item)
 
 
-def _bands(s: Fields, total_range: tuple[int, int] | None) -> tuple[Band, ...]:
+def _check_bands(bands: tuple[BandEntry, ...], total_range: tuple[int, int] | None) -> None:
     if total_range is None:
-        s.fail("bands", "bands need a total")
-    bands: list[Band] = []
-    for index, raw in enumerate(s.get_list("bands")):
-        b = Fields(s.file, f"scoring.bands[{index}]", raw, ("id", "min", "max"))
-        band_id = b.req_str("id")
-        low, high = b.req_int("min"), b.req_int("max")
-        if any(existing.id == band_id for existing in bands):
-            b.fail("id", f"duplicate band id {band_id!r}")
-        expected_low = bands[-1].max + 1 if bands else total_range[0]
-        if low != expected_low:
-            b.fail("min", f"{low} leaves a gap or overlap (expected {expected_low})")
-        if high < low:
-            b.fail("max", f"{high} is below min {low}")
-        bands.append(Band(band_id, low, high))
-    if not bands or bands[-1].max != total_range[1]:
-        s.fail("bands", f"must cover the score range {total_range[0]}-{total_range[1]}")
-    return tuple(bands)
+        refuse_at((*SCORING, "bands"), "bands need a total", None)
+    low, high = total_range
+    expected_low = low
+    for index, band in enumerate(bands):
+        place = (*SCORING, "bands", index)
+        if any(earlier.id == band.id for earlier in bands[:index]):
+            refuse_at((*place, "id"), f"duplicate band id {band.id!r}", band.id)
+        if band.min != expected_low:
+            message = f"{band.min} leaves a gap or overlap (expected {expected_low})"
+            refuse_at((*place, "min"), message, band.min)
+        if band.max < band.min:
+            refuse_at((*place, "max"), f"{band.max} is below min {band.min}", band.max)
+        expected_low = band.max + 1
+    if not bands or bands[-1].max != high:
+        refuse_at((*SCORING, "bands"), f"must cover the score range {low}-{high}", None)
 
 
-def _cut_off(s: Fields, total_range: tuple[int, int] | None) -> CutOff:
-    c = Fields(
-        s.file, "scoring.cut_off", s.raw("cut_off"), ("default", "overrides", "configurable")
-    )
+def _check_cut_off(cut_off: CutOffEntry, total_range: tuple[int, int] | None) -> None:
+    place = (*SCORING, "cut_off")
     if total_range is None:
-        s.fail("cut_off", "a cut-off needs a total")
+        refuse_at(place, "a cut-off needs a total", None)
     low, high = total_range
 
-    def in_range(fields: Fields, key: str, value: int) -> int:
+    def in_range(where: Location, value: int) -> None:
         if not low < value <= high:
-            fields.fail(key, f"{value} is outside the score range {low}-{high}")
-        return value
+            refuse_at((*place, *where), f"{value} is outside the score range {low}-{high}", value)
 
-    default = in_range(c, "default", c.req_int("default"))
-    configurable = None
-    if c.has("configurable"):
-        conf = Fields(s.file, "scoring.cut_off.configurable", c.raw("configurable"), ("min", "max"))
-        conf_range = (
-            in_range(conf, "min", conf.req_int("min")),
-            in_range(conf, "max", conf.req_int("max")),
-        )
-        if not conf_range[0] <= default <= conf_range[1]:
-            c.fail("default", f"{default} is outside the configurable range {conf_range}")
-        configurable = conf_range
-    overrides: list[CutOffOverride] = []
-    for index, raw in enumerate(c.get_list("overrides", required=False)):
-        where = f"scoring.cut_off.overrides[{index}]"
-        o = Fields(s.file, where, raw, ("value", "when"))
-        when = Fields(s.file, f"{where}.when", o.raw("when"), ("subject_age", "sex"))
-        age_min = age_max = None
-        if when.has("subject_age"):
-            age = Fields(
-                s.file, f"{where}.when.subject_age", when.raw("subject_age"), ("min", "max")
-            )
-            age_min, age_max = (
-                age.get_int("min", required=False),
-                age.get_int("max", required=False),
-            )
-        sexes = None
-        if when.has("sex"):
-            sexes = frozenset(str(x) for x in when.get_list("sex"))
-            if not sexes <= SEXES:
-                when.fail("sex", f"must list values of {sorted(SEXES)}")
-        if age_min is None and age_max is None and sexes is None:
-            when.fail("", "needs subject_age and/or sex")
-        overrides.append(
-            CutOffOverride(in_range(o, "value", o.req_int("value")), age_min, age_max, sexes)
-        )
-    return CutOff(default, tuple(overrides), configurable)
+    in_range(("default",), cut_off.default)
+    conf = cut_off.configurable
+    if conf is not None:
+        in_range(("configurable", "min"), conf.min)
+        in_range(("configurable", "max"), conf.max)
+        if not conf.min <= cut_off.default <= conf.max:
+            message = f"{cut_off.default} is outside the configurable range {(conf.min, conf.max)}"
+            refuse_at((*place, "default"), message, cut_off.default)
+    for index, override in enumerate(cut_off.overrides):
+        in_range(("overrides", index, "value"), override.value)

@@ -1,7 +1,9 @@
 """The workers' Celery app, bound to the Flask app (Flask's Celery pattern).
 
 Every task runs in a fresh Flask app context, so it gets its own database
-session, committed or rolled back at the task's end. Messages are JSON and
+session, and is one unit of work (clinic.models.unit_of_work): committed when the
+task returns, rolled back when it raises (a retry too). Tasks and the services
+they call never commit themselves. Messages are JSON and
 carry ids only; tasks are acknowledged after they finish (`acks_late`) and a
 worker that dies mid-task gives its message back (`reject_on_worker_lost`).
 """
@@ -16,6 +18,7 @@ from flask import Flask
 
 from clinic.broker.celery_app import celery_config
 from clinic.broker.names import TaskNames
+from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications.sending import send_time_limit
 from workers import tasks  # noqa: F401  registers the tasks (shared tasks: with every app)
 
@@ -57,7 +60,7 @@ def worker_config(app: Flask) -> dict[str, Any]:
 def init_celery(app: Flask) -> Celery:
     class FlaskTask(Task):  # type: ignore[misc]
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            with app.app_context():
+            with app.app_context(), unit_of_work():
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)

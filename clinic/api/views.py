@@ -15,12 +15,10 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 import forms
-from clinic.api import bp
+from clinic.api import bp, intakes
 from clinic.api.tokens import TokenOwner, authenticate
-from clinic.broker import outbox
-from clinic.extensions import csrf, db
-from clinic.intake.services import submit_intake
-from clinic.models import IntakeSubmission, Referral
+from clinic.extensions import csrf
+from clinic.models import Referral, unit_of_work
 from clinic.models.documents import (
     ContactDocument,
     Explanation,
@@ -29,7 +27,6 @@ from clinic.models.documents import (
     explanation_of,
     parse,
 )
-from clinic.security import audit
 
 API_ROLES = ("intake_coordinator",)
 
@@ -52,8 +49,8 @@ def token_required(view: Callable[..., Response]) -> Callable[..., Response]:
         if owner is None:
             return _error(401, "a valid bearer token is required")
         if owner.role not in API_ROLES:
-            audit.record("api.forbidden", actor=owner.user, detail={"path": request.path})
-            db.session.commit()
+            intakes.refuse_role(owner, request.path)
+            unit_of_work.keep_despite_refusal()
             return _error(403, "this token's role may not use the intake API")
         g.api_owner = owner
         return view(*args, **kwargs)
@@ -107,19 +104,7 @@ def create_intake() -> Response:
         ]
     if errors or not isinstance(body, dict):
         return _error(422, "the intake is not valid", errors=errors)
-    submission = submit_intake(
-        path=body["path"],
-        subject_age=body["subject_age"],
-        answers=body.get("answers", {}),
-        contact=body.get("contact", {}),
-    )
-    audit.record(
-        "api.intake_created",
-        target_type="submission",
-        target_id=submission.id,
-        actor=_owner().user,
-    )
-    outbox.commit()
+    submission = intakes.create(_owner(), body)
     response = jsonify({"id": str(submission.id)})
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/intakes/{submission.id}"
@@ -133,11 +118,9 @@ def read_intake(submission_id: str) -> Response:
         key = uuid.UUID(submission_id)
     except ValueError:
         return _error(404, "no such intake")
-    submission = db.session.get(IntakeSubmission, key)
-    if submission is None or submission.status == "draft":
+    submission = intakes.read(_owner(), key)
+    if submission is None:
         return _error(404, "no such intake")
-    audit.record("api.intake_viewed", target_type="submission", target_id=key, actor=_owner().user)
-    db.session.commit()
     decision = decision_of(submission)
     return jsonify(
         {

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from clinic.extensions import db
 from clinic.models import StaffUser
+from clinic.models.unit_of_work import reported_after_commit
 from clinic.staff.services import create_staff_user
 
 demo_cli = AppGroup("demo", help="The development demo.")
@@ -19,12 +20,13 @@ DEMO_EMAIL = "coordinator@demo.clinic.invalid"
 
 
 @demo_cli.command("setup")
-def demo_setup() -> None:
+@reported_after_commit
+def demo_setup() -> str | None:
     """Development only: create the demo coordinator once and print its login once."""
     if current_app.config["APP_ENV"] == "production":
         raise click.ClickException("the demo account is for development only")
     if db.session.scalar(select(func.count()).select_from(StaffUser)):
-        return
+        return None
     password = secrets.token_urlsafe(12)
     create_staff_user(
         email=DEMO_EMAIL,
@@ -32,8 +34,7 @@ def demo_setup() -> None:
         password=password,
         role="intake_coordinator",
     )
-    db.session.commit()
-    click.echo(
+    return (
         "\nDemo staff account (shown once; use `flask staff create` for real ones):\n"
         f"  email:    {DEMO_EMAIL}\n  password: {password}\n"
     )

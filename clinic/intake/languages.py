@@ -14,7 +14,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from markupsafe import Markup
 
-from clinic.settings.clinic_settings import DEFAULT_LANGUAGE, LANGUAGES
+from clinic.settings.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 SESSION_KEY = "language"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}

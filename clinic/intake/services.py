@@ -1,7 +1,8 @@
 """Submitting intakes: the submission and its routing outbox row, in one transaction.
 
-The caller commits with `outbox.commit()` at the request (or task) boundary, so the
-routing task is published only after the submission is safely stored.
+Nothing here commits: the request (or task) commits at its boundary
+(clinic.models.unit_of_work), and the routing task is published only after that commit,
+once the submission is safely stored.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@
    safety page after `suicide_risk_autosubmit_minutes` (clinic.intake.draft_safety).
 2. A draft past its expiry is deleted for good, with any rows that point at it
    (e.g. a resume-link email not yet sent); an audit event keeps its id only.
+
+The sweep task commits each of the two as a unit of work of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.intake.screens import position
 from clinic.intake.services import submit_draft
@@ -53,7 +54,6 @@ def submit_quiet_drafts_after_safety_page(now: datetime | None = None) -> int:
         done = (draft.progress or {}).get("done", [])
         complete = position(draft.path, answers_of(draft), done).complete
         submit_draft(draft, partial=not complete, via="safety_autosubmit")
-    outbox.commit()
     return len(drafts)
 
 
@@ -95,5 +95,4 @@ def purge_expired_drafts(now: datetime | None = None) -> int:
         audit.record(
             "draft.purged", target_type="submission", target_id=draft_id, actor_kind="system"
         )
-    db.session.commit()
     return len(ids)

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from clinic.broker import outbox
 from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage, OnCallAlert, StaffAlert, StaffUser
 from clinic.models.columns import utcnow
+from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications.links import on_call_alert_link, staff_alert_link
 from clinic.notifications.queueing import Recipient, add_message
 from clinic.security import audit
@@ -152,7 +152,11 @@ def _send_page(page: OnCallAlert, number: int) -> None:
 
 
 def repeat_pages(now: datetime | None = None) -> int:
-    """Beat: page again every unacknowledged alert whose repeat is due; returns how many."""
+    """Beat: page again every unacknowledged alert whose repeat is due; returns how many.
+
+    Each alert's repeat is a unit of work of its own, so one that fails does not
+    hold back (or undo) the pages of the others.
+    """
     now = now or utcnow()
     due = db.session.scalars(
         select(OnCallAlert).where(
@@ -161,21 +165,27 @@ def repeat_pages(now: datetime | None = None) -> int:
     ).all()
     repeated = 0
     for page in due:
-        number = page.pages_sent + 1
-        claimed = db.session.execute(
-            update(OnCallAlert)
-            .where(
-                OnCallAlert.id == page.id,
-                OnCallAlert.pages_sent == page.pages_sent,
-                OnCallAlert.acknowledged_at.is_(None),
-            )
-            .values(pages_sent=number, next_page_at=now + _repeat_after())
-        )
-        if rows_matched(claimed):
-            _send_page(page, number)
-            repeated += 1
-        outbox.commit()
+        with unit_of_work():
+            repeated += _repeat(page, now)
     return repeated
+
+
+def _repeat(page: OnCallAlert, now: datetime) -> int:
+    """The next page of `page`, unless another sweep sent it first; 1 if sent."""
+    number = page.pages_sent + 1
+    claimed = db.session.execute(
+        update(OnCallAlert)
+        .where(
+            OnCallAlert.id == page.id,
+            OnCallAlert.pages_sent == page.pages_sent,
+            OnCallAlert.acknowledged_at.is_(None),
+        )
+        .values(pages_sent=number, next_page_at=now + _repeat_after())
+    )
+    if not rows_matched(claimed):
+        return 0
+    _send_page(page, number)
+    return 1
 
 
 def acknowledge(page: OnCallAlert, staff: StaffUser) -> bool:

@@ -6,7 +6,8 @@ values such as a resume link) so that an admin can send it again (*Retry*).
 `claimed_at` — the maintenance sweep wipes the payload. The row stays `failed`
 with its error, so staff still see that the message did not arrive; with no
 payload it can no longer be retried, and staff are told to reach the person
-another way. Each wipe is audited (ids only), in the same transaction.
+another way. Each wipe is audited (ids only), in the same transaction (the
+sweep task's, which commits it).
 
 No schema change: "failed with no payload" is the removed state (a sent
 message's payload is wiped the same way; a failed one keeps its until now).
@@ -63,7 +64,6 @@ def remove_expired_details(now: datetime | None = None) -> int:
         )
     )
     if not ids:
-        db.session.commit()
         return 0
     wiped = db.session.scalars(
         update(NotificationMessage)
@@ -80,7 +80,6 @@ def remove_expired_details(now: datetime | None = None) -> int:
             actor_kind="system",
             detail={"retention_days": days},
         )
-    db.session.commit()
     if wiped:
         log.info("removed the details of %d message(s) failed over %d days ago", len(wiped), days)
     return len(wiped)

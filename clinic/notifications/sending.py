@@ -1,11 +1,14 @@
 """Sending one message exactly once in the normal case: claim, send, mark sent.
 
-1. Claim: the row goes from `pending` to `sending` (attempts + 1) in its own
-   committed transaction, guarded by the attempts counter, so two deliveries of
-   the same task cannot both claim it.
+1. Claim: the row goes from `pending` to `sending` (attempts + 1) in a unit of
+   work of its own, committed before anything is sent, guarded by the attempts
+   counter, so two deliveries of the same task cannot both claim it.
 2. Send through the channel (SMTP, SMS provider, development files).
 3. Mark: `sent` (payload wiped), `pending` again with a backoff for a temporary
-   failure, or `failed`; committed at once.
+   failure, or `failed`; a unit of work of its own, committed at once.
+
+The claim and the mark (each way) are `unit_of_work()` blocks, the only commits
+here; anything else (a message already finished or missing) is committed by the task.
 
 A task delivered again after the row was marked sent does nothing. One finding
 the row `sending` waits out the lease (a hard time limit keeps a live send
@@ -31,6 +34,7 @@ from clinic.broker.names import TaskNames
 from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage
 from clinic.models.columns import utcnow
+from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications.channel_choice import channel_for
 from clinic.notifications.channels import (
     DeliveryFailure,
@@ -76,7 +80,6 @@ def send_message(message_id: str) -> Outcome:
     message = db.session.get(NotificationMessage, uuid.UUID(message_id))
     if message is None or message.status in FINISHED:  # missing: its draft was purged
         _finish_outbox(message_id)
-        db.session.commit()
         return Outcome("missing" if message is None else message.status)
     now = utcnow()
     if message.status == "pending" and message.next_attempt_at > now:
@@ -92,16 +95,16 @@ def send_message(message_id: str) -> Outcome:
 
 
 def _claim(message: NotificationMessage, now: datetime) -> bool:
-    claimed = db.session.execute(
-        update(NotificationMessage)
-        .where(
-            NotificationMessage.id == message.id,
-            NotificationMessage.status == message.status,
-            NotificationMessage.attempts == message.attempts,
+    with unit_of_work():  # step 1, committed before the send
+        claimed = db.session.execute(
+            update(NotificationMessage)
+            .where(
+                NotificationMessage.id == message.id,
+                NotificationMessage.status == message.status,
+                NotificationMessage.attempts == message.attempts,
+            )
+            .values(status="sending", claimed_at=now, attempts=NotificationMessage.attempts + 1)
         )
-        .values(status="sending", claimed_at=now, attempts=NotificationMessage.attempts + 1)
-    )
-    db.session.commit()
     return bool(rows_matched(claimed))
 
 
@@ -129,12 +132,12 @@ def _send_claimed(message: NotificationMessage) -> Outcome:
     except Exception as exc:  # a bug or an unexpected library error: never loop on it
         log.exception("message %s: unexpected error while sending", message.id)
         return _fail(message, type(exc).__name__)
-    message.status = "sent"
-    message.sent_at = utcnow()
-    message.last_error = None
-    message.payload = None  # the address and any link are no longer needed
-    _finish_outbox(str(message.id))
-    db.session.commit()
+    with unit_of_work():  # step 3
+        message.status = "sent"
+        message.sent_at = utcnow()
+        message.last_error = None
+        message.payload = None  # the address and any link are no longer needed
+        _finish_outbox(str(message.id))
     log.info("message %s sent by %s", message.id, message.channel)
     return Outcome("sent")
 
@@ -143,19 +146,19 @@ def _temporary(message: NotificationMessage, error: str) -> Outcome:
     if message.attempts >= current_app.config["NOTIFICATION_MAX_ATTEMPTS"]:
         return _fail(message, f"{error}; gave up after {message.attempts} tries")
     delay = retry_delay(message.attempts)
-    message.status = "pending"
-    message.last_error = error
-    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
-    db.session.commit()
+    with unit_of_work():  # step 3, committed before the task raises its retry
+        message.status = "pending"
+        message.last_error = error
+        message.next_attempt_at = utcnow() + timedelta(seconds=delay)
     log.info("message %s not sent (%s); trying again in %.0fs", message.id, error, delay)
     return Outcome("pending", retry_in=delay)
 
 
 def _fail(message: NotificationMessage, error: str) -> Outcome:
-    message.status = "failed"
-    message.last_error = error[:120]
-    _finish_outbox(str(message.id))
-    db.session.commit()
+    with unit_of_work():  # step 3
+        message.status = "failed"
+        message.last_error = error[:120]
+        _finish_outbox(str(message.id))
     log.warning("message %s failed: %s", message.id, error)
     return Outcome("failed")
 

@@ -13,6 +13,7 @@ from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, Referral
 from clinic.models.columns import utcnow
+from clinic.security import audit
 
 TEMPLATE_LABELS = {
     "staff_alert": "Staff alert",
@@ -65,7 +66,8 @@ class Retry(enum.Enum):
 
 
 def retry(message_id: uuid.UUID) -> Retry:
-    """Admin: send a failed message again (a fresh set of tries). Caller commits via outbox.
+    """Admin: send a failed message again (a fresh set of tries), audited; published after
+    the commit.
 
     The row is locked, so the retention sweep cannot wipe it between this check
     and the commit (and a row it is wiping is read after its wipe).
@@ -84,4 +86,5 @@ def retry(message_id: uuid.UUID) -> Retry:
     message.attempts = 0
     message.next_attempt_at = utcnow()
     outbox.enqueue(TaskNames.SEND_NOTIFICATION, message.id)
+    audit.record("message.retried", target_type="notification_message", target_id=message_id)
     return Retry.QUEUED

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
 from clinic.models.documents import DecisionDocument, answers_of, decision_of
+from clinic.models.unit_of_work import reported_after_commit, unit_of_work
 from clinic.routing.record import score_and_decide, store_flags
 from clinic.security import audit
 from referrals import RuleFileError, load_rules
@@ -50,7 +51,8 @@ def _explanation_lines(submission: IntakeSubmission) -> Iterable[str]:
 
 @routing_cli.command("explain")
 @click.argument("submission_id")
-def explain(submission_id: str) -> None:
+@reported_after_commit
+def explain(submission_id: str) -> str:
     """Print the facts and the routing decision of one intake in plain words."""
     try:
         key = uuid.UUID(submission_id)
@@ -59,10 +61,8 @@ def explain(submission_id: str) -> None:
     submission = db.session.get(IntakeSubmission, key)
     if submission is None:
         raise click.ClickException(f"no intake {submission_id}")
-    for line in _explanation_lines(submission):
-        click.echo(line)
     audit.record("routing.explained", target_type="submission", target_id=key, actor_kind="cli")
-    db.session.commit()
+    return "\n".join(_explanation_lines(submission))
 
 
 @routing_cli.command("dry-run")
@@ -81,7 +81,8 @@ def explain(submission_id: str) -> None:
 def dry_run(rules_path: str, since: datetime | None) -> None:
     """Decide stored intakes again under another rule file and print what would change.
 
-    Nothing is written: the current rules stay in force.
+    Nothing is written: the current rules stay in force, and the command has no
+    unit of work (nothing of its session is ever committed).
     """
     try:
         rules = load_rules(rules_path)
@@ -107,15 +108,16 @@ def dry_run(rules_path: str, since: datetime | None) -> None:
         f"{changed} of {checked} intake(s) would change under rule set {rules.version} "
         f"(in force: {current}). Nothing was changed."
     )
-    db.session.rollback()
 
 
 @routing_cli.command("backfill-flags")
-def backfill_flags() -> None:
+@reported_after_commit
+def backfill_flags() -> str:
     """Write the flag rows of every routed intake from its stored decision (safe to repeat).
 
     The stored decisions are not changed: each keeps the flags (and the rule set
-    version) it was made with.
+    version) it was made with. Each batch of BACKFILL_BATCH intakes is a unit of work
+    of its own.
     """
     ids = list(
         db.session.scalars(
@@ -126,25 +128,28 @@ def backfill_flags() -> None:
     )
     flagged = 0
     for start in range(0, len(ids), BACKFILL_BATCH):
-        batch = db.session.scalars(
-            select(IntakeSubmission).where(
-                IntakeSubmission.id.in_(ids[start : start + BACKFILL_BATCH])
-            )
-        )
-        for submission in batch:
-            decision = decision_of(submission)
-            flags = decision.flags if decision is not None else []
-            store_flags(submission, flags)
-            flagged += bool(flags)
-        db.session.commit()
+        with unit_of_work():
+            flagged += _store_flags_of(ids[start : start + BACKFILL_BATCH])
         db.session.expunge_all()
     audit.record(
         "routing.flags_backfilled",
         actor_kind="cli",
         detail={"intakes": len(ids), "flagged": flagged},
     )
-    db.session.commit()
-    click.echo(f"Flag rows written for {len(ids)} routed intake(s); {flagged} carry a flag.")
+    return f"Flag rows written for {len(ids)} routed intake(s); {flagged} carry a flag."
+
+
+def _store_flags_of(ids: list[uuid.UUID]) -> int:
+    """Write the flag rows of these intakes; how many carry a flag."""
+    flagged = 0
+    for submission in db.session.scalars(
+        select(IntakeSubmission).where(IntakeSubmission.id.in_(ids))
+    ):
+        decision = decision_of(submission)
+        flags = decision.flags if decision is not None else []
+        store_flags(submission, flags)
+        flagged += bool(flags)
+    return flagged
 
 
 def register(app: Flask) -> None:

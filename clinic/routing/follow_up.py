@@ -23,5 +23,4 @@ def follow_up_referral(referral_id: str) -> str:
         return "missing"
     notifications.queue_staff_alerts([referral])
     outbox.mark_done(TaskNames.FOLLOW_UP_REFERRAL, referral_id)
-    outbox.commit()
     return "done"

@@ -1,11 +1,11 @@
 """Routing a submitted intake: score it, decide its referrals, and record them, once.
 
-Runs in the routing worker. Everything is written in one transaction: the
-referrals with their explanations, the encrypted scores and decision, the
-decision's flags as plain `submission_flag` rows (for the dashboard's filter),
-the submission's new status, an audit event, and the outbox rows of each
-referral's follow-up (published after commit to its specialist queue, or to
-the `urgent` queue for urgent and priority referrals).
+Runs in the routing worker, and the task commits. Everything is written in one
+transaction: the referrals with their explanations, the encrypted scores and
+decision, the decision's flags as plain `submission_flag` rows (for the
+dashboard's filter), the submission's new status, an audit event, and the
+outbox rows of each referral's follow-up (published after commit to its
+specialist queue, or to the `urgent` queue for urgent and priority referrals).
 A submission that cannot be scored or decided is never dropped: it goes to
 general intake review as `needs_review`, with the reason recorded for staff.
 """
@@ -75,7 +75,6 @@ def record_routing(submission_id: str) -> str:
         else:
             _record_decision(submission, scores, decision, document)
     outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
-    outbox.commit()
     return submission.status
 
 

@@ -2,31 +2,34 @@
 
 Defaults are in `config/clinic.yaml`; the CLINIC_SETTINGS environment variable may
 name a clinic's own file, merged over the defaults (mappings key by key, lists whole).
-`load_clinic_settings` reads and checks both at start-up; errors name the file and
-the key. The app keeps the result in `app.extensions["clinic_settings"]`; read it
-with `clinic_settings()`.
+`load_clinic_settings` reads both and checks the result with the pydantic models
+below (the `notifications` section with those in `clinic.settings.notification_settings`) at
+start-up; errors name the file, the key and the rule broken. The app keeps the
+result in `app.extensions["clinic_settings"]`; read it with `clinic_settings()`.
 
-Adding a key: put its default in `config/clinic.yaml`, add a typed field to
-`ClinicSettings` and one line in `_parse` (helpers: `_text`, `_int`, `_url`,
-`_optional_str`). Every key, known or not, is also kept in `ClinicSettings.raw`.
+Adding a key: put its default in `config/clinic.yaml`, a typed field in `ClinicFile`
+(the value types here check what clients read: `ClientText`, URLs, whole numbers in a
+range) and in `ClinicSettings`, and pass it on in `ClinicFile.to_settings`. Keys the
+models do not know are ignored; every key is also kept in `ClinicSettings.raw`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Final, Self, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
 from flask import current_app
+from pydantic import BeforeValidator, PlainValidator, ValidationError, model_validator
 
+from clinic.settings.languages import DEFAULT_LANGUAGE, LANGUAGES
 from clinic.settings.notification_settings import NotificationSettings, parse_notifications
+from clinic.settings.schema import Entry, Location, Section, key_of, problem, refuse_at
 
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "config" / "clinic.yaml"
-LANGUAGES = ("en", "es")
-DEFAULT_LANGUAGE = "en"
 
 
 class ClinicSettingsError(ValueError):
@@ -104,128 +107,189 @@ def _read(file: Path) -> dict[str, Any]:
     return data
 
 
-class _Reader:
-    def __init__(self, file: Path, data: Mapping[str, Any]) -> None:
-        self.file = file
-        self.data = data
+def _local_text(value: object) -> LocalText:
+    if isinstance(value, str) and value.strip():
+        return LocalText({DEFAULT_LANGUAGE: value.strip()})
+    if not isinstance(value, Mapping):
+        raise problem("must be text, or a mapping of language code to text")
+    unknown = sorted(set(value) - set(LANGUAGES), key=str)
+    if unknown:
+        raise problem(f"unknown language {unknown[0]!r} (use {', '.join(LANGUAGES)})")
+    texts = {lang: text.strip() for lang, text in value.items() if isinstance(text, str)}
+    if len(texts) != len(value) or not all(texts.values()):
+        raise problem("every language needs non-empty text")
+    if DEFAULT_LANGUAGE not in texts:
+        raise problem(f"needs an {DEFAULT_LANGUAGE!r} text")
+    return LocalText(texts)
 
-    def fail(self, key: str, message: str) -> ClinicSettingsError:
-        return ClinicSettingsError(self.file, key, message)
 
-    def text_value(self, key: str, value: object) -> LocalText:
-        if isinstance(value, str) and value.strip():
-            return LocalText({DEFAULT_LANGUAGE: value.strip()})
-        if isinstance(value, Mapping):
-            unknown = sorted(set(value) - set(LANGUAGES))
-            if unknown:
-                raise self.fail(
-                    key, f"unknown language {unknown[0]!r} (use {', '.join(LANGUAGES)})"
-                )
-            texts = {lang: text.strip() for lang, text in value.items() if isinstance(text, str)}
-            if len(texts) != len(value) or not all(texts.values()):
-                raise self.fail(key, "every language needs non-empty text")
-            if DEFAULT_LANGUAGE not in texts:
-                raise self.fail(key, f"needs an {DEFAULT_LANGUAGE!r} text")
-            return LocalText(texts)
-        raise self.fail(key, "must be text, or a mapping of language code to text")
-
-    def text(self, key: str) -> LocalText:
-        return self.text_value(key, self.data.get(key))
-
-    def int(self, key: str, minimum: int, maximum: int) -> int:
-        value = self.data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"must be a whole number, got {value!r}")
-        if not minimum <= value <= maximum:
-            raise self.fail(key, f"must be between {minimum} and {maximum}, got {value}")
-        return value
-
-    def optional_str(self, key: str) -> str | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, "must be text or null")
-        return value.strip()
-
-    def url(self, key: str, value: object, schemes: tuple[str, ...] = ("https",)) -> str:
+def _url(*schemes: str) -> Callable[[object], str]:
+    def check(value: object) -> str:
         if not isinstance(value, str) or urlsplit(value).scheme not in schemes:
-            raise self.fail(key, f"must be a URL starting with {' or '.join(schemes)}:")
+            raise problem(f"must be a URL starting with {' or '.join(schemes)}:")
         if urlsplit(value).scheme in ("http", "https") and not urlsplit(value).netloc:
-            raise self.fail(key, "must name a site")
+            raise problem("must name a site")
         return value
 
-    def resources(self, key: str) -> tuple[CrisisResource, ...]:
-        value = self.data.get(key)
-        if not isinstance(value, list) or not value:
-            raise self.fail(key, "must be a non-empty list of {label, detail, href}")
-        resources = []
-        for index, entry in enumerate(value):
-            where = f"{key}[{index}]"
-            if not isinstance(entry, Mapping) or "label" not in entry:
-                raise self.fail(where, "must be a mapping with at least a label")
-            extra = sorted(set(entry) - {"label", "detail", "href"})
-            if extra:
-                raise self.fail(f"{where}.{extra[0]}", "unknown key (use label, detail, href)")
-            href = None
-            if entry.get("href") is not None:
-                href = self.text_value(f"{where}.href", entry["href"])
-                for text in href.values.values():
-                    self.url(f"{where}.href", text, ("https", "tel", "sms"))
-            detail = entry.get("detail")
-            resources.append(
-                CrisisResource(
-                    label=self.text_value(f"{where}.label", entry["label"]),
-                    detail=None if detail is None else self.text_value(f"{where}.detail", detail),
-                    href=href,
-                )
+    return check
+
+
+_resource_url = _url("https", "tel", "sms")
+
+
+def _resource_href(value: object) -> LocalText:
+    """A link in each language: `https:`, `tel:` or `sms:`."""
+    href = _local_text(value)
+    for text in href.values.values():
+        _resource_url(text)
+    return href
+
+
+def _whole_number(minimum: int, maximum: int) -> Callable[[object], int]:
+    def check(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise problem(f"must be a whole number, got {value!r}")
+        if not minimum <= value <= maximum:
+            raise problem(f"must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    return check
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise problem("must be text or null")
+    return value.strip()
+
+
+def _required_text(value: object) -> str:
+    text = _optional_text(value)
+    if text is None:
+        raise problem("is required")
+    return text
+
+
+def _resources(value: object) -> object:
+    if not isinstance(value, list) or not value:
+        raise problem("must be a non-empty list of {label, detail, href}")
+    return value
+
+
+ClientText = Annotated[LocalText, PlainValidator(_local_text)]
+ResourceHref = Annotated[LocalText, PlainValidator(_resource_href)]
+Minutes = Annotated[int, PlainValidator(_whole_number(5, 24 * 60))]
+
+
+class ResourceEntry(Entry):
+    """A service clients can reach, as written in the file."""
+
+    shape = "a mapping with at least a label"
+    label: ClientText
+    detail: ClientText | None = None
+    href: ResourceHref | None = None
+
+    @classmethod
+    def has_shape(cls, data: Mapping[Any, Any]) -> bool:
+        return "label" in data
+
+    def to_resource(self) -> CrisisResource:
+        return CrisisResource(label=self.label, detail=self.detail, href=self.href)
+
+
+Resources = Annotated[tuple[ResourceEntry, ...], BeforeValidator(_resources)]
+
+_REPLACED: Final[Mapping[str, str]] = {
+    "crisis_autosubmit_minutes": "acute_autosubmit_minutes and suicide_risk_autosubmit_minutes",
+}
+"""Keys of earlier versions, and what replaced them: a file still using one is refused."""
+
+
+class ClinicFile(Section):
+    """The settings file, defaults and the clinic's own merged (`notifications` apart)."""
+
+    name: ClientText
+    response_time: ClientText
+    what_happens_next: ClientText
+    time_to_complete: ClientText
+    phone: Annotated[str | None, PlainValidator(_optional_text)]
+    crisis_resources: Resources
+    domestic_violence_resources: Resources
+    child_abuse_resources: Resources
+    quick_exit_url: Annotated[str, PlainValidator(_url("https"))]
+    safety_tips_url: Annotated[str, PlainValidator(_url("https"))] | None
+    draft_expiry_days: Annotated[int, PlainValidator(_whole_number(1, 365))]
+    acute_autosubmit_minutes: Minutes
+    suicide_risk_autosubmit_minutes: Minutes
+    privacy_notice_version: Annotated[str, PlainValidator(_required_text)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_replaced_keys(cls, data: object) -> object:
+        for key, replacement in _REPLACED.items():
+            if isinstance(data, Mapping) and key in data:
+                refuse_at((key,), f"was replaced by {replacement}", data[key])
+        return data
+
+    @model_validator(mode="after")
+    def _acute_is_sent_first(self) -> Self:
+        """Never longer than for suicide risk alone: an acute draft is the more urgent."""
+        acute, risk = self.acute_autosubmit_minutes, self.suicide_risk_autosubmit_minutes
+        if acute > risk:
+            refuse_at(
+                ("acute_autosubmit_minutes",),
+                f"must not be more than suicide_risk_autosubmit_minutes ({risk}), got {acute}",
+                acute,
             )
-        return tuple(resources)
+        return self
+
+    def to_settings(
+        self, notifications: NotificationSettings, raw: Mapping[str, Any]
+    ) -> ClinicSettings:
+        return ClinicSettings(
+            name=self.name,
+            response_time=self.response_time,
+            what_happens_next=self.what_happens_next,
+            time_to_complete=self.time_to_complete,
+            phone=self.phone,
+            crisis_resources=_to_resources(self.crisis_resources),
+            domestic_violence_resources=_to_resources(self.domestic_violence_resources),
+            child_abuse_resources=_to_resources(self.child_abuse_resources),
+            quick_exit_url=self.quick_exit_url,
+            safety_tips_url=self.safety_tips_url,
+            draft_expiry_days=self.draft_expiry_days,
+            acute_autosubmit_minutes=self.acute_autosubmit_minutes,
+            suicide_risk_autosubmit_minutes=self.suicide_risk_autosubmit_minutes,
+            privacy_notice_version=self.privacy_notice_version,
+            notifications=notifications,
+            raw=raw,
+        )
+
+
+def _to_resources(entries: tuple[ResourceEntry, ...]) -> tuple[CrisisResource, ...]:
+    return tuple(entry.to_resource() for entry in entries)
+
+
+T = TypeVar("T")
+
+
+def _checked(file: Path, read: Callable[[], T], where: Location = ()) -> T:
+    """`read()`'s result; its validation errors as one error naming the file and the keys."""
+    try:
+        return read()
+    except ValidationError as error:
+        first, *others = [(key_of((*where, *e["loc"])), e["msg"]) for e in error.errors()]
+        also = "".join(f"\n{file}: {key}: {message}" for key, message in others)
+        raise ClinicSettingsError(file, first[0], first[1] + also) from None
 
 
 def _parse(file: Path, data: Mapping[str, Any]) -> ClinicSettings:
-    read = _Reader(file, data)
-    safety_tips = data.get("safety_tips_url")
-    return ClinicSettings(
-        name=read.text("name"),
-        response_time=read.text("response_time"),
-        what_happens_next=read.text("what_happens_next"),
-        time_to_complete=read.text("time_to_complete"),
-        phone=read.optional_str("phone"),
-        crisis_resources=read.resources("crisis_resources"),
-        domestic_violence_resources=read.resources("domestic_violence_resources"),
-        child_abuse_resources=read.resources("child_abuse_resources"),
-        quick_exit_url=read.url("quick_exit_url", data.get("quick_exit_url")),
-        safety_tips_url=None if safety_tips is None else read.url("safety_tips_url", safety_tips),
-        draft_expiry_days=read.int("draft_expiry_days", 1, 365),
-        acute_autosubmit_minutes=_acute_autosubmit_minutes(read),
-        suicide_risk_autosubmit_minutes=read.int("suicide_risk_autosubmit_minutes", 5, 24 * 60),
-        privacy_notice_version=str(read.optional_str("privacy_notice_version") or "")
-        or _missing(read, "privacy_notice_version"),
-        notifications=parse_notifications(data.get("notifications"), read.fail),
-        raw=data,
+    clinic = _checked(file, lambda: ClinicFile.model_validate(data))
+    notifications = _checked(
+        file, lambda: parse_notifications(data.get("notifications")), ("notifications",)
     )
-
-
-def _acute_autosubmit_minutes(read: _Reader) -> int:
-    """Never longer than for suicide risk alone: an acute draft is the more urgent."""
-    if "crisis_autosubmit_minutes" in read.data:
-        raise read.fail(
-            "crisis_autosubmit_minutes",
-            "was replaced by acute_autosubmit_minutes and suicide_risk_autosubmit_minutes",
-        )
-    acute = read.int("acute_autosubmit_minutes", 5, 24 * 60)
-    risk = read.int("suicide_risk_autosubmit_minutes", 5, 24 * 60)
-    if acute > risk:
-        raise read.fail(
-            "acute_autosubmit_minutes",
-            f"must not be more than suicide_risk_autosubmit_minutes ({risk}), got {acute}",
-        )
-    return acute
-
-
-def _missing(read: _Reader, key: str) -> str:
-    raise read.fail(key, "is required")
+    return clinic.to_settings(notifications, raw=data)
 
 
 def load_clinic_settings(path: str | Path | None = None) -> ClinicSettings:

@@ -3,32 +3,28 @@ the audit log."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from clinic.extensions import db
-from clinic.models import AuditEvent, StaffUser
+from clinic.models import StaffUser
 from clinic.models.columns import utcnow
-from clinic.security import audit
-from clinic.staff import bp, mfa
+from clinic.staff import audit_log, bp, mfa
 from clinic.staff.access import ADMIN, me, require
 from clinic.staff.forms import AccessForm, NewStaffForm
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.services import (
     TEMPORARY_PASSWORD_LIFETIME,
-    create_staff_user,
+    add_staff_user,
     new_temporary_password,
     set_enabled,
     set_temporary_password,
     update_access,
 )
-
-AUDIT_PAGE = 100
 
 
 def _user_or_404(user_id: uuid.UUID) -> StaffUser:
@@ -52,7 +48,7 @@ def admin_new_user() -> str | Response:
     if form.validate_on_submit():
         password = new_temporary_password(form.email.data, form.display_name.data)
         try:
-            user = create_staff_user(
+            user = add_staff_user(
                 email=form.email.data,
                 display_name=form.display_name.data,
                 password=password,
@@ -60,19 +56,11 @@ def admin_new_user() -> str | Response:
                 queues=form.queues.data or (),
                 is_admin=form.is_admin.data,
                 temporary=True,
+                actor=me(),
             )
-        except ValueError as exc:
-            db.session.rollback()
+        except ValueError as exc:  # refused before anything was added
             form.email.errors.append(str(exc))
         else:
-            db.session.flush()
-            audit.record(
-                "staff.created",
-                target_type="staff_user",
-                target_id=user.id,
-                detail={"role": user.role, "is_admin": user.is_admin, "queues": user.queues},
-            )
-            db.session.commit()
             return render_template(
                 "staff/admin_temporary_password.html",
                 user=user,
@@ -104,7 +92,6 @@ def admin_user(user_id: uuid.UUID) -> str | Response:
             queues=form.queues.data or (),
             actor=me(),
         )
-        db.session.commit()
         flash("Access changed; their sessions have ended so it applies at once.", "info")
         return redirect(url_for("staff.admin_user", user_id=user.id))
     temporary_until = user.temporary_password_expires_at
@@ -129,7 +116,6 @@ def admin_set_enabled(user_id: uuid.UUID) -> Response:
         flash("You cannot disable your own account.", "error")
     else:
         set_enabled(user, enable, actor=me())
-        db.session.commit()
         flash(
             "Account enabled." if enable else "Account disabled; its sessions have ended.", "info"
         )
@@ -141,7 +127,6 @@ def admin_set_enabled(user_id: uuid.UUID) -> Response:
 def admin_reset_mfa(user_id: uuid.UUID) -> Response:
     user = _user_or_404(user_id)
     mfa.reset(user, actor=me())
-    db.session.commit()
     flash("Authenticator reset: they set it up again at their next sign-in.", "info")
     return redirect(url_for("staff.admin_user", user_id=user.id))
 
@@ -156,7 +141,6 @@ def admin_temporary_password(user_id: uuid.UUID) -> str | Response:
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("staff.admin_user", user_id=user.id))
-    db.session.commit()
     return render_template(
         "staff/admin_temporary_password.html",
         user=user,
@@ -165,43 +149,15 @@ def admin_temporary_password(user_id: uuid.UUID) -> str | Response:
     )
 
 
-def _day(raw: str | None, days_after: int = 0) -> datetime | None:
-    try:
-        day = date.fromisoformat(raw or "")
-    except ValueError:
-        return None
-    return datetime.combine(day + timedelta(days=days_after), time(), tzinfo=clinic_zone())
-
-
 @bp.route("/admin/audit")
 @require(ADMIN)
 def admin_audit() -> str:
     """The audit log, newest first, filtered; pages by event id (keyset)."""
-    args = request.args
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)
-    if args.get("action"):
-        query = query.where(AuditEvent.action.startswith(args["action"], autoescape=True))
-    if args.get("actor"):
-        with contextlib.suppress(ValueError):
-            query = query.where(AuditEvent.actor_id == uuid.UUID(args["actor"]))
-    if args.get("target"):
-        query = query.where(AuditEvent.target_id == args["target"].strip())
-    if (start := _day(args.get("from"))) is not None:
-        query = query.where(AuditEvent.at >= start)
-    if (end := _day(args.get("to"), days_after=1)) is not None:
-        query = query.where(AuditEvent.at < end)
-    if args.get("before", "").isdigit():
-        query = query.where(AuditEvent.id < int(args["before"]))
-    events = db.session.scalars(query).all()
-    more = len(events) > AUDIT_PAGE
-    events = events[:AUDIT_PAGE]
-    staff = {u.id: u for u in db.session.scalars(select(StaffUser))}
-    audit.record("audit_log.viewed", detail={"filters": sorted(k for k in args if args[k])})
-    db.session.commit()
+    page = audit_log.read_page(request.args, clinic_zone())
     return render_template(
         "staff/admin_audit.html",
-        events=events,
-        staff=staff,
-        args={k: v for k, v in args.items() if k != "before"},
-        next_before=events[-1].id if more and events else None,
+        events=page.events,
+        staff=page.staff,
+        args={k: v for k, v in request.args.items() if k != "before"},
+        next_before=page.next_before,
     )

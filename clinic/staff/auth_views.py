@@ -10,11 +10,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from clinic.extensions import db
 from clinic.models import StaffUser
-from clinic.models.columns import utcnow
-from clinic.models.documents import JSONValue
-from clinic.security import audit, sessions, totp
+from clinic.security import sessions, totp
 from clinic.security.ratelimit import (
     account_limit,
     code_account_key,
@@ -24,15 +21,13 @@ from clinic.security.ratelimit import (
     limiter,
     mark_failed,
 )
-from clinic.staff import bp, mfa
+from clinic.staff import bp, mfa, sign_in
 from clinic.staff.access import home_url, login_required, me
 from clinic.staff.forms import AuthenticatorCodeForm, CodeForm, PasswordChangeForm, SignInForm
 from clinic.staff.navigation import safe_next
 from clinic.staff.services import (
     TEMPORARY_PASSWORD_LIFETIME,
     change_password,
-    check_sign_in,
-    find_by_email,
 )
 
 GENERIC_FAILURE = "That email and password do not match an active account."
@@ -65,13 +60,8 @@ def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
     page, and the console stays closed until the new password is chosen.
     """
     target = sessions.pending_next() or home_url(user)
-    temporary = user.temporary_password_expires_at is not None
-    sessions.sign_in(user)
-    detail: dict[str, JSONValue] = {"method": method}
-    if temporary:
+    if sign_in.finish(user, method):
         target = url_for("staff.password")
-        detail["temporary_password"] = True
-    audit.record("staff.sign_in", actor=user, detail=detail)
     return target
 
 
@@ -96,33 +86,15 @@ def login() -> str | Response:
         return redirect(home_url(me()))
     form = SignInForm()
     if form.validate_on_submit():
-        user = check_sign_in(form.email.data, form.password.data)
-        if user is None:
-            named = find_by_email(form.email.data)
-            audit.record(
-                "staff.sign_in_failed",
-                actor_kind="anonymous",
-                target_type="staff_user" if named else None,
-                target_id=named.id if named else None,
-                detail={"stage": "password"},
-            )
-            db.session.commit()
+        next_url = safe_next(request.args.get("next")) or ""
+        outcome, user = sign_in.check_password(form.email.data, form.password.data, next_url)
+        if outcome == "wrong":
             mark_failed()
             flash(GENERIC_FAILURE, "error")
-        elif (expiry := user.temporary_password_expires_at) is not None and expiry <= utcnow():
-            audit.record(
-                "staff.sign_in_failed",
-                actor_kind="anonymous",
-                target_type="staff_user",
-                target_id=user.id,
-                detail={"stage": "temporary_password_expired"},
-            )
-            db.session.commit()
+        elif outcome == "expired":
             flash(TEMPORARY_EXPIRED, "error")
         else:
-            sessions.begin_pending(user, safe_next(request.args.get("next")) or "")
-            audit.record("staff.password_accepted", actor=user)
-            db.session.commit()
+            assert user is not None  # accepted
             return redirect(url_for("staff.mfa_code" if user.has_mfa else "staff.mfa_setup"))
     return render_template("staff/login.html", form=form)
 
@@ -139,12 +111,10 @@ def mfa_code() -> str | Response:
     if form.validate_on_submit():
         method = mfa.verify(user, form.code.data)
         if method is None:
-            db.session.commit()
             mark_failed()
             flash(CODE_FAILED, "error")
         else:
             target = _finish_sign_in(user, method)
-            db.session.commit()
             if method == "recovery_code":
                 left = mfa.unused_recovery_codes(user)
                 flash(f"You used a recovery code; {left} left. Each works once.", "info")
@@ -161,17 +131,14 @@ def mfa_setup() -> str | Response:
     if user.has_mfa:
         return redirect(url_for("staff.mfa_code"))
     secret = mfa.enrolment_secret(user)
-    db.session.commit()
     form = CodeForm()
     if form.validate_on_submit():
         codes = mfa.confirm_enrolment(user, form.code.data)
         if codes is None:
-            db.session.commit()
             mark_failed()
             flash(CODE_FAILED, "error")
         else:
             target = _finish_sign_in(user, "totp")
-            db.session.commit()
             return render_template("staff/recovery_codes.html", codes=codes, target=target)
     uri = totp.provisioning_uri(secret, user.email)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -181,10 +148,7 @@ def mfa_setup() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    user = me()
-    audit.record("staff.sign_out", actor=user)
-    sessions.sign_out(user)
-    db.session.commit()
+    sign_in.sign_out(me())
     flash("You have signed out.", "info")
     return redirect(url_for("staff.login"))
 
@@ -213,7 +177,6 @@ def account_recovery_codes() -> str:
     form = AuthenticatorCodeForm()
     if form.validate_on_submit():
         codes = mfa.regenerate_recovery_codes(user, form.code.data)
-        db.session.commit()
         if codes is not None:
             return render_template(
                 "staff/recovery_codes.html",
@@ -241,12 +204,10 @@ def password() -> str | Response:
         user = me()
         try:
             change_password(user, form.current.data, form.new.data)
-        except ValueError as exc:
-            db.session.rollback()
+        except ValueError as exc:  # refused before anything was changed
             form.new.errors.append(str(exc))
         else:
             sessions.refresh_after_password_change(user)
-            db.session.commit()
             if forced:
                 flash("Your new password is set. Thank you.", "info")
                 return redirect(home_url(user))

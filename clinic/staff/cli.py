@@ -6,11 +6,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from clinic.extensions import db
 from clinic.models.staff import ROLES, StaffUser
+from clinic.models.unit_of_work import reported_after_commit
 from clinic.security import audit
 from clinic.staff import mfa
-from clinic.staff.services import create_staff_user, find_by_email, set_enabled
+from clinic.staff.services import add_staff_user, find_by_email, set_enabled
 from referrals import QUEUES
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
@@ -33,12 +33,13 @@ def _account(email: str) -> StaffUser:
     "--queue", "queues", multiple=True, type=click.Choice(list(QUEUES)), help="Repeatable."
 )
 @click.password_option()
+@reported_after_commit
 def create_staff(
     email: str, display_name: str, role: str, is_admin: bool, queues: tuple[str, ...], password: str
-) -> None:
+) -> str:
     """Create a staff account (the authenticator app is set up at first sign-in)."""
     try:
-        user = create_staff_user(
+        user = add_staff_user(
             email=email,
             display_name=display_name,
             password=password,
@@ -48,43 +49,34 @@ def create_staff(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    db.session.flush()
-    audit.record(
-        "staff.created",
-        target_type="staff_user",
-        target_id=user.id,
-        actor_kind="system",
-        detail={"role": role, "is_admin": user.is_admin, "queues": user.queues},
-    )
-    db.session.commit()
-    click.echo(f"Created {role} {user.email}.")
+    return f"Created {role} {user.email}."
 
 
 @staff_cli.command("disable")
 @click.option("--email", required=True)
-def disable_staff(email: str) -> None:
+@reported_after_commit
+def disable_staff(email: str) -> str:
     """Disable an account and end its sessions."""
     set_enabled(_account(email), False)
-    db.session.commit()
-    click.echo(f"Disabled {email}; its sessions have ended.")
+    return f"Disabled {email}; its sessions have ended."
 
 
 @staff_cli.command("enable")
 @click.option("--email", required=True)
-def enable_staff(email: str) -> None:
+@reported_after_commit
+def enable_staff(email: str) -> str:
     """Enable a disabled account again."""
     set_enabled(_account(email), True)
-    db.session.commit()
-    click.echo(f"Enabled {email}.")
+    return f"Enabled {email}."
 
 
 @staff_cli.command("reset-mfa")
 @click.option("--email", required=True)
-def reset_staff_mfa(email: str) -> None:
+@reported_after_commit
+def reset_staff_mfa(email: str) -> str:
     """Forget the account's authenticator and recovery codes (set up again at next sign-in)."""
     mfa.reset(_account(email))
-    db.session.commit()
-    click.echo(f"Authenticator reset for {email}: they set it up again at their next sign-in.")
+    return f"Authenticator reset for {email}: they set it up again at their next sign-in."
 
 
 @audit_cli.command("verify")

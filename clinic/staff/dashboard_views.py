@@ -12,11 +12,9 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from clinic.extensions import db
 from clinic.models import Referral, StaffUser
 from clinic.models.columns import utcnow
-from clinic.security import audit
-from clinic.staff import bp
+from clinic.staff import bp, viewing
 from clinic.staff.access import (
     CLINICAL,
     home_url,
@@ -36,7 +34,6 @@ from clinic.staff.queue_query import (
     UNASSIGNED,
     Cursor,
     Filters,
-    fetch_page,
     open_counts,
 )
 from clinic.staff.referral_actions import eligible_assignees
@@ -115,18 +112,11 @@ def _render(queue: str | None) -> str:
     if not queue and chosen in queues:
         queues = (chosen,)
     filters = parse_filters(request.args, queues)
-    page = fetch_page(filters, Cursor.parse(request.args.get("after")))
+    page = viewing.queue_page(queue or "mine", filters, Cursor.parse(request.args.get("after")))
     counts = open_counts(queues)
     assignees: list[StaffUser] = []
     for q in queues:
         assignees += [a for a in eligible_assignees(q) if a not in assignees]
-    audit.record(
-        "staff.queue_viewed",
-        target_type="queue",
-        target_id=queue or "mine",
-        detail={"queues": list(queues), "shown": len(page.referrals)},
-    )
-    db.session.commit()
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
     here = {**(request.view_args or {}), **args}
     next_url = None

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from clinic.extensions import db
-from clinic.security import audit, sessions
-from clinic.staff import bp
+from clinic.models import unit_of_work
+from clinic.security import sessions
+from clinic.staff import bp, sign_in
 from clinic.staff.access import CLINICAL, visible_queues
 from referrals import QUEUES
 
@@ -26,10 +26,7 @@ def _idle_timeout() -> Response | None:
     if not current_user.is_authenticated:
         return None
     if sessions.idle_expired():
-        audit.record("staff.session_expired")
-        db.session.commit()
-        logout_user()
-        session.clear()
+        sign_in.end_idle_session()
         flash(IDLE_MESSAGE, "info")
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("staff.login", next=target))
@@ -69,10 +66,8 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
 
 @bp.errorhandler(RateLimitExceeded)
 def _rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:
-    audit.record(
-        "staff.sign_in_rate_limited", actor_kind="anonymous", detail={"path": request.path}
-    )
-    db.session.commit()
+    sign_in.record_rate_limited(request.path)
+    unit_of_work.keep_despite_refusal()
     return render_template("staff/rate_limited.html"), 429
 
 

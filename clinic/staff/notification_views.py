@@ -16,15 +16,12 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic.broker import outbox
 from clinic.extensions import db
-from clinic.models import IntakeSubmission, OnCallAlert, StaffAlert
-from clinic.notifications import on_call, staff_alerts, status
+from clinic.models import OnCallAlert, StaffAlert
+from clinic.notifications import on_call, staff_alerts, status, viewing
 from clinic.notifications.retention import SETTING as RETENTION_SETTING
-from clinic.security import audit
 from clinic.settings.clinic_settings import clinic_settings
 from clinic.staff.access import ADMIN, CLINICAL, me, require, visible_queues
 
@@ -50,17 +47,12 @@ def _visible_alert(alert_id: uuid.UUID) -> StaffAlert:
 @require(CLINICAL)
 def alert(alert_id: uuid.UUID) -> str:
     staff_alert = _visible_alert(alert_id)
-    page = db.session.scalars(
-        select(OnCallAlert).where(OnCallAlert.submission_id == staff_alert.submission_id)
-    ).one_or_none()
-    messages = status.messages_about(staff_alert.referral)
-    audit.record("alert.viewed", target_type="referral", target_id=staff_alert.referral_id)
-    db.session.commit()
+    shown = viewing.alert(staff_alert)
     return render_template(
         "staff/notifications/alert.html",
         alert=staff_alert,
-        page=page,
-        messages=messages,
+        page=shown.page,
+        messages=shown.messages,
         labels=status.TEMPLATE_LABELS,
         recipient_kind=status.recipient_kind,
     )
@@ -74,7 +66,6 @@ def acknowledge(alert_id: uuid.UUID) -> Response:
         flash("Acknowledged: the on-call pages have stopped.", "success")
     else:
         flash("This alert was already acknowledged.", "info")
-    db.session.commit()
     return redirect(url_for("staff.notifications.alert", alert_id=alert_id))
 
 
@@ -93,23 +84,14 @@ def _visible_on_call_alert(page_id: uuid.UUID) -> OnCallAlert:
 @require(CLINICAL)
 def on_call_alert(page_id: uuid.UUID) -> str:
     page = _visible_on_call_alert(page_id)
-    submission = db.session.get(IntakeSubmission, page.submission_id)
-    assert submission is not None  # the alert's foreign key
-    messages = on_call.page_messages(page)
-    audit.record(
-        "on_call_alert.viewed",
-        target_type="submission",
-        target_id=page.submission_id,
-        detail={"on_call_alert": str(page.id)},
-    )
-    db.session.commit()
+    shown = viewing.on_call_alert(page)
     return render_template(
         "staff/notifications/on_call.html",
         page=page,
-        stage=submission.status,
+        stage=shown.submission.status,
         staff_alert=on_call.linked_staff_alert(page),
         quiet_minutes=clinic_settings().acute_autosubmit_minutes,
-        messages=messages,
+        messages=shown.messages,
         labels=status.TEMPLATE_LABELS,
         recipient_kind=status.recipient_kind,
     )
@@ -123,32 +105,18 @@ def acknowledge_on_call(page_id: uuid.UUID) -> Response:
         flash("Acknowledged: the on-call pages have stopped.", "success")
     else:
         flash("This alert was already acknowledged.", "info")
-    db.session.commit()
     return redirect(url_for("staff.notifications.on_call_alert", page_id=page_id))
 
 
 @bp.route("/messages/failed")
 @require(ADMIN)
 def failed() -> str:
-    messages = status.failed_messages()
-    alerts = {
-        a.referral_id: a.id
-        for a in db.session.scalars(
-            select(StaffAlert).where(
-                StaffAlert.referral_id.in_([m.referral_id for m in messages if m.referral_id])
-            )
-        )
-    }
-    draft_pages = {
-        m.id: on_call.page_id_of(m) for m in messages if m.template == on_call.DRAFT_PAGE_TEMPLATE
-    }
-    audit.record("messages.failed_viewed", detail={"count": len(messages)})
-    db.session.commit()
+    shown = viewing.failed_messages()
     return render_template(
         "staff/notifications/failed.html",
-        messages=messages,
-        alerts=alerts,
-        draft_pages=draft_pages,
+        messages=shown.messages,
+        alerts=shown.alerts,
+        draft_pages=shown.draft_pages,
         labels=status.TEMPLATE_LABELS,
         recipient_kind=status.recipient_kind,
     )
@@ -159,11 +127,8 @@ def failed() -> str:
 def retry(message_id: uuid.UUID) -> Response:
     outcome = status.retry(message_id)
     if outcome is status.Retry.QUEUED:
-        audit.record("message.retried", target_type="notification_message", target_id=message_id)
-        outbox.commit()
         flash("The message will be sent again.", "success")
     elif outcome is status.Retry.DETAILS_REMOVED:
-        db.session.commit()
         days = current_app.config["FAILED_MESSAGE_RETENTION_DAYS"]
         flash(
             f"That message cannot be sent again: its details were removed after {days} days. "
@@ -171,6 +136,5 @@ def retry(message_id: uuid.UUID) -> Response:
             "error",
         )
     else:
-        db.session.commit()
         flash("That message is not failed (any more).", "info")
     return redirect(url_for("staff.notifications.failed"))

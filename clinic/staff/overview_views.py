@@ -10,13 +10,12 @@ from flask import Response, render_template, request, stream_with_context
 
 from clinic.extensions import db
 from clinic.models.columns import utcnow
-from clinic.security import audit
-from clinic.staff import bp, overview
+from clinic.staff import bp, overview, viewing
 from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_queues
 from clinic.staff.charts import bar_chart, column_chart
 from clinic.staff.dashboard_views import parse_filters, rows_for
 from clinic.staff.hooks import clinic_zone
-from clinic.staff.queue_query import Cursor, fetch_page, filtered_count
+from clinic.staff.queue_query import Cursor, fetch_page
 from referrals import QUEUES
 
 EXPORT_PAGE = 500
@@ -42,13 +41,10 @@ def overview_page() -> str:
     queues = visible_queues(me())
     now = utcnow()
     starts = overview.week_starts(now, clinic_zone())
-    weekly = overview.referrals_per_week(queues, starts)
+    figures = viewing.overview_figures(queues, starts)
+    weekly, medians, urgent = figures.weekly, figures.medians, figures.urgent
     largest = max((max(v) for v in weekly.values()), default=0)
     labels = [s.strftime("%d %b") for s in starts]
-    medians = overview.median_hours_to_contact(queues, starts[0])
-    urgent = overview.open_urgent(queues)
-    audit.record("staff.overview_viewed", detail={"queues": list(queues)})
-    db.session.commit()
     return render_template(
         "staff/overview.html",
         queues=queues,
@@ -84,19 +80,7 @@ def export_queue(queue: str) -> Response:
     """The queue's referral list as the dashboard filters it; no answers, no contact details."""
     queue_or_abort(queue)
     filters = parse_filters(request.args, (queue,))
-    count = filtered_count(filters)
-    audit.record(
-        "referral_list.exported",
-        target_type="queue",
-        target_id=queue,
-        detail={
-            "rows": count,
-            "statuses": list(filters.statuses),
-            "priorities": list(filters.priorities),
-            "flag": filters.flag,
-        },
-    )
-    db.session.commit()
+    viewing.export_count(queue, filters)
     zone = clinic_zone()
 
     def lines() -> Iterator[str]:

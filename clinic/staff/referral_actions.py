@@ -3,7 +3,9 @@ audit event, in the caller's transaction, guarded by optimistic locking.
 
 `referrals.lifecycle` decides whether a step is allowed; this module checks
 who may be assigned, writes the step, and turns a lost race into a plain
-"changed by X, reload" message.
+"changed by X, reload" message. A step that is refused (`ActionRefused`,
+`Conflict`) is refused before anything is written, so the request that asked
+for it still ends in one commit with nothing of it.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import func, select, update
 
 from clinic import notifications
-from clinic.extensions import db
+from clinic.extensions import db, rows_matched
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffQueue, StaffUser
 from clinic.models.documents import Explanation, ReferralEventDetail
 from clinic.security import audit
@@ -70,9 +71,12 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         target = transition(source, step.action, **details)
     except InvalidTransition as exc:
         raise ActionRefused(str(exc)) from None
+    if step.action == Action.REROUTE:
+        _refuse_a_queue_it_is_in(referral, step)
     accepted = step.action == Action.ACCEPT
+    values: dict[str, object] = {"status": str(target)}
     if accepted:
-        referral.assignee_id = step.assignee_id
+        values["assignee_id"] = step.assignee_id
     detail = ReferralEventDetail(
         action=step.action,
         assignee_id=str(step.assignee_id) if accepted else None,
@@ -81,8 +85,7 @@ def apply(referral: Referral, step: Step, *, actor: StaffUser, expected_version:
         outcome=details.get("outcome") or None,
         target_queue=details.get("target_queue") or None,
     )
-    referral.status = str(target)
-    _flush_or_conflict(referral)
+    _write_or_conflict(referral, values, expected_version)
     shown = referral
     if step.action == Action.REROUTE:
         shown = _reroute(referral, step, actor)
@@ -181,7 +184,7 @@ def _details(referral: Referral, step: Step) -> dict[str, str | None]:
     return details
 
 
-def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
+def _refuse_a_queue_it_is_in(referral: Referral, step: Step) -> None:
     assert step.target_queue is not None  # checked by the lifecycle
     exists = db.session.scalar(
         select(func.count())
@@ -194,6 +197,10 @@ def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
         raise ActionRefused(
             f"This intake already has a referral in the {QUEUES[step.target_queue].name} queue."
         )
+
+
+def _reroute(referral: Referral, step: Step, actor: StaffUser) -> Referral:
+    assert step.target_queue is not None  # checked by the lifecycle
     rank = db.session.scalar(
         select(func.max(Referral.rank)).where(Referral.submission_id == referral.submission_id)
     )
@@ -231,13 +238,18 @@ def _note(referral: Referral, text: str, actor: StaffUser) -> ReferralNote:
     return note
 
 
-def _flush_or_conflict(referral: Referral) -> None:
-    """Write the change now: a concurrent commit shows up here as a stale version."""
-    referral_id = referral.id
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        current = db.session.get(Referral, referral_id)
-        message = changed_message(current) if current else "This referral no longer exists."
-        raise Conflict(message) from None
+def _write_or_conflict(
+    referral: Referral, values: dict[str, object], expected_version: int
+) -> None:
+    """Write the step now, guarded by the version the form showed: if someone else
+    committed a change since, the UPDATE matches no row and nothing is written."""
+    written = db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.version == expected_version)
+        .values(**values, version=Referral.version + 1)
+    )
+    if rows_matched(written):
+        return
+    current = db.session.get(Referral, referral.id, populate_existing=True)
+    message = changed_message(current) if current else "This referral no longer exists."
+    raise Conflict(message)

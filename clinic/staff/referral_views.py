@@ -8,13 +8,11 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser
 from clinic.models.documents import contact_of, decision_of, event_detail_of
 from clinic.notifications import status as notification_status
-from clinic.security import audit
-from clinic.staff import bp, detail
+from clinic.staff import bp, detail, viewing
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.dashboard_views import rows_for
 from clinic.staff.flags import labels_of
@@ -99,11 +97,9 @@ def _history(referral: Referral) -> list[dict[str, object]]:
 @bp.route("/referrals/<uuid:referral_id>")
 @require(CLINICAL)
 def referral(referral_id: uuid.UUID) -> str:
-    ref = referral_or_404(referral_id)
+    ref = viewing.referral(referral_id)
     submission = ref.submission
     decision = decision_of(submission)
-    audit.record("referral.viewed", target_type="referral", target_id=ref.id)
-    db.session.commit()
     visible = set(visible_queues(me()))
     linked = [r for r in submission.referrals if r.id != ref.id and r.queue in visible]
     return render_template(
@@ -141,10 +137,7 @@ def referral(referral_id: uuid.UUID) -> str:
 @bp.route("/referrals/<uuid:referral_id>/answers")
 @require(CLINICAL)
 def answers(referral_id: uuid.UUID) -> str:
-    ref = referral_or_404(referral_id)
-    sections = detail.answer_sections(ref.submission)
-    audit.record("referral.answers_viewed", target_type="referral", target_id=ref.id)
-    db.session.commit()
+    ref, sections = viewing.answers(referral_id)
     return render_template("staff/answers.html", referral=ref, sections=sections)
 
 
@@ -178,11 +171,9 @@ def act(referral_id: uuid.UUID) -> Response:
     )
     try:
         shown = apply(ref, step, actor=me(), expected_version=int(form.version.data))
-    except (ActionRefused, Conflict) as exc:
-        db.session.rollback()
+    except (ActionRefused, Conflict) as exc:  # refused before anything was written
         flash(str(exc), "error")
         return redirect(back)
-    outbox.commit()  # publishes any "we tried to reach you" message the step wrote
     flash(DONE.get(step.action, "Done."), "info")
     if shown.queue in visible_queues(me()):
         return redirect(url_for("staff.referral", referral_id=shown.id))
@@ -197,11 +188,9 @@ def note(referral_id: uuid.UUID) -> Response:
     if form.validate_on_submit():
         try:
             add_note(ref, form.text.data, actor=me())
-        except ActionRefused as exc:
-            db.session.rollback()
+        except ActionRefused as exc:  # refused before anything was written
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash("Note added.", "info")
     else:
         flash("Write the note first.", "error")

@@ -65,6 +65,39 @@ def create_staff_user(
     return user
 
 
+def add_staff_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    role: str,
+    queues: Iterable[str] = (),
+    is_admin: bool = False,
+    temporary: bool = False,
+    actor: StaffUser | None = None,
+) -> StaffUser:
+    """`create_staff_user`, audited as done by `actor` (None: the system, e.g. a command)."""
+    user = create_staff_user(
+        email=email,
+        display_name=display_name,
+        password=password,
+        role=role,
+        queues=queues,
+        is_admin=is_admin,
+        temporary=temporary,
+    )
+    db.session.flush()
+    audit.record(
+        "staff.created",
+        target_type="staff_user",
+        target_id=user.id,
+        actor=actor,
+        actor_kind=None if actor else "system",
+        detail={"role": user.role, "is_admin": user.is_admin, "queues": user.queues},
+    )
+    return user
+
+
 def find_by_email(email: str) -> StaffUser | None:
     return db.session.scalars(
         select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())

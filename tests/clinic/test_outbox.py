@@ -42,14 +42,14 @@ def test_broker_down_at_submit_keeps_the_intake_and_leaves_the_row_pending(
 def test_rolled_back_outbox_rows_are_never_published(app: Flask) -> None:
     factories.submitted_intake()
     db.session.rollback()
-    outbox.commit()
+    db.session.commit()
     assert db.session.scalars(select(OutboxMessage)).all() == []
 
 
 def test_sweep_publishes_due_pending_rows_once_the_broker_is_back(app: Flask) -> None:
     _use_broker(app, UNREACHABLE_BROKER)
     factories.submitted_intake()
-    outbox.commit()
+    db.session.commit()
     message = db.session.scalars(select(OutboxMessage)).one()
     assert message.status == "pending"
 
@@ -64,7 +64,7 @@ def test_sweep_publishes_due_pending_rows_once_the_broker_is_back(app: Flask) ->
 
 def test_sweep_republishes_rows_published_long_ago_but_not_done(app: Flask) -> None:
     factories.submitted_intake()
-    outbox.commit()
+    db.session.commit()
     message = db.session.scalars(select(OutboxMessage)).one()
     assert message.status == "published"
     assert sweep_outbox() == 0
@@ -75,7 +75,7 @@ def test_sweep_republishes_rows_published_long_ago_but_not_done(app: Flask) -> N
 
 def test_done_rows_are_not_published_again(app: Flask) -> None:
     submission = factories.submitted_intake()
-    outbox.commit()
+    db.session.commit()
     outbox.mark_done("routing.route_submission", submission.id)
     db.session.commit()
     message = db.session.scalars(select(OutboxMessage)).one()
@@ -87,7 +87,7 @@ def test_done_rows_are_not_published_again(app: Flask) -> None:
 
 def test_sweep_gives_up_on_a_row_published_too_often_and_marks_it_failed(app: Flask) -> None:
     factories.submitted_intake()
-    outbox.commit()
+    db.session.commit()
     message = db.session.scalars(select(OutboxMessage)).one()
     message.attempts = app.config["OUTBOX_MAX_ATTEMPTS"]
     message.published_at = utcnow() - timedelta(days=1)

@@ -1,4 +1,4 @@
-"""route_submission: real scoring and decisions, written once, encrypted, with follow-ups."""
+"""record_routing: real scoring and decisions, written once, encrypted, with follow-ups."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, text
 
-from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral, ReferralEvent
@@ -19,7 +18,7 @@ PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}  # gate yes, 5 of 5 sympto
 
 def _route(**intake: Any) -> IntakeSubmission:
     submission = factories.submitted_intake(**intake)
-    outbox.commit()
+    db.session.commit()
     record_routing(str(submission.id))
     db.session.refresh(submission)
     return submission

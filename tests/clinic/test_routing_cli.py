@@ -7,7 +7,6 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral
 from clinic.routing.record import record_routing
@@ -19,7 +18,7 @@ PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 
 def _routed(**intake: object) -> str:
     submission = factories.submitted_intake(**intake)
-    outbox.commit()
+    db.session.commit()
     record_routing(str(submission.id))
     return str(submission.id)
 

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import IntakeSubmission
 from clinic.routing.record import record_routing
@@ -85,7 +84,7 @@ def decided_under_version_1(app: Flask) -> Iterator[dict[str, str]]:
     try:
         for name, intake in seeds.items():
             submission = factories.submitted_intake(**intake)
-            outbox.commit()
+            db.session.commit()
             record_routing(str(submission.id))
             stored = dict(submission.decision)
             submission.decision = {**stored, "flags": _version_1_flags(stored)}

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, SubmissionFlag
 from clinic.routing.record import record_routing, store_flags
@@ -21,7 +20,7 @@ PARTNER_RISK = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1, "rship.5
 
 def _route(**intake: Any) -> IntakeSubmission:
     submission = factories.submitted_intake(**intake)
-    outbox.commit()
+    db.session.commit()
     record_routing(str(submission.id))
     db.session.refresh(submission)
     return submission

@@ -41,16 +41,28 @@ class Stack:
     def web_app(self) -> Flask:
         """The web app of this stack (one per test, its connections closed after it)."""
         if self._app is None:
-            self._app = create_app(
-                {
-                    "INSTANCE_PATH": str(self.instance_path),
-                    "SQLALCHEMY_DATABASE_URI": self.database_url,
-                    "CELERY_BROKER_URL": self.broker_url,
-                    "SECRET_KEY": TEST_SECRET_KEY,
-                    "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
-                }
-            )
+            self._app = self._create_app(self.broker_url)
         return self._app
+
+    def web_app_with_broker_unreachable(self) -> Flask:
+        """The web app of this stack as it is while its broker cannot be reached.
+
+        Whatever it commits stays in the outbox, pending (the publish fails at once):
+        how a test stores an intake whose routing task it publishes itself, later.
+        """
+        scheme = urlsplit(self.broker_url).scheme
+        return self._create_app(f"{scheme}://127.0.0.1:9/")
+
+    def _create_app(self, broker_url: str) -> Flask:
+        return create_app(
+            {
+                "INSTANCE_PATH": str(self.instance_path),
+                "SQLALCHEMY_DATABASE_URI": self.database_url,
+                "CELERY_BROKER_URL": broker_url,
+                "SECRET_KEY": TEST_SECRET_KEY,
+                "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+            }
+        )
 
     def close(self) -> None:
         if self._app is not None:

@@ -37,18 +37,28 @@ def server_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sta
     yield from _make_stack(request.param, tmp_path)
 
 
-def _stored_not_published(app: Flask, **answers: int | None) -> tuple[str, str]:
-    """An intake committed with its outbox row still pending: (submission id, outbox id)."""
-    with app.app_context():
-        submission = submit_intake(
-            path="adult_self",
-            subject_age=30,
-            answers={"safety.now": 1, **answers},
-            contact={"email": CANARY_EMAIL, "name": CANARY_NAME},
-        )
-        db.session.commit()
-        message = db.session.scalars(select(OutboxMessage)).one()
-        return str(submission.id), str(message.id)
+def _stored_not_published(stack: Stack, **answers: int | None) -> tuple[str, str]:
+    """An intake committed with its outbox row still pending: (submission id, outbox id).
+
+    It is submitted while the broker cannot be reached, so the publish after the
+    commit fails and the row stays pending until the test publishes it.
+    """
+    app = stack.web_app_with_broker_unreachable()
+    try:
+        with app.app_context():
+            submission = submit_intake(
+                path="adult_self",
+                subject_age=30,
+                answers={"safety.now": 1, **answers},
+                contact={"email": CANARY_EMAIL, "name": CANARY_NAME},
+            )
+            db.session.commit()
+            message = db.session.scalars(select(OutboxMessage)).one()
+            assert message.status == "pending"
+            return str(submission.id), str(message.id)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def _publish(app: Flask, message_id: str) -> None:
@@ -92,7 +102,7 @@ def test_a_worker_killed_mid_routing_is_replaced_and_routes_it_once(
     stack = server_stack
     env = {**stack.env, **FAST_REDELIVERY}
     app = stack.web_app()
-    submission_id, message_id = _stored_not_published(app)
+    submission_id, message_id = _stored_not_published(stack)
     locker = create_engine(stack.database_url)
     worker = start_worker(env, tmp_path, "worker-a")
     replacement = None
@@ -142,7 +152,7 @@ def test_a_task_whose_database_is_away_is_retried_and_routes_when_it_returns(
     proxy.start()
     env = {**stack.env, **FAST_REDELIVERY, "DATABASE_URL": proxied_url}
     app = stack.web_app()
-    _, message_id = _stored_not_published(app)
+    _, message_id = _stored_not_published(stack)
     worker = start_worker(env, tmp_path)
     try:
         proxy.stop()
@@ -171,7 +181,7 @@ def test_a_task_that_keeps_failing_stops_after_its_retries(
         "TASK_RETRY_MAX_DELAY": "1",
     }
     app = stack.web_app()
-    _, message_id = _stored_not_published(app)
+    _, message_id = _stored_not_published(stack)
     worker = start_worker(env, tmp_path)  # its database never answers
     try:
         _publish(app, message_id)
@@ -189,7 +199,7 @@ def test_a_task_that_keeps_failing_stops_after_its_retries(
 
 def test_broker_messages_carry_ids_and_nothing_personal(server_stack: Stack) -> None:
     app = server_stack.web_app()
-    submission_id, message_id = _stored_not_published(app, **{"phq9.9": 3, "asq.1": 1})
+    submission_id, message_id = _stored_not_published(server_stack, **{"phq9.9": 3, "asq.1": 1})
     _publish(app, message_id)
 
     with Connection(server_stack.broker_url, connect_timeout=5) as connection:

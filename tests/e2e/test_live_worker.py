@@ -8,7 +8,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.broker.names import Queues, TaskNames
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
@@ -85,7 +84,7 @@ def test_each_specialty_follow_up_waits_for_a_worker_of_its_own_queue(
                 subject_age=30,
                 answers={"safety.now": 1, **{f"pcptsd5.{n}": 1 for n in range(6)}},
             )
-            outbox.commit()
+            db.session.commit()
         wait_until(lambda: _queues(app) == ["emdr"], ROUTING_TIMEOUT, "routing", worker)
         wait_until(
             lambda: (

@@ -19,7 +19,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.broker.names import Queues, TaskNames
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
@@ -101,7 +100,7 @@ def _intake(app: Flask, queue: str, priority: str, *, email_safe: bool) -> str:
         referral.explanation = {"rule_ids": ["x"], "facts": {}, "sentence": CANARY_SENTENCE}
         queue_staff_alerts([referral])
         queue_submission_confirmation(submission)
-        outbox.commit()
+        db.session.commit()
         return str(submission.id)
 
 
@@ -349,7 +348,7 @@ def test_embedded_default_submitted_intake_pages_in_the_development_folder_until
         with app.app_context():
             staff("coordinator@example.net")  # no on-call contacts: coordinators are paged
             submit_intake(path="adult_self", subject_age=34, answers={"safety.now": 0})
-            outbox.commit()
+            db.session.commit()
 
         wait_until(
             lambda: "Urgent: a referral needs attention" in subjects(), TIMEOUT, "the alert", worker

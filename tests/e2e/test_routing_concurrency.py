@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from clinic import create_app
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, Referral
+from clinic.models.unit_of_work import unit_of_work
 from clinic.routing.record import record_routing
 from tests.conftest import app_overrides, apply_migrations
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
@@ -43,13 +43,13 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
         submission = submit_intake(
             path="adult_self", subject_age=30, answers={"phq9.9": 2, **PTSD_POSITIVE}
         )
-        outbox.commit()
+        db.session.commit()
         submission_id = str(submission.id)
     start = threading.Barrier(4)
     results: list[str] = []
 
-    def run() -> None:
-        with committed_app.app_context():
+    def run() -> None:  # as the routing task runs it: one unit of work
+        with committed_app.app_context(), unit_of_work():
             start.wait()
             results.append(record_routing(submission_id))
 
@@ -69,7 +69,7 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
 def test_the_database_refuses_a_second_referral_to_the_same_queue(committed_app: Flask) -> None:
     with committed_app.app_context():
         submission = submit_intake(path="adult_self", subject_age=30, answers={})
-        outbox.commit()
+        db.session.commit()
         record_routing(str(submission.id))
         db.session.add(
             Referral(

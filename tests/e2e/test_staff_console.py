@@ -9,10 +9,10 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import Referral
 from clinic.models.columns import utcnow
+from clinic.models.unit_of_work import unit_of_work
 from clinic.routing.record import record_routing
 from tests import factories
 from tests.clinic.staff import support
@@ -50,8 +50,9 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
                 },
                 contact={"email": "client@example.org"},
             )
-            outbox.commit()
-            record_routing(str(submission.id))
+            db.session.commit()
+            with unit_of_work():  # as the routing task runs it
+                record_routing(str(submission.id))
             referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
             assert referral is not None and referral.priority == "urgent"
             assert referral.queue == "dbt"  # suicide risk in an adult: DBT first
@@ -92,8 +93,9 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
 
 def _routed(answers: dict[str, int | None]) -> Referral:
     submission = factories.submitted_intake(answers=answers, contact={"email": "c@example.org"})
-    outbox.commit()
-    record_routing(str(submission.id))
+    db.session.commit()
+    with unit_of_work():  # as the routing task runs it
+        record_routing(str(submission.id))
     referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
     assert referral is not None
     return referral

@@ -11,7 +11,6 @@ from celery.exceptions import Retry
 from flask import Flask
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OnCallAlert
@@ -54,7 +53,7 @@ def test_the_send_task_sends_once_and_retries_a_temporary_failure(
 ) -> None:
     app.config.update(smtp_server.mail_config())
     queue_submission_confirmation(submission_with(contact(email=True)))
-    outbox.commit()
+    db.session.commit()
     message_id = str(db.session.scalars(select(NotificationMessage.id)).one())
     smtp_server.refuse_with = "421"
 
@@ -72,7 +71,7 @@ def test_the_send_task_sends_once_and_retries_a_temporary_failure(
 def test_the_sweep_repeats_due_pages(app: Flask) -> None:
     staff("coordinator@example.org")
     queue_staff_alerts([referral_for(submission_with(contact()), priority="urgent")])
-    outbox.commit()
+    db.session.commit()
     assert sweep_notifications() == 0
 
     page = db.session.scalars(select(OnCallAlert)).one()

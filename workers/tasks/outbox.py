@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
+from clinic.models.unit_of_work import unit_of_work
 from workers.typed_tasks import task
 
 
 @task(name=TaskNames.SWEEP_OUTBOX)
 def sweep_outbox() -> int:
-    """Publish due outbox rows; returns how many the broker took."""
-    outbox.give_up_on_exhausted()
+    """Publish due outbox rows; returns how many the broker took.
+
+    Giving up on exhausted rows is committed first; then each row's publishing
+    is a unit of work of its own (`outbox.publish`).
+    """
+    with unit_of_work():
+        outbox.give_up_on_exhausted()
     return sum(outbox.publish(message_id) for message_id in outbox.due_ids())

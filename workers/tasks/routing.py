@@ -1,4 +1,9 @@
-"""Routing a submitted intake, and each referral's follow-up on its specialist queue."""
+"""Routing a submitted intake, and each referral's follow-up on its specialist queue.
+
+Each runs its work as a `unit_of_work()` of its own, inside the task's, so that when
+the database fails (DBAPIError, on a statement or on the commit) the work is rolled
+back before the task retries or, after the last try, records the failure.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
-from clinic.extensions import db
+from clinic.models.unit_of_work import unit_of_work
 from clinic.routing.follow_up import follow_up_referral
 from clinic.routing.record import record_routing
 from workers.typed_tasks import bound_task
@@ -27,14 +32,16 @@ def retry_delay(retries: int) -> float:
 
 
 def _retry_or_fail(task: Task, kind: str, target_id: str, exc: DBAPIError) -> NoReturn:
-    """The database went away: try again later; after the last try, say so where staff look."""
-    db.session.rollback()
+    """The database went away: try again later; after the last try, say so where staff look.
+
+    The failed unit of work is rolled back already; recording the failure is one of its own.
+    """
     if task.request.retries < current_app.config["ROUTING_MAX_RETRIES"]:
         raise task.retry(exc=exc, countdown=retry_delay(task.request.retries))
     log.error("%s %s failed after %s tries", kind, target_id, task.request.retries + 1)
     try:
-        outbox.mark_failed(kind, target_id, f"database unavailable: {type(exc).__name__}")
-        db.session.commit()
+        with unit_of_work():
+            outbox.mark_failed(kind, target_id, f"database unavailable: {type(exc).__name__}")
     except DBAPIError:
         log.error("could not record the failure of %s %s; the outbox sweep will", kind, target_id)
     raise exc
@@ -44,7 +51,8 @@ def _retry_or_fail(task: Task, kind: str, target_id: str, exc: DBAPIError) -> No
 def route_submission_task(self: Task, submission_id: str) -> str:
     """Idempotent: a submission already routed is left as it is. Returns its status."""
     try:
-        return record_routing(submission_id)
+        with unit_of_work():
+            return record_routing(submission_id)
     except DBAPIError as exc:
         _retry_or_fail(self, TaskNames.ROUTE_SUBMISSION, submission_id, exc)
 
@@ -53,6 +61,7 @@ def route_submission_task(self: Task, submission_id: str) -> str:
 def follow_up(self: Task, referral_id: str) -> str:
     """Runs on the referral's specialist queue (or `urgent`); idempotent."""
     try:
-        return follow_up_referral(referral_id)
+        with unit_of_work():
+            return follow_up_referral(referral_id)
     except DBAPIError as exc:
         _retry_or_fail(self, TaskNames.FOLLOW_UP_REFERRAL, referral_id, exc)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from flask import redirect, session
 from werkzeug.wrappers import Response
 
-from clinic.broker import outbox
 from clinic.intake import drafts
 from clinic.intake.pages import bp, navigation
 from clinic.intake.services import submit_draft
@@ -37,7 +36,6 @@ def quick_exit() -> Response:
         submit_draft(draft, partial=not complete, via="quick_exit")
     drafts.end_browser_session()
     session.clear()
-    outbox.commit()
     response = redirect(clinic_settings().quick_exit_url, code=303)
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response

@@ -6,8 +6,6 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from clinic.broker import outbox
-from clinic.extensions import db
 from clinic.intake import codes, draft_safety, drafts
 from clinic.intake.pages import bp, navigation
 from clinic.intake.pages.forms import EmailLinkForm, ResumeForm
@@ -49,7 +47,6 @@ def saved() -> str:
     code = session.pop(drafts.SESSION_NEW_CODE, None)
     if code is None and draft.resume_code_hash is None:
         code = drafts.issue_resume_code(draft)
-        db.session.commit()
     return _render_saved(draft, code, EmailLinkForm())
 
 
@@ -57,7 +54,6 @@ def saved() -> str:
 def new_code() -> Response:
     draft = navigation.require_draft()
     session[drafts.SESSION_NEW_CODE] = drafts.issue_resume_code(draft)
-    db.session.commit()
     return redirect(url_for("intake.saved"))
 
 
@@ -87,7 +83,6 @@ def email_link() -> str | Response:
     if not form.validate():
         return _render_saved(draft, code, form)
     queue_resume_email(draft, code)
-    outbox.commit()  # the message's outbox row is published after the commit
     session[drafts.SESSION_NEW_CODE] = code
     flash(_("We will email the link to you. It may take a few minutes."), "info")
     return redirect(url_for("intake.saved"))
@@ -97,7 +92,6 @@ def email_link() -> str | Response:
 def close() -> Response:
     """Forget the form in this browser (the draft stays saved for its resume code)."""
     drafts.end_browser_session()
-    db.session.commit()
     flash(
         _("The form is closed on this device. Your answers are saved: use your code to come back."),
         "info",
@@ -122,7 +116,6 @@ def resume() -> str | Response:
         draft = drafts.draft_for_code(form.code.data)
         if draft is not None:
             drafts.resume(draft, via="code")
-            db.session.commit()
             flash(_("Welcome back. You can carry on where you left off."), "info")
             return redirect(navigation.continue_url(draft))
         form.code.errors.append(_not_found_message())

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import redirect, render_template
 from werkzeug.wrappers import Response
 
-from clinic.extensions import db
 from clinic.intake import support_pages
 from clinic.intake.pages import bp, navigation
 
@@ -25,5 +24,4 @@ def more_support() -> str | Response:
     kind = support_pages.page_to_show(draft)
     if kind is None:
         return redirect(navigation.continue_url(draft))
-    db.session.commit()
     return render_template(TEMPLATES[kind], teen=draft.path == "teen_self")

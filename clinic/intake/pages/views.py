@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from clinic.broker import outbox
-from clinic.extensions import csrf_exempt, db
+from clinic.extensions import csrf_exempt
 from clinic.intake import draft_safety, drafts, screens, support_pages
 from clinic.intake.languages import SESSION_KEY as LANGUAGE_KEY
 from clinic.intake.languages import current_language
@@ -26,7 +25,8 @@ from clinic.intake.pages.forms import (
 from clinic.intake.services import submit_draft
 from clinic.models import IntakeSubmission
 from clinic.models.documents import ContactDocument, answers_of, contact_of
-from clinic.settings.clinic_settings import LANGUAGES, clinic_settings
+from clinic.settings.clinic_settings import clinic_settings
+from clinic.settings.languages import LANGUAGES
 
 
 @bp.after_request
@@ -54,7 +54,6 @@ def start() -> str | Response:
         age = form.age()
         assert age is not None  # validated
         drafts.start_draft(path=form.path.data, subject_age=age, language=current_language())
-        db.session.commit()
         return redirect(navigation.step_url(0))
     return render_template("intake/start.html", form=form, draft=drafts.current_draft())
 
@@ -192,7 +191,6 @@ def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response |
         answers = step_answers(form, only_valid=not valid)
         if answers:
             crisis = drafts.save_answers(draft, answers)
-    outbox.commit()  # an acute answer's on-call pages go out now
     if crisis:
         return redirect(url_for("intake.support"))
     if support_pages.pending(draft):
@@ -221,7 +219,6 @@ def note(number: int) -> Response:
         section, draft.path, answers_of(draft).subject_age
     ):
         crisis = drafts.skip_section(draft, section)
-        outbox.commit()  # an acute answer's on-call pages go out now
         if crisis:
             return redirect(url_for("intake.support"))
         if support_pages.pending(draft):
@@ -229,7 +226,6 @@ def note(number: int) -> Response:
         session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
         return redirect(navigation.continue_url(draft))
     drafts.mark_note_read(draft, section)
-    db.session.commit()
     return redirect(navigation.step_url(index))
 
 
@@ -247,7 +243,6 @@ def support_leave() -> Response:
     draft = navigation.require_draft()
     complete = navigation.position(draft).complete
     submit_draft(draft, partial=not complete, via="safety_page", language=current_language())
-    outbox.commit()
     drafts.forget()
     session[drafts.SESSION_SENT] = "complete" if complete else "partial"
     return redirect(url_for("intake.sent"))
@@ -262,7 +257,6 @@ def review() -> str | Response:
     session.pop(drafts.SESSION_RETURN_TO_REVIEW, None)
     if request.method == "POST":
         submit_draft(draft, partial=False, via="review", language=current_language())
-        outbox.commit()
         drafts.forget()
         session[drafts.SESSION_SENT] = "complete"
         return redirect(url_for("intake.sent"))

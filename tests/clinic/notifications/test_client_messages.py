@@ -8,7 +8,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OutboxMessage
@@ -36,7 +35,7 @@ def test_confirmation_goes_by_email_when_email_is_safe(app: Flask) -> None:
     submission = submission_with(contact(email=True))
 
     queue_submission_confirmation(submission)
-    outbox.commit()
+    db.session.commit()
 
     [message] = _messages()
     assert (message.channel, message.template, message.status) == (
@@ -110,7 +109,7 @@ def test_the_resume_link_is_kept_only_encrypted_and_once_per_link(app: Flask) ->
 
     queue_resume_link(submission, RESUME_LINK, RESUME_CODE)
     queue_resume_link(submission, RESUME_LINK, RESUME_CODE)  # the same save, run again
-    outbox.commit()
+    db.session.commit()
 
     [message] = _messages()
     assert message.payload["values"] == {

@@ -9,7 +9,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import (
     AuditEvent,
@@ -42,7 +41,7 @@ def _on_call_contact(app: Flask) -> None:
 def _paged_draft() -> OnCallAlert:
     draft, page = factories.paged_draft()
     draft.contact = contact()  # canary details: never on the console page
-    outbox.commit()
+    db.session.commit()
     return page
 
 
@@ -75,7 +74,7 @@ def test_draft_stage_pages_repeat_until_acknowledged(app: Flask) -> None:
     assert templates == {"staff_draft_page"}
 
     assert paging.acknowledge(page, coordinator) is True
-    outbox.commit()
+    db.session.commit()
     assert paging.acknowledge(page, coordinator) is False
     db.session.refresh(page)
     assert (page.acknowledged_by_id, page.next_page_at, page.pages_sent) == (
@@ -135,7 +134,7 @@ def test_once_linked_the_page_links_the_referral_and_follows_its_queue(
     draft.status = "routed"
     referral = referral_for(draft, queue="dbt", priority="urgent")
     queue_staff_alerts([referral])
-    outbox.commit()
+    db.session.commit()
     alert = db.session.scalars(select(StaffAlert)).one()
     db.session.refresh(page)
     assert page.staff_alert_id == alert.id

@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from clinic import create_app
-from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, OutboxMessage, Referral
@@ -45,7 +44,7 @@ def _failed_messages(smtp_server: SmtpServer) -> tuple[NotificationMessage, Noti
     referral_for(submission)
     queue_resume_link(submission, LINK, CODE)
     queue_submission_confirmation(submission)
-    outbox.commit()
+    db.session.commit()
     smtp_server.refuse_with = "550"
     messages = db.session.scalars(
         select(NotificationMessage).order_by(NotificationMessage.template)
@@ -122,7 +121,7 @@ def test_sent_pending_and_sending_messages_are_left_alone(
     submission = submission_with(contact(resume_email_ok=True))
     queue_resume_link(submission, LINK, CODE)
     queue_submission_confirmation(submission)
-    outbox.commit()
+    db.session.commit()
     confirmation, resume_link = db.session.scalars(
         select(NotificationMessage).order_by(NotificationMessage.template)
     ).all()

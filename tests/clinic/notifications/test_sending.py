@@ -9,7 +9,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage, OutboxMessage
@@ -28,7 +27,7 @@ from tests.support.smtp import SmtpServer
 
 def _queued_message() -> NotificationMessage:
     queue_submission_confirmation(submission_with(contact(email=True)))
-    outbox.commit()
+    db.session.commit()
     return db.session.scalars(select(NotificationMessage)).one()
 
 
@@ -171,7 +170,7 @@ def test_logs_never_hold_the_address_or_other_details(
     send_message(str(failing.id))
     smtp_server.refuse_with = None
     queue_submission_confirmation(submission_with(contact(email=True)))
-    outbox.commit()
+    db.session.commit()
     for message in db.session.scalars(select(NotificationMessage)):
         send_message(str(message.id))
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, OnCallAlert, StaffAlert
 from clinic.models.columns import utcnow
@@ -55,7 +54,7 @@ def test_a_priority_referral_tells_the_staff_of_its_queue_at_once(app: Flask) ->
     referral = referral_for(submission_with(contact()), queue="dbt", priority="priority")
 
     queue_staff_alerts([referral])
-    outbox.commit()
+    db.session.commit()
 
     assert _sent_to() == sorted(
         [
@@ -142,12 +141,12 @@ def test_pages_repeat_when_due_until_acknowledged_and_acknowledging_is_audited(
     use_notification_settings(app, on_call=(on_call(),), urgent_repeat_minutes=5)
     referral = referral_for(submission_with(contact()), priority="urgent")
     queue_staff_alerts([referral])
-    outbox.commit()
+    db.session.commit()
 
     assert repeat_pages() == 0  # not due yet
     page = db.session.scalars(select(OnCallAlert)).one()
     page.next_page_at = utcnow() - timedelta(seconds=1)
-    outbox.commit()
+    db.session.commit()
 
     assert repeat_pages() == 1
     events = sorted(m.event for m in db.session.scalars(select(NotificationMessage)))
@@ -159,7 +158,7 @@ def test_pages_repeat_when_due_until_acknowledged_and_acknowledging_is_audited(
 
     alert = db.session.scalars(select(StaffAlert)).one()
     assert acknowledge(alert, coordinator) is True
-    outbox.commit()
+    db.session.commit()
     assert acknowledge(alert, coordinator) is False
 
     db.session.refresh(page)
@@ -179,13 +178,13 @@ def test_routine_referrals_wait_for_their_queues_digest(app: Flask) -> None:
         for _ in range(3)
     ]
     queue_staff_alerts(referrals)
-    outbox.commit()
+    db.session.commit()
     assert _sent_to() == []
 
     assert send_due_digests() == 0  # the oldest has not waited 30 minutes yet
     for alert in db.session.scalars(select(StaffAlert)):
         alert.created_at = utcnow() - timedelta(minutes=31)
-    outbox.commit()
+    db.session.commit()
 
     assert send_due_digests() == 1
     assert send_due_digests() == 0  # once

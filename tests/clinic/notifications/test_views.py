@@ -9,7 +9,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, OnCallAlert, StaffAlert
 from clinic.notifications import queue_staff_alerts, queue_submission_confirmation
@@ -31,7 +30,7 @@ def _urgent_alert(queue: str = "dbt") -> StaffAlert:
     submission = submission_with(contact())
     queue_staff_alerts([referral_for(submission, queue=queue, priority="urgent")])
     queue_submission_confirmation(submission)
-    outbox.commit()
+    db.session.commit()
     return db.session.scalars(select(StaffAlert)).one()
 
 

@@ -10,7 +10,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, NotificationMessage, Referral
 from clinic.models.columns import utcnow
@@ -103,7 +102,7 @@ def test_working_days_skip_the_weekend() -> None:
 
 def _routed(**overrides: object) -> Referral:
     submission = factories.submitted_intake(**overrides)
-    outbox.commit()
+    db.session.commit()
     record_routing(str(submission.id))
     db.session.expire_all()
     return db.session.scalars(

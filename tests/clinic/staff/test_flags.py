@@ -13,7 +13,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from clinic.broker import outbox
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral
 from clinic.models.columns import utcnow
@@ -181,7 +180,7 @@ def test_routing_writes_the_flags_the_dashboard_shows_and_filters_by(
     app: Flask, client: FlaskClient
 ) -> None:
     submission = factories.submitted_intake(answers=support.EVERY_ADULT_FLAG)
-    outbox.commit()
+    db.session.commit()
     record_routing(str(submission.id))
     refs = db.session.scalars(select(Referral).where(Referral.submission_id == submission.id)).all()
     support.sign_in(client, support.staff())
@@ -202,7 +201,7 @@ def test_the_referral_page_names_the_rules_its_decision_was_made_under(
     app: Flask, client: FlaskClient
 ) -> None:
     submission = factories.submitted_intake(answers={"safety.now": 1})
-    outbox.commit()
+    db.session.commit()
     record_routing(str(submission.id))
     routed = db.session.scalars(
         select(Referral).where(Referral.submission_id == submission.id)
@@ -220,7 +219,7 @@ def test_the_referral_page_names_the_rules_its_decision_was_made_under(
 
 def test_an_intake_routing_could_not_read_names_no_rules(app: Flask, client: FlaskClient) -> None:
     submission = factories.submitted_intake(answers={"phq9.1": 9})
-    outbox.commit()
+    db.session.commit()
     record_routing(str(submission.id))
     ref = db.session.scalars(select(Referral).where(Referral.submission_id == submission.id)).one()
     support.sign_in(client, support.staff())

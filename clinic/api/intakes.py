@@ -1,0 +1,50 @@
+"""The intake API's operations, each audited as done by the token's owner.
+
+The views validate the request and shape the response; the request commits
+what these write (clinic.models.unit_of_work).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from clinic.api.tokens import TokenOwner
+from clinic.extensions import db
+from clinic.intake.services import submit_intake
+from clinic.models import IntakeSubmission
+from clinic.security import audit
+
+
+def refuse_role(owner: TokenOwner, path: str) -> None:
+    """The token's role may not use the API: the refusal is recorded."""
+    audit.record("api.forbidden", actor=owner.user, detail={"path": path})
+
+
+def create(owner: TokenOwner, body: Mapping[str, Any]) -> IntakeSubmission:
+    """A complete intake from a validated body, routed like one sent on the web."""
+    submission = submit_intake(
+        path=body["path"],
+        subject_age=body["subject_age"],
+        answers=body.get("answers", {}),
+        contact=body.get("contact", {}),
+    )
+    audit.record(
+        "api.intake_created",
+        target_type="submission",
+        target_id=submission.id,
+        actor=owner.user,
+    )
+    return submission
+
+
+def read(owner: TokenOwner, submission_id: uuid.UUID) -> IntakeSubmission | None:
+    """A submitted intake (None for a draft or no such intake)."""
+    submission = db.session.get(IntakeSubmission, submission_id)
+    if submission is None or submission.status == "draft":
+        return None
+    audit.record(
+        "api.intake_viewed", target_type="submission", target_id=submission_id, actor=owner.user
+    )
+    return submission

@@ -1,0 +1,79 @@
+"""What the clinic settings file's pydantic models share.
+
+A validator raises `problem(...)` to refuse the value it checks, or `refuse_at(...)` to
+name a place inside it (an entry of a list, a key of a mapping); `key_of` writes a
+place the way the file's errors name it: `crisis_resources[0].href`.
+
+`Section` is a mapping whose unknown keys are ignored (the file's top level,
+`notifications`); a key it leaves out takes the field's default, or is read as null
+when the field has none. `Entry` is one entry of a list or mapping, whose unknown keys
+are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, NoReturn
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+Location = tuple[str | int, ...]
+
+
+def problem(message: str) -> PydanticCustomError:
+    """The error a validator raises: `message` says which rule the value breaks."""
+    return PydanticCustomError("clinic_settings", "{problem}", {"problem": message})
+
+
+def refuse_at(place: Location, message: str, value: object) -> NoReturn:
+    """Refuse `value`, found at `place` inside the value being validated."""
+    raise ValidationError.from_exception_data(
+        "clinic settings", [InitErrorDetails(type=problem(message), loc=place, input=value)]
+    )
+
+
+def key_of(place: Location) -> str:
+    """`('crisis_resources', 0, 'href')` as `crisis_resources[0].href`."""
+    key = ""
+    for part in place:
+        key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
+    return key or "<top>"
+
+
+class Section(BaseModel):
+    """A mapping of settings: a key left out without a default is null; unknown keys pass."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_keys_are_null(cls, data: object) -> dict[Any, Any]:
+        if not isinstance(data, Mapping):
+            raise problem("must be a mapping")
+        required = (name for name, field in cls.model_fields.items() if field.is_required())
+        return {**dict.fromkeys(required), **data}
+
+
+class Entry(BaseModel):
+    """One entry of a list or a mapping in the file; its unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    shape: ClassVar[str]
+    """What the entry must be, said when it is not: `a mapping with at least a label`."""
+
+    @classmethod
+    def has_shape(cls, data: Mapping[Any, Any]) -> bool:
+        """Whether a mapping has the keys the entry cannot do without."""
+        return True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys_only(cls, data: object) -> object:
+        if not isinstance(data, Mapping) or not cls.has_shape(data):
+            raise problem(f"must be {cls.shape}")
+        unknown = sorted(set(data) - set(cls.model_fields), key=str)
+        if unknown:
+            allowed = ", ".join(cls.model_fields)
+            refuse_at((unknown[0],), f"unknown key (use {allowed})", data[unknown[0]])
+        return data
