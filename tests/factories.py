@@ -19,8 +19,9 @@ import pyotp
 from flask import current_app
 from sqlalchemy import select
 
-from clinic import audit, outbox
 from clinic.api.tokens import create_token
+from clinic.broker import outbox
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.intake.drafts import save_answers, start_draft
 from clinic.intake.services import submit_intake
@@ -41,14 +42,14 @@ from clinic.models import (
     StaffUser,
     SubmissionFlag,
 )
+from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications import queue_submission_confirmation
 from clinic.notifications.on_call import alert_for
-from clinic.referral_follow_up import follow_up_referral
-from clinic.routing import route_submission
-from clinic.staff import lifecycle, mfa
+from clinic.routing.follow_up import follow_up_referral
+from clinic.routing.record import record_routing
+from clinic.security import audit
+from clinic.staff import mfa, referral_actions
 from clinic.staff.services import create_staff_user
-from clinic.unit_of_work import unit_of_work
-from workers.queues import TaskNames
 
 STAFF_PASSWORD = "correct horse battery staple"
 PARTNER_RISK = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1, "rship.5": 0}
@@ -127,7 +128,7 @@ def routed_intake(**overrides: Any) -> IntakeSubmission:
     """
     submission = submitted_intake(**overrides)
     with unit_of_work():
-        route_submission(str(submission.id))
+        record_routing(str(submission.id))
     db.session.refresh(submission)
     return submission
 
@@ -229,12 +230,12 @@ def referral(**overrides: Any) -> Referral:
 def referral_event(**overrides: Any) -> ReferralEvent:
     """The event of one step staff took on a new referral (default: start reviewing it).
 
-    Overrides: `referral`, `actor`, and the `lifecycle.Step` fields (`action`, ...).
+    Overrides: `referral`, `actor`, and the `referral_actions.Step` fields (`action`, ...).
     """
     target: Referral = overrides.pop("referral", None) or referral()
     actor: StaffUser = overrides.pop("actor", None) or coordinator()
-    step = lifecycle.Step(**{"action": "start_review", **overrides})
-    lifecycle.apply(target, step, actor=actor, expected_version=target.version)
+    step = referral_actions.Step(**{"action": "start_review", **overrides})
+    referral_actions.apply(target, step, actor=actor, expected_version=target.version)
     db.session.flush()
     return db.session.scalars(
         select(ReferralEvent)
@@ -249,7 +250,7 @@ def referral_note(**overrides: Any) -> ReferralNote:
     target: Referral = overrides.pop("referral", None) or referral()
     actor: StaffUser = overrides.pop("actor", None) or coordinator()
     text: str = overrides.pop("text", "Prefers a call after 5pm.")
-    lifecycle.add_note(target, text, actor=actor, **overrides)
+    referral_actions.add_note(target, text, actor=actor, **overrides)
     db.session.flush()
     return db.session.scalars(
         select(ReferralNote)

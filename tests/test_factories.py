@@ -9,7 +9,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import inspect, select
 
-from clinic import audit
 from clinic.extensions import db
 from clinic.models import (
     ApiToken,
@@ -25,6 +24,7 @@ from clinic.models import (
     StaffUser,
     SubmissionFlag,
 )
+from clinic.security import audit
 from tests import factories
 
 CASES = [
