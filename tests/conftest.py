@@ -31,6 +31,7 @@ from clinic import create_app
 from clinic.extensions import db
 from clinic.security.instance_secrets import new_encryption_key_entry
 from tests.support.brokers import redis_database
+from tests.support.client import IsolatedRequestClient
 from tests.support.services import (
     create_postgres_database,
     drop_postgres_database,
@@ -107,7 +108,13 @@ def on_postgres(url: str) -> bool:
 
 @pytest.fixture
 def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
-    """An app on the migrated database; every change made in a test is undone after it."""
+    """An app on the migrated database; every change made in a test is undone after it.
+
+    No app context is left pushed: each test-client request runs in one of its own
+    (tests.support.client), and a test that works with the database or `current_app`
+    itself asks for `app_context`. On PostgreSQL every context's session joins one
+    connection's transaction (a SAVEPOINT each), rolled back after the test.
+    """
     if on_postgres(migrated_database):
         url = migrated_database
     else:
@@ -115,28 +122,37 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
         shutil.copy(migrated_database.removeprefix("sqlite:///"), copy)
         url = f"sqlite:///{copy}"
     application = create_app(app_overrides(url, tmp_path / "instance"))
+    application.test_client_class = IsolatedRequestClient
+    if not on_postgres(url):
+        yield application
+        with application.app_context():
+            db.engine.dispose()
+        return
     with application.app_context():
-        if not on_postgres(url):
-            yield application
-            db.session.remove()
-            db.engine.dispose()
-            return
         connection = db.engine.connect()
-        transaction = connection.begin()
-        real_session = db.session
-        # Flask-SQLAlchemy's own Session ignores `bind`: use SQLAlchemy's, scoped the same way.
-        db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
-            scopefunc=lambda: id(app_ctx._get_current_object()),
-        )
-        try:
-            yield application
-        finally:
-            db.session.remove()
-            db.session = real_session
-            transaction.rollback()
-            connection.close()
+    transaction = connection.begin()
+    real_session = db.session
+    # Flask-SQLAlchemy's own Session ignores `bind`: use SQLAlchemy's, scoped the same way.
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=lambda: id(app_ctx._get_current_object()),
+    )
+    try:
+        yield application
+    finally:
+        db.session = real_session
+        transaction.rollback()
+        connection.close()
+        with application.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[Flask]:
+    """An app context for the test's own work (the database, `current_app`), apart from
+    the contexts of its requests."""
+    with app.app_context():
+        yield app
 
 
 @pytest.fixture

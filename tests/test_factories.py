@@ -41,6 +41,7 @@ def test_every_model_has_a_factory() -> None:
 
 
 @pytest.mark.parametrize(("model", "factory"), CASES)
+@pytest.mark.usefixtures("app_context")
 def test_each_factory_stores_its_model(
     app: Flask, model: type[Any], factory: Callable[[], Any]
 ) -> None:
@@ -53,12 +54,14 @@ def test_each_factory_stores_its_model(
     assert db.session.get(model, key) is not None
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_audit_chain_stays_whole_after_every_factory(app: Flask) -> None:
     for _, factory in (case.values for case in CASES):
         factory()
     assert audit.verify_chain().ok
 
 
+@pytest.mark.usefixtures("app_context")
 def test_intake_factories_leave_each_stage_of_an_intake(app: Flask) -> None:
     assert factories.draft().status == "draft"
     assert factories.submitted_intake().status == "submitted"
@@ -66,6 +69,7 @@ def test_intake_factories_leave_each_stage_of_an_intake(app: Flask) -> None:
     assert routed.status == "routed" and routed.decision is not None
 
 
+@pytest.mark.usefixtures("app_context")
 def test_staff_factories_make_each_role_with_its_access(app: Flask) -> None:
     coordinator, clinician, admin = (
         factories.coordinator(),
@@ -81,6 +85,7 @@ def test_staff_factories_make_each_role_with_its_access(app: Flask) -> None:
     assert code.used_at is None and code.staff_user.has_mfa
 
 
+@pytest.mark.usefixtures("app_context")
 def test_api_token_is_scoped_to_its_owner_and_stored_as_a_hash(app: Flask) -> None:
     owner = factories.clinician()
     token = factories.api_token(user=owner, name="reports")
@@ -89,6 +94,7 @@ def test_api_token_is_scoped_to_its_owner_and_stored_as_a_hash(app: Flask) -> No
     assert len(token.token_hash) == 64 and token.revoked_at is None
 
 
+@pytest.mark.usefixtures("app_context")
 def test_referral_factories_go_through_routing_and_the_staff_operations(app: Flask) -> None:
     referral = factories.referral()
     assert isinstance(referral, Referral)
@@ -112,6 +118,7 @@ def test_referral_factories_go_through_routing_and_the_staff_operations(app: Fla
     assert set(actions) == {"referral.start_review", "referral.note_added"}
 
 
+@pytest.mark.usefixtures("app_context")
 def test_flag_factory_stores_the_decision_flag(app: Flask) -> None:
     flag = factories.submission_flag()
     assert isinstance(flag, SubmissionFlag) and flag.flag == "partner_safety"
@@ -119,6 +126,7 @@ def test_flag_factory_stores_the_decision_flag(app: Flask) -> None:
     assert submission is not None and submission.decision["flags"] == ["partner_safety"]
 
 
+@pytest.mark.usefixtures("app_context")
 def test_notification_factories_use_the_notification_services(app: Flask) -> None:
     staff = factories.coordinator()
     alert = factories.staff_alert()
@@ -143,6 +151,7 @@ def test_notification_factories_use_the_notification_services(app: Flask) -> Non
     assert isinstance(page, OnCallAlert) and page.staff_alert_id is None
 
 
+@pytest.mark.usefixtures("app_context")
 def test_audit_and_outbox_factories_write_what_the_services_write(app: Flask) -> None:
     actor = factories.admin()
     event = factories.audit_event(action="staff.viewed", actor=actor, actor_kind=None)
@@ -156,6 +165,7 @@ def test_audit_and_outbox_factories_write_what_the_services_write(app: Flask) ->
     assert (message.status, message.queue, message.attempts) == ("pending", "dbt", 0)
 
 
+@pytest.mark.usefixtures("app_context")
 def test_staff_user_factory_keeps_its_fixed_address(app: Flask) -> None:
     user = factories.staff_user()
     assert isinstance(user, StaffUser) and user.email == "coordinator@example.org"

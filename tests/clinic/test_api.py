@@ -16,6 +16,8 @@ from clinic.routing.record import record_routing
 from tests import factories
 from tests.clinic.staff import support
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 
 

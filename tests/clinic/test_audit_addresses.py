@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from clinic.security import audit
 from tests import factories
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_client_events_keep_no_address(app: Flask) -> None:

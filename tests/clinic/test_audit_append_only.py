@@ -49,7 +49,7 @@ def backend_app(
 ) -> Iterator[Flask]:
     """An app on a migrated database of the kind named by the parameter."""
     if request.param == "postgresql":
-        app: Flask = request.getfixturevalue("app")
+        app: Flask = request.getfixturevalue("app_context")
         if not on_postgres(app.config["SQLALCHEMY_DATABASE_URI"]):
             pytest.skip("PostgreSQL (TEST_DATABASE_URL) does not answer")
         yield app

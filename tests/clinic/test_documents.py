@@ -139,6 +139,7 @@ def test_an_event_detail_holds_only_what_applies_and_only_known_keys() -> None:
         parse(ReferralEventDetail, {"note_text": "free text"}, what="event detail")
 
 
+@pytest.mark.usefixtures("app_context")
 def test_answers_that_cannot_be_read_go_to_review_without_their_values(app: Flask) -> None:
     submission = factories.submitted_intake()
     submission.answers = {"subject_age": CANARY, "answers": {"safety.now": 1}}

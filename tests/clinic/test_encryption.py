@@ -74,6 +74,7 @@ def test_first_key_encrypts_and_every_key_decrypts() -> None:
     assert ring.key_id_of(encrypt_json(ring, "v", table="t", column="c", row_id=1)) == "k2"
 
 
+@pytest.mark.usefixtures("app_context")
 def test_plain_sql_sees_only_ciphertext(app: Flask) -> None:
     submission = factories.submitted_intake(
         answers={CANARY_ANSWER_KEY: 3, "safety.now": 0}, contact={"email": CANARY_EMAIL}
@@ -90,6 +91,7 @@ def test_plain_sql_sees_only_ciphertext(app: Flask) -> None:
     assert submission.contact == {"email": CANARY_EMAIL}
 
 
+@pytest.mark.usefixtures("app_context")
 def test_ciphertext_moved_to_another_row_fails_to_decrypt(app: Flask) -> None:
     first = factories.submitted_intake(contact={"email": CANARY_EMAIL})
     second = factories.submitted_intake(contact={"email": "other@example.org"})
@@ -98,6 +100,7 @@ def test_ciphertext_moved_to_another_row_fails_to_decrypt(app: Flask) -> None:
         _ = second.contact
 
 
+@pytest.mark.usefixtures("app_context")
 def test_keys_rotate_re_encrypts_every_row_and_leaves_it_readable(app: Flask) -> None:
     submissions = [
         factories.submitted_intake(answers={"safety.now": n % 2}, contact={"n": n})

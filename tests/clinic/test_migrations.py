@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
 from clinic.extensions import db
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_models_and_migrations_agree(app: Flask) -> None:

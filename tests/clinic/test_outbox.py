@@ -17,7 +17,7 @@ from workers.celery_app import init_celery
 from workers.tasks.outbox import sweep_outbox
 
 # The tasks run as a worker runs them.
-pytestmark = pytest.mark.usefixtures("worker_celery")
+pytestmark = pytest.mark.usefixtures("worker_celery", "app_context")
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
@@ -12,6 +13,8 @@ from clinic.extensions import db
 from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral, ReferralEvent
 from clinic.routing.record import record_routing
 from tests import factories
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}  # gate yes, 5 of 5 symptoms
 

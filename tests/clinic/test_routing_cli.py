@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -12,6 +13,8 @@ from clinic.models import AuditEvent, Referral
 from clinic.routing.record import record_routing
 from referrals import DEFAULT_RULES_PATH
 from tests import factories
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 

@@ -22,6 +22,8 @@ from clinic.routing.record import record_routing
 from referrals import DEFAULT_RULES_PATH, Priority, PriorityRule, RuleSet, load_rules
 from tests import factories
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def version_1_rules() -> RuleSet:
     """Policy version 1: no teen EMDR, adult family work despite partner risk, and

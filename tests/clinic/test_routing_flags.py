@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import delete, select
 
@@ -14,6 +15,8 @@ from clinic.models import AuditEvent, IntakeSubmission, SubmissionFlag
 from clinic.routing.record import record_routing, store_flags
 from tests import factories
 from tests.clinic.staff import support
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 PARTNER_RISK = {"rship.1": 1, "rship.2": 1, "rship.3": 1, "rship.4": 1, "rship.5": 0}
 

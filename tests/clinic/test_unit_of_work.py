@@ -19,6 +19,8 @@ from clinic.models.unit_of_work import unit_of_work
 from clinic.security import audit
 from tests import factories
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def _token(role: str) -> dict[str, str]:
     user = factories.staff_user(role=role, email=f"{role}@example.org")

@@ -47,7 +47,7 @@ def test_tasks_run_in_a_fresh_app_context(worker_celery: Celery) -> None:
     def app_name() -> str:
         return str(current_app.import_name)
 
-    # Called as a worker calls it, outside the app context the `app` fixture holds open.
+    # Called as a worker calls it, in no app context of the test's.
     assert contextvars.Context().run(app_name) == "clinic"
 
 
@@ -74,6 +74,7 @@ def test_the_app_refuses_to_start_with_such_settings(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.usefixtures("app_context")
 def test_retry_delays_grow_and_stay_under_the_cap(app: Flask) -> None:
     app.config["TASK_RETRY_MAX_DELAY"] = 30.0
     for retries in range(12):

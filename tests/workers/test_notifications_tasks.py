@@ -26,7 +26,7 @@ from tests.support.smtp import SmtpServer
 from workers.tasks.notifications import send_notification, sweep_notifications
 
 # The tasks run as a worker runs them.
-pytestmark = pytest.mark.usefixtures("worker_celery")
+pytestmark = pytest.mark.usefixtures("worker_celery", "app_context")
 
 
 @pytest.fixture

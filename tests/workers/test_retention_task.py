@@ -17,7 +17,7 @@ from workers.celery_app import FAILED_MESSAGE_SWEEP_SECONDS
 from workers.tasks.notifications import expire_failed_messages
 
 # The tasks run as a worker runs them.
-pytestmark = pytest.mark.usefixtures("worker_celery")
+pytestmark = pytest.mark.usefixtures("worker_celery", "app_context")
 
 
 def test_beat_runs_it_on_the_maintenance_queue(worker_celery: Celery) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -14,6 +15,8 @@ from clinic.intake.sweep import submit_quiet_drafts_after_safety_page
 from clinic.models import AuditEvent, IntakeSubmission
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker, page_forms
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def _acute_draft(walker: IntakeWalker) -> IntakeSubmission:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_the_contact_document_records_every_wish(walker: IntakeWalker) -> None:

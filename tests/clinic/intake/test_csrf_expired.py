@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker, main_form, page_forms
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def expired_token(app: Flask, client: FlaskClient) -> str:

@@ -25,6 +25,8 @@ from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker, page_forms
 from tests.clinic.notifications.conftest import on_call, use_notification_settings
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 ON_CALL = (
     on_call("Dr A", email="a@example.org", sms="+15550001"),
     on_call("Dr B", email=None, sms="+15550002"),
@@ -130,6 +132,7 @@ def _leave(walker: IntakeWalker) -> None:
 
 
 def _route_and_follow_up(submission: IntakeSubmission) -> list[Referral]:
+    db.session.expire_all()  # a task reads the intake as the requests left it
     record_routing(str(submission.id))
     referrals = list(
         db.session.scalars(select(Referral).where(Referral.submission_id == submission.id))

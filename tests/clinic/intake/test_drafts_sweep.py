@@ -21,7 +21,7 @@ from workers.celery_app import worker_config
 from workers.tasks.drafts import sweep_drafts
 
 # The tasks run as a worker runs them.
-pytestmark = pytest.mark.usefixtures("worker_celery")
+pytestmark = pytest.mark.usefixtures("worker_celery", "app_context")
 
 
 def _age(draft: IntakeSubmission, **delta: float) -> None:

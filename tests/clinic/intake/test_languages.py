@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -57,6 +58,7 @@ def _switch_to_spanish(walker: IntakeWalker, at: str = "/intake") -> None:
     walker.post(form.action, {**form.hidden, "language": "es"})
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_language_switch_keeps_the_page_and_translates_it(walker: IntakeWalker) -> None:
     _switch_to_spanish(walker)
     page = walker.html
@@ -69,6 +71,7 @@ def test_the_language_switch_keeps_the_page_and_translates_it(walker: IntakeWalk
     assert 'lang="en" class="link-button">English</button>' in page
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_browser_language_is_used_until_one_is_chosen(client: FlaskClient) -> None:
     page = client.get("/intake", headers={"Accept-Language": "es-MX,es;q=0.9"})
     assert '<html lang="es">' in page.get_data(as_text=True)
@@ -79,6 +82,7 @@ def test_the_browser_language_is_used_until_one_is_chosen(client: FlaskClient) -
 ENGLISH_NOTE = "Estas preguntas se muestran en inglés"
 
 
+@pytest.mark.usefixtures("app_context")
 def test_in_spanish_a_caregiver_sees_the_clinic_questions_in_spanish(walker: IntakeWalker) -> None:
     _switch_to_spanish(walker)
     walker.start("caregiver_child", 7)
@@ -95,6 +99,7 @@ def test_in_spanish_a_caregiver_sees_the_clinic_questions_in_spanish(walker: Int
     assert only_submission().contact["language"] == "es"
 
 
+@pytest.mark.usefixtures("app_context")
 def test_in_spanish_instruments_are_in_spanish_only_where_a_published_version_exists(
     walker: IntakeWalker,
 ) -> None:

@@ -4,6 +4,7 @@ saved and opens again only with its resume code."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -11,6 +12,8 @@ from clinic.intake import drafts
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.test_save_and_resume import resume_by_code, save_for_later
 from tests.clinic.intake.walker import IntakeWalker, page_forms
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 EMAIL = "robin.private@example.org"
 

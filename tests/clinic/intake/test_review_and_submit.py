@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from clinic.broker.names import TaskNames
@@ -11,6 +12,8 @@ from clinic.extensions import db
 from clinic.models.notification import NotificationMessage
 from tests.clinic.intake.helpers import audit_actions, only_submission, outbox_rows
 from tests.clinic.intake.walker import IntakeWalker
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def change_links(page: str) -> dict[str, str]:

@@ -9,6 +9,8 @@ from clinic.broker.names import TaskNames
 from tests.clinic.intake.helpers import audit_actions, only_submission, outbox_rows
 from tests.clinic.intake.walker import IntakeWalker, page_forms
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 SUPPORT = "/intake/support"
 
 

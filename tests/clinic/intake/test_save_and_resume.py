@@ -55,6 +55,7 @@ def resume_by_code(browser: IntakeWalker, code: str) -> None:
     browser.post(form.action, {**form.hidden, "code": code})
 
 
+@pytest.mark.usefixtures("app_context")
 def test_saving_shows_a_code_and_link_and_stores_only_their_hash(
     walker: IntakeWalker, client: FlaskClient
 ) -> None:
@@ -77,6 +78,7 @@ def test_saving_shows_a_code_and_link_and_stores_only_their_hash(
     assert "draft.resume_code_issued" in audit_actions()
 
 
+@pytest.mark.usefixtures("app_context")
 def test_a_draft_saved_closed_and_resumed_by_code_loses_nothing(
     app: Flask, walker: IntakeWalker
 ) -> None:
@@ -102,6 +104,7 @@ def test_a_draft_saved_closed_and_resumed_by_code_loses_nothing(
     assert "draft.resumed" in audit_actions()
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_resume_link_carries_the_code_only_after_the_hash(walker: IntakeWalker) -> None:
     walker.start("adult_self", 52)
     code = save_for_later(walker)
@@ -118,6 +121,7 @@ def test_the_resume_link_carries_the_code_only_after_the_hash(walker: IntakeWalk
     assert code.replace("-", "") not in link.path
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_resume_links_page_is_the_code_form_and_its_code_opens_the_first_unfinished_screen(
     app: Flask, walker: IntakeWalker
 ) -> None:
@@ -142,6 +146,7 @@ def test_the_resume_links_page_is_the_code_form_and_its_code_opens_the_first_unf
     assert "Welcome back" in other_browser.html
 
 
+@pytest.mark.usefixtures("app_context")
 def test_there_is_no_resume_address_with_the_code_in_its_path(
     app: Flask, walker: IntakeWalker
 ) -> None:
@@ -155,6 +160,7 @@ def test_there_is_no_resume_address_with_the_code_in_its_path(
     assert "draft.resumed" not in audit_actions()
 
 
+@pytest.mark.usefixtures("app_context")
 def test_a_wrong_or_replaced_code_opens_nothing(app: Flask, walker: IntakeWalker) -> None:
     walker.start("adult_self", 52)
     walker.contact()
@@ -174,6 +180,7 @@ def test_a_wrong_or_replaced_code_opens_nothing(app: Flask, walker: IntakeWalker
     assert other.screen() == "safety"
 
 
+@pytest.mark.usefixtures("app_context")
 def test_an_expired_draft_cannot_be_resumed(app: Flask, walker: IntakeWalker) -> None:
     walker.start("adult_self", 52)
     code = save_for_later(walker)
@@ -188,6 +195,7 @@ def test_an_expired_draft_cannot_be_resumed(app: Flask, walker: IntakeWalker) ->
     assert "Saved answers are deleted after a while" in walker.html
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_link_is_emailed_only_to_an_address_given_as_safe(
     walker: IntakeWalker, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -239,6 +247,7 @@ def test_the_link_is_emailed_only_to_an_address_given_as_safe(
     assert email.html is not None and codes.grouped(compact) in email.html
 
 
+@pytest.mark.usefixtures("app_context")
 def test_no_email_is_offered_when_email_is_not_a_safe_way_to_contact(
     walker: IntakeWalker,
 ) -> None:

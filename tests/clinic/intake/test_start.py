@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from clinic.intake.drafts import SESSION_DRAFT
 from clinic.models import IntakeSubmission
 from tests.clinic.intake.helpers import audit_actions, only_submission
 from tests.clinic.intake.walker import IntakeWalker
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_start_page_says_what_the_form_is_and_who_reads_it(client: FlaskClient) -> None:

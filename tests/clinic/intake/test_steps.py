@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def progress(walker: IntakeWalker) -> tuple[int, int]:

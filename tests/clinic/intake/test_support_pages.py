@@ -11,6 +11,8 @@ from clinic.intake.languages import SESSION_KEY as LANGUAGE_KEY
 from tests.clinic.intake.helpers import only_submission
 from tests.clinic.intake.walker import IntakeWalker
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 MORE = "/intake/support/more"
 CRISIS = "/intake/support"
 

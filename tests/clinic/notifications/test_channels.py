@@ -19,6 +19,8 @@ from clinic.notifications.sms import SmsChannel
 from clinic.notifications.smtp import SmtpChannel
 from tests.support.smtp import SmtpServer, free_port
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 OUTGOING = Outgoing(
     key="5f0c8f5e-0000-4000-8000-000000000001",
     to="someone@example.org",

@@ -23,6 +23,8 @@ from tests.clinic.notifications.conftest import (
     submission_with,
 )
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 RESUME_CODE = "VERYS-ECRET-TOKEN-ABCDE-FGHJKM"
 RESUME_LINK = f"https://clinic.example/intake/resume#{RESUME_CODE.replace('-', '')}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from flask import Flask, url_for
 
 from clinic.notifications.links import (
@@ -12,6 +13,8 @@ from clinic.notifications.links import (
     site_link,
     staff_alert_link,
 )
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def test_each_link_is_the_path_the_web_app_serves_the_page_at(app: Flask) -> None:

@@ -32,6 +32,8 @@ from tests.clinic.notifications.conftest import (
 )
 from tests.support.html import csrf_token
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 @pytest.fixture(autouse=True)
 def _on_call_contact(app: Flask) -> None:

@@ -75,6 +75,7 @@ def _removed_events() -> list[AuditEvent]:
     )
 
 
+@pytest.mark.usefixtures("app_context")
 def test_only_messages_failed_longer_ago_than_the_limit_lose_their_details(
     mail_app: Flask, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -101,6 +102,7 @@ def test_only_messages_failed_longer_ago_than_the_limit_lose_their_details(
         assert secret not in caplog.text
 
 
+@pytest.mark.usefixtures("app_context")
 def test_running_again_changes_nothing(mail_app: Flask, smtp_server: SmtpServer) -> None:
     old, other = _failed_messages(smtp_server)
     _failed_days_ago(old, 31)
@@ -115,6 +117,7 @@ def test_running_again_changes_nothing(mail_app: Flask, smtp_server: SmtpServer)
         assert message.details_removed
 
 
+@pytest.mark.usefixtures("app_context")
 def test_sent_pending_and_sending_messages_are_left_alone(
     mail_app: Flask, smtp_server: SmtpServer
 ) -> None:
@@ -150,6 +153,7 @@ def test_sent_pending_and_sending_messages_are_left_alone(
     assert _removed_events() == []
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_limit_is_the_setting(mail_app: Flask, smtp_server: SmtpServer) -> None:
     mail_app.config["FAILED_MESSAGE_RETENTION_DAYS"] = 3
     old, recent = _failed_messages(smtp_server)
@@ -162,6 +166,7 @@ def test_the_limit_is_the_setting(mail_app: Flask, smtp_server: SmtpServer) -> N
     assert _removed_events()[0].detail == {"retention_days": 3}
 
 
+@pytest.mark.usefixtures("app_context")
 def test_a_run_takes_one_batch(app: Flask) -> None:
     long_ago = utcnow() - timedelta(days=40)
     for n in range(BATCH + 3):
@@ -213,6 +218,7 @@ def test_the_app_takes_the_setting_and_refuses_a_bad_one(
         create_app(overrides)
 
 
+@pytest.mark.usefixtures("app_context")
 def test_staff_see_the_message_failed_with_no_retry_and_why(
     mail_app: Flask, client: FlaskClient, smtp_server: SmtpServer
 ) -> None:
@@ -243,6 +249,7 @@ def referral_id_of(message: NotificationMessage) -> uuid.UUID:
     ).one()
 
 
+@pytest.mark.usefixtures("app_context")
 def test_a_retry_of_a_message_whose_details_were_removed_is_refused(
     mail_app: Flask, client: FlaskClient, smtp_server: SmtpServer
 ) -> None:

@@ -24,6 +24,8 @@ from tests.clinic.notifications.conftest import (
 )
 from tests.support.smtp import SmtpServer
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def _queued_message() -> NotificationMessage:
     queue_submission_confirmation(submission_with(contact(email=True)))

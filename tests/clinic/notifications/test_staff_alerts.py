@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -23,6 +24,8 @@ from tests.clinic.notifications.conftest import (
     submission_with,
     use_notification_settings,
 )
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def _sent_to(template: str | None = None) -> list[tuple[str, str, str]]:

@@ -10,6 +10,8 @@ from flask import Flask
 
 from clinic.notifications.render import render
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 LINK = "https://clinic.example/staff/alerts/abc"
 RESUME_PAGE = "https://clinic.example/intake/resume"
 RESUME_CODE = "ABCDE-FGHJK-MNPQR-STVWX-YZ0123"

@@ -25,6 +25,8 @@ from tests.clinic.notifications.conftest import (
 from tests.support.html import csrf_token
 from tests.support.smtp import SmtpServer
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def _urgent_alert(queue: str = "dbt") -> StaffAlert:
     submission = submission_with(contact())

@@ -62,6 +62,7 @@ def staff(
 def current_code(user: StaffUser) -> str:
     """A code the app would show now; the last accepted step is forgotten first (a new
     test device), since a code is accepted only once."""
+    db.session.refresh(user)  # the step its last request accepted, not a stale one
     user.mfa_last_step = None
     db.session.commit()
     return pyotp.TOTP(SECRET).now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
@@ -26,6 +27,7 @@ def _verify(app: Flask) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.usefixtures("app_context")
 def test_events_are_chained_in_order(app: Flask) -> None:
     events = _write(3)
     assert events[1].prev_hash == events[0].hash and events[2].prev_hash == events[1].hash
@@ -33,6 +35,7 @@ def test_events_are_chained_in_order(app: Flask) -> None:
     assert audit.verify_chain().ok
 
 
+@pytest.mark.usefixtures("app_context")
 def test_several_events_in_one_flush_chain_in_id_order(app: Flask) -> None:
     for n in range(5):
         audit.record("test.batch", detail={"n": n})
@@ -42,12 +45,14 @@ def test_several_events_in_one_flush_chain_in_id_order(app: Flask) -> None:
     assert report.ok, report.problem
 
 
+@pytest.mark.usefixtures("app_context")
 def test_verify_passes_on_a_clean_log(app: Flask) -> None:
     _write(4)
     code, output = _verify(app)
     assert code == 0 and "Audit chain intact" in output
 
 
+@pytest.mark.usefixtures("app_context")
 def test_verify_names_a_changed_event(app: Flask) -> None:
     events = _write(4)
     with append_only_lifted():  # someone with the owner's rights: the chain still tells
@@ -58,6 +63,7 @@ def test_verify_names_a_changed_event(app: Flask) -> None:
     assert f"event {events[2].id} was changed after it was written" in output
 
 
+@pytest.mark.usefixtures("app_context")
 def test_verify_names_the_event_after_a_removed_one(app: Flask) -> None:
     events = _write(4)
     with append_only_lifted():  # someone with the owner's rights: the chain still tells
@@ -67,6 +73,7 @@ def test_verify_names_the_event_after_a_removed_one(app: Flask) -> None:
     assert code == 1 and f"event {events[2].id} does not follow" in output
 
 
+@pytest.mark.usefixtures("app_context")
 def test_verify_notices_events_cut_off_the_end(app: Flask) -> None:
     events = _write(3)
     with append_only_lifted():  # someone with the owner's rights: the chain still tells
@@ -76,6 +83,7 @@ def test_verify_notices_events_cut_off_the_end(app: Flask) -> None:
     assert code == 1 and "events were removed from the end" in output
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_orm_refuses_to_change_an_event(app: Flask) -> None:
     import pytest
 
@@ -86,6 +94,7 @@ def test_the_orm_refuses_to_change_an_event(app: Flask) -> None:
     db.session.rollback()
 
 
+@pytest.mark.usefixtures("app_context")
 def test_admins_read_and_filter_the_audit_log(app: Flask, client: FlaskClient) -> None:
     admin = support.staff("admin", name="Ada Admin")
     _write(2)

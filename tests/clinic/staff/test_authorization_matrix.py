@@ -22,6 +22,8 @@ from tests import factories
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "403", "404"
 PUBLIC = {"staff.login", "staff.mfa_code", "staff.mfa_setup"}
 """Sign-in steps: open to all (the two code steps send you back without a password)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from clinic.extensions import db
 from clinic.models import StaffUser
 from clinic.staff.services import find_by_email
 from tests.clinic.staff import support
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def _run(app: Flask, *args: str, input: str | None = None) -> tuple[int, str]:

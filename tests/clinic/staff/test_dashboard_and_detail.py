@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -28,6 +29,7 @@ def _aged(queue: str, priority: str, hours: float, **fields: object) -> Referral
     return ref
 
 
+@pytest.mark.usefixtures("app_context")
 def test_urgent_first_then_longest_waiting_across_pages(app: Flask) -> None:
     made = [
         _aged("emdr", "routine", 50),
@@ -48,6 +50,7 @@ def test_urgent_first_then_longest_waiting_across_pages(app: Flask) -> None:
     assert seen == [made[4].id, made[1].id, made[2].id, made[3].id, made[0].id]
 
 
+@pytest.mark.usefixtures("app_context")
 def test_filters_narrow_the_list(app: Flask, client: FlaskClient) -> None:
     coordinator = support.staff()
     clinician = support.staff("clinician", queues=("emdr",), name="Cal")
@@ -62,6 +65,7 @@ def test_filters_narrow_the_list(app: Flask, client: FlaskClient) -> None:
     assert str(mine.id)[:8] in client.get(f"/staff?from={today}&to={today}").get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("app_context")
 def test_sla_turns_overdue_when_the_target_passes(app: Flask, client: FlaskClient) -> None:
     targets = parse_targets("urgent=1h,priority=1wd,routine=5wd")
     from zoneinfo import ZoneInfo
@@ -135,6 +139,7 @@ CONTACT = {
 }
 
 
+@pytest.mark.usefixtures("app_context")
 def test_referral_page_shows_risk_explanation_scores_contact_wishes_and_history(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -157,6 +162,7 @@ def test_referral_page_shows_risk_explanation_scores_contact_wishes_and_history(
     assert viewed.target_id == str(ref.id) and "sam@" not in str(viewed.detail)
 
 
+@pytest.mark.usefixtures("app_context")
 def test_answers_page_tells_prefer_not_from_not_asked(app: Flask, client: FlaskClient) -> None:
     ref = _routed(answers=ACUTE_ADULT, contact=CONTACT)
     support.sign_in(client, support.staff())
@@ -168,6 +174,7 @@ def test_answers_page_tells_prefer_not_from_not_asked(app: Flask, client: FlaskC
     assert "referral.answers_viewed" in db.session.scalars(select(AuditEvent.action)).all()
 
 
+@pytest.mark.usefixtures("app_context")
 def test_export_lists_the_queue_without_answers_and_is_audited(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -186,6 +193,7 @@ def test_export_lists_the_queue_without_answers_and_is_audited(
     assert event.detail["rows"] == 1
 
 
+@pytest.mark.usefixtures("app_context")
 def test_overview_draws_its_charts(app: Flask, client: FlaskClient) -> None:
     _aged("emdr", "urgent", 2)
     support.sign_in(client, support.staff())
@@ -194,6 +202,7 @@ def test_overview_draws_its_charts(app: Flask, client: FlaskClient) -> None:
     assert "Open urgent referrals: " in page and "EMDR 1" in page
 
 
+@pytest.mark.usefixtures("app_context")
 def test_referral_page_shows_its_messages_with_a_failed_one_plainly(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -3,6 +3,7 @@ event and its audit event."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -11,6 +12,8 @@ from clinic.models import AuditEvent, Referral, ReferralEvent, ReferralNote
 from clinic.staff.reasons import reason_label
 from clinic.staff.referral_actions import Step, add_note, apply
 from tests.clinic.staff import support
+
+pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def _last_event(referral: Referral) -> ReferralEvent:

@@ -48,6 +48,7 @@ def test_every_flag_of_the_routing_policy_has_a_plain_label() -> None:
     assert all(label.explanation for label in FLAG_LABELS.values())
 
 
+@pytest.mark.usefixtures("app_context")
 def test_each_flag_is_a_badge_on_its_row_and_explained_on_the_referral_page(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -68,6 +69,7 @@ def test_each_flag_is_a_badge_on_its_row_and_explained_on_the_referral_page(
     )
 
 
+@pytest.mark.usefixtures("app_context")
 def test_several_flags_read_in_the_same_order_on_row_and_page(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -79,6 +81,7 @@ def test_several_flags_read_in_the_same_order_on_row_and_page(
     assert _badges(client.get(f"/staff/referrals/{ref.id}").get_data(as_text=True)) == order
 
 
+@pytest.mark.usefixtures("app_context")
 def test_a_flag_this_console_does_not_know_is_shown_by_its_name(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -88,6 +91,7 @@ def test_a_flag_this_console_does_not_know_is_shown_by_its_name(
     assert _badges(row) == ["Interpreter needed"]
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_dashboard_filters_by_each_flag(app: Flask, client: FlaskClient) -> None:
     made = {flag: support.flagged_referral("emdr", [flag]) for flag in FLAGS}
     both = support.flagged_referral("dbt", ["cptsd", "alcohol_use"])
@@ -108,6 +112,7 @@ def test_the_dashboard_filters_by_each_flag(app: Flask, client: FlaskClient) -> 
     assert _short(plain) in unknown and _short(both) in unknown  # ignored, never trusted
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_flag_filter_keeps_the_keyset_order_across_pages(app: Flask) -> None:
     wanted = []
     for hours, priority in [(9, "routine"), (8, "urgent"), (7, "routine"), (6, "priority")]:
@@ -130,6 +135,7 @@ def test_the_flag_filter_keeps_the_keyset_order_across_pages(app: Flask) -> None
     assert seen == [wanted[1].id, wanted[3].id, wanted[0].id, wanted[2].id]
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_next_page_link_keeps_the_flag_filter(app: Flask, client: FlaskClient) -> None:
     for _ in range(PAGE_SIZE + 1):
         support.flagged_referral("family", ["severe_symptoms"])
@@ -145,6 +151,7 @@ def test_the_next_page_link_keeps_the_flag_filter(app: Flask, client: FlaskClien
     assert "Next page" not in second and _short(plain) not in second
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_csv_export_has_the_flags_and_follows_the_flag_filter(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -167,6 +174,7 @@ def test_the_csv_export_has_the_flags_and_follows_the_flag_filter(
     ]
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_csv_columns_are_the_documented_ones(app: Flask, client: FlaskClient) -> None:
     support.referral("play")
     support.sign_in(client, support.staff())
@@ -176,6 +184,7 @@ def test_the_csv_columns_are_the_documented_ones(app: Flask, client: FlaskClient
     )
 
 
+@pytest.mark.usefixtures("app_context")
 def test_routing_writes_the_flags_the_dashboard_shows_and_filters_by(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -197,6 +206,7 @@ def test_routing_writes_the_flags_the_dashboard_shows_and_filters_by(
     assert _short(ref) not in client.get("/staff?flag=safeguarding").get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("app_context")
 def test_the_referral_page_names_the_rules_its_decision_was_made_under(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -217,6 +227,7 @@ def test_the_referral_page_names_the_rules_its_decision_was_made_under(
     assert "Decided under rules clinic-local-7." in page  # the version it was made under
 
 
+@pytest.mark.usefixtures("app_context")
 def test_an_intake_routing_could_not_read_names_no_rules(app: Flask, client: FlaskClient) -> None:
     submission = factories.submitted_intake(answers={"phq9.1": 9})
     db.session.commit()
@@ -228,6 +239,7 @@ def test_an_intake_routing_could_not_read_names_no_rules(app: Flask, client: Fla
 
 
 @pytest.mark.parametrize("asked", ["/staff", "/staff?queue=family", "/staff/queues/emdr"])
+@pytest.mark.usefixtures("app_context")
 def test_a_clinician_filtering_by_flag_sees_only_their_queues(
     app: Flask, client: FlaskClient, asked: str
 ) -> None:
@@ -245,6 +257,7 @@ def test_a_clinician_filtering_by_flag_sees_only_their_queues(
     assert client.get(f"/staff/referrals/{theirs.id}").status_code == 404
 
 
+@pytest.mark.usefixtures("app_context")
 def test_partner_safety_without_a_withheld_referral_gives_its_evidence_in_the_risk_banner(
     app: Flask, client: FlaskClient
 ) -> None:

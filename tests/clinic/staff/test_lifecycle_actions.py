@@ -15,9 +15,12 @@ from tests import factories
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def _post(client: FlaskClient, referral: Referral, **data: str) -> str:
     token = csrf_token(client, f"/staff/referrals/{referral.id}")
+    db.session.refresh(referral)  # its version as the last request left it
     data = {"csrf_token": token, "version": str(referral.version), **data}
     response = client.post(f"/staff/referrals/{referral.id}/actions", data=data)
     assert response.status_code == 302

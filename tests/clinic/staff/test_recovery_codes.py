@@ -19,6 +19,8 @@ from tests import factories
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 PAGE = "/staff/account/recovery-codes"
 REFUSED = "That code did not work. Enter the 6-digit code your authenticator app shows now"
 

@@ -30,12 +30,14 @@ def _actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
+@pytest.mark.usefixtures("app_context")
 def test_passwords_are_argon2id_with_owasp_parameters(app: Flask) -> None:
     user = factories.staff_user()
     assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert verify_password(user.password_hash, factories.STAFF_PASSWORD)
 
 
+@pytest.mark.usefixtures("app_context")
 def test_an_old_hash_is_upgraded_at_sign_in(app: Flask, client: FlaskClient) -> None:
     from argon2 import PasswordHasher
 
@@ -61,6 +63,7 @@ def test_a_long_uncommon_phrase_is_accepted() -> None:
     check_password("violet kettle harbour 42")
 
 
+@pytest.mark.usefixtures("app_context")
 def test_wrong_password_and_unknown_account_get_the_same_message_and_are_audited(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -71,6 +74,7 @@ def test_wrong_password_and_unknown_account_get_the_same_message_and_are_audited
     assert _actions().count("staff.sign_in_failed") == 2
 
 
+@pytest.mark.usefixtures("app_context")
 def test_sign_in_needs_the_code_and_starts_a_new_session(app: Flask, client: FlaskClient) -> None:
     user = support.staff()
     with client.session_transaction() as session:
@@ -89,6 +93,7 @@ def test_sign_in_needs_the_code_and_starts_a_new_session(app: Flask, client: Fla
     assert {"staff.password_accepted", "staff.mfa_failed", "staff.sign_in"} <= set(_actions())
 
 
+@pytest.mark.usefixtures("app_context")
 def test_a_code_works_only_once(app: Flask, client: FlaskClient) -> None:
     user = support.staff()
     code = support.current_code(user)
@@ -100,6 +105,7 @@ def test_a_code_works_only_once(app: Flask, client: FlaskClient) -> None:
     assert "That code did not work" in replay.get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("app_context")
 def test_first_sign_in_sets_up_the_app_and_shows_recovery_codes_once(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -145,16 +151,19 @@ def test_first_sign_in_sets_up_the_app_and_shows_recovery_codes_once(
         "evil.example",
     ],
 )
+@pytest.mark.usefixtures("app_context")
 def test_sign_in_never_redirects_off_site(app: Flask, client: FlaskClient, target: str) -> None:
     user = support.staff()
     assert support.sign_in(client, user, next_url=target) == "/staff"
 
 
+@pytest.mark.usefixtures("app_context")
 def test_sign_in_returns_to_a_page_on_this_site(app: Flask, client: FlaskClient) -> None:
     user = support.staff()
     assert support.sign_in(client, user, next_url="/staff/overview") == "/staff/overview"
 
 
+@pytest.mark.usefixtures("app_context")
 def test_a_replayed_cookie_from_before_sign_out_is_rejected(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -167,6 +176,7 @@ def test_a_replayed_cookie_from_before_sign_out_is_rejected(
     assert response.status_code == 302 and response.location.startswith("/staff/login")
 
 
+@pytest.mark.usefixtures("app_context")
 def test_a_password_change_ends_other_sessions_but_not_this_one(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -189,6 +199,7 @@ def test_a_password_change_ends_other_sessions_but_not_this_one(
     assert "staff.password_changed" in _actions()
 
 
+@pytest.mark.usefixtures("app_context")
 def test_an_idle_session_ends(app: Flask, client: FlaskClient) -> None:
     user = support.staff()
     support.sign_in(client, user)
@@ -215,6 +226,7 @@ def test_cookies_are_httponly_lax_and_host_prefixed_secure_outside_development(
     )
 
 
+@pytest.mark.usefixtures("app_context")
 def test_failed_sign_ins_are_rate_limited_per_account_with_a_clear_message(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -229,6 +241,7 @@ def test_failed_sign_ins_are_rate_limited_per_account_with_a_clear_message(
     assert _password_step(client, other.email, factories.STAFF_PASSWORD).status_code == 302
 
 
+@pytest.mark.usefixtures("app_context")
 def test_failed_sign_ins_are_rate_limited_per_address(app: Flask, client: FlaskClient) -> None:
     app.config["SIGN_IN_LIMIT_IP"] = "3 per 15 minutes"
     for n in range(3):
@@ -236,6 +249,7 @@ def test_failed_sign_ins_are_rate_limited_per_address(app: Flask, client: FlaskC
     assert _password_step(client, "another@example.org", "wrong password!!").status_code == 429
 
 
+@pytest.mark.usefixtures("app_context")
 def test_disabled_accounts_cannot_sign_in(app: Flask, client: FlaskClient) -> None:
     user = support.staff()
     user.is_enabled = False
@@ -248,6 +262,7 @@ def test_passwords_hash_differently_each_time() -> None:
     assert hash_password("violet kettle harbour 42") != hash_password("violet kettle harbour 42")
 
 
+@pytest.mark.usefixtures("app_context")
 def test_wrong_codes_are_rate_limited_per_account_across_both_code_steps(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -23,6 +23,8 @@ from tests import factories
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 NEW_PASSWORD = "violet kettle harbour 42"
 GENERATED = re.compile(r"^[a-hjkmnp-z2-9]{5}(-[a-hjkmnp-z2-9]{5}){3}$")
 """Four groups of five, without the look-alikes 0/o, 1/l/i."""

@@ -12,6 +12,8 @@ from flask.testing import FlaskClient
 from tests import factories
 from tests.clinic.staff import support
 
+pytestmark = pytest.mark.usefixtures("app_context")
+
 CANARY = "canary-value-7f3a"
 
 
