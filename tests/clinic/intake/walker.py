@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from flask import g, has_app_context
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -108,24 +107,13 @@ class IntakeWalker:
         assert self.response is not None
         return self.response.request.path
 
-    @staticmethod
-    def _fresh_request() -> None:
-        """Tests keep one app context open, so `g` outlives a request: Flask-WTF caches the
-        CSRF token of the last session there, Flask-Babel the language. Each request must
-        work them out afresh, as it does in a server."""
-        if has_app_context():
-            g.pop("csrf_token", None)
-            g.pop("_flask_babel", None)
-
     def get(self, url: str) -> TestResponse:
-        self._fresh_request()
         self.response = self.client.get(url, follow_redirects=True)
         self.visited.extend(r.request.path for r in self.response.history)
         self.visited.append(self.response.request.path)
         return self.response
 
     def post(self, url: str, data: Mapping[str, Any]) -> TestResponse:
-        self._fresh_request()
         self.response = self.client.post(url, data=dict(data), follow_redirects=True)
         self.visited.extend(r.request.path for r in self.response.history)
         self.visited.append(self.response.request.path)

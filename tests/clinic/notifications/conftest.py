@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 
 from clinic.extensions import db
@@ -102,7 +102,6 @@ def sign_in_as(client: FlaskClient, user: StaffUser) -> None:
     """A signed-in session (both factors passed), as `sessions.sign_in` leaves it."""
     user.mfa_confirmed_at = utcnow()
     db.session.commit()
-    g.pop("_login_user", None)  # the test's app context outlives requests: forget who was in
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
