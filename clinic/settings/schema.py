@@ -2,7 +2,8 @@
 
 A validator raises `problem(...)` to refuse the value it checks, or `refuse_at(...)` to
 name a place inside it (an entry of a list, a key of a mapping); `key_of` writes a
-place the way the file's errors name it: `crisis_resources[0].href`.
+place the way the file's errors name it: `crisis_resources[0].href`. These three are
+the instrument definitions' own (`forms.schema`), so every file's errors read alike.
 
 `Section` is a mapping whose unknown keys are ignored (the file's top level,
 `notifications`); a key it leaves out takes the field's default, or is read as null
@@ -13,32 +14,14 @@ are refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import BaseModel, ConfigDict, model_validator
 
-Location = tuple[str | int, ...]
+from forms.schema import Location, problem, refuse_at
+from forms.schema import field_path as key_of
 
-
-def problem(message: str) -> PydanticCustomError:
-    """The error a validator raises: `message` says which rule the value breaks."""
-    return PydanticCustomError("clinic_settings", "{problem}", {"problem": message})
-
-
-def refuse_at(place: Location, message: str, value: object) -> NoReturn:
-    """Refuse `value`, found at `place` inside the value being validated."""
-    raise ValidationError.from_exception_data(
-        "clinic settings", [InitErrorDetails(type=problem(message), loc=place, input=value)]
-    )
-
-
-def key_of(place: Location) -> str:
-    """`('crisis_resources', 0, 'href')` as `crisis_resources[0].href`."""
-    key = ""
-    for part in place:
-        key += f"[{part}]" if isinstance(part, int) else f".{part}" if key else str(part)
-    return key or "<top>"
+__all__ = ["Entry", "Location", "Section", "key_of", "problem", "refuse_at"]
 
 
 class Section(BaseModel):
