@@ -8,15 +8,12 @@ field inside the condition (``items[3].show_when.any_of[1].in``).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
     Field,
     PlainValidator,
-    TypeAdapter,
-    ValidationError,
     model_validator,
 )
 
@@ -25,9 +22,7 @@ from forms.schema import (
     Entry,
     Integer,
     List,
-    Location,
     Str,
-    definition_error,
     problem,
     refuse_at,
 )
@@ -132,14 +127,3 @@ class AnswerEntry(Entry):
 
     def to_condition(self) -> AnswerIn:
         return AnswerIn(self.item, self.values)
-
-
-_CONDITION: TypeAdapter[Condition] = TypeAdapter(ConditionValue)
-
-
-def parse_condition(file: Path, where: Location, raw: object) -> Condition:
-    """The condition at ``where`` in ``file``; :class:`DefinitionError` naming the field."""
-    try:
-        return _CONDITION.validate_python(raw)
-    except ValidationError as error:
-        raise definition_error(file, error, where) from None

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forms.conditions import describe
-from forms.flows import FLOWS, MAX_AGE, PATH_SPECS
+from forms.flows import FLOWS, PATH_SPECS
+from forms.flows_schema import MAX_AGE
 from forms.model import PATHS, CutOff, Definition, Item, Scoring, Text
 from forms.registry import CLINIC_SECTION_IDS, DEFINITIONS, INSTRUMENT_IDS
 

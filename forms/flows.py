@@ -29,29 +29,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
-from forms.condition_schema import parse_condition
 from forms.conditions import (
     Condition,
     EarlierResults,
-    TotalWithin,
     evaluate,
-    referenced_instruments,
-    referenced_items,
-    total_conditions,
 )
-from forms.fields import DefinitionError, read_yaml
+from forms.fields import read_yaml
+from forms.flows_schema import MAX_AGE, AgesEntry, FlowsEntry, PathEntry
 from forms.model import PATHS, SOURCE_LANGUAGE, Definition, Option, StepWording
-from forms.registry import DEFINITIONS, ITEMS, section_of
-from forms.schema import Changes, Entry, Location, Version, definition_error, field_path
+from forms.registry import DEFINITIONS, ITEMS
+from forms.schema import definition_error
 from forms.scoring import score, total_bounds
 
 FLOWS_FILE = Path(__file__).parent / "flows.yaml"
-MAX_AGE = 125
-RESPONDENTS = ("self", "caregiver")
 
 
 class LocalText(NamedTuple):
@@ -160,85 +154,32 @@ class FlowsFile:
 
 def load_flows(file: Path = FLOWS_FILE) -> FlowsFile:
     """Parse and check the flows file; errors name the file and the field."""
-    data: Any = read_yaml(file)
-
-    def fail(field: str, message: str) -> DefinitionError:
-        return DefinitionError(file, field, message)
-
     try:
-        header = FlowsHeader.model_validate(data)
+        entry = FlowsEntry.model_validate(read_yaml(file))
     except ValidationError as error:
         raise definition_error(file, error) from None
-    if not isinstance(data.get("paths"), dict):
-        raise fail("paths", "must be a mapping of path id to path")
-    if set(data["paths"]) != set(PATHS):
-        raise fail("paths", f"must define exactly {', '.join(PATHS)}")
-    specs: dict[str, _PathSpec] = {}
-    for path_id, raw in data["paths"].items():
-        where = f"paths.{path_id}"
-        if not isinstance(raw, dict):
-            raise fail(where, "must be a mapping")
-        if raw.get("respondent") not in RESPONDENTS:
-            raise fail(f"{where}.respondent", f"must be one of {', '.join(RESPONDENTS)}")
-        ages = raw.get("ages") or {}
-        entries: list[_Entry] = []
-        for index, entry in enumerate(raw.get("sections") or []):
-            place = ("paths", path_id, "sections", index)
-            entries.append(_parse_entry(file, place, entry, entries))
-        if not entries:
-            raise fail(f"{where}.sections", "must not be empty")
-        specs[path_id] = _PathSpec(
-            path_id, raw["respondent"], ages.get("min", 0), ages.get("max", MAX_AGE), tuple(entries)
+    specs = {path_id: _path_spec_of(path_id, path) for path_id, path in entry.paths.items()}
+    return FlowsFile(entry.version, entry.changes or {}, specs)
+
+
+def _path_spec_of(path_id: str, path: PathEntry) -> _PathSpec:
+    ages = path.ages or AgesEntry()
+    entries = tuple(
+        _Entry(
+            section.section,
+            section.ages.min if section.ages else None,
+            section.ages.max if section.ages else None,
+            section.when,
         )
-    return FlowsFile(header.version, header.changes or {}, specs)
-
-
-class FlowsHeader(Entry):
-    """The flows file's version and what changed (load_flows reads and checks its paths)."""
-
-    version: Version
-    changes: Changes | None = None
-    paths: object = None
-
-
-def _parse_entry(file: Path, place: Location, raw: object, earlier: list[_Entry]) -> _Entry:
-    where = field_path(place)
-    if isinstance(raw, str):
-        raw = {"section": raw}
-    if not isinstance(raw, dict) or set(raw) - {"section", "ages", "when"}:
-        raise DefinitionError(file, where, "must be a section id or {section, ages, when}")
-    section = raw.get("section")
-    if section not in DEFINITIONS:
-        raise DefinitionError(file, f"{where}.section", f"unknown section {section!r}")
-    if any(e.section == section for e in earlier):
-        raise DefinitionError(file, f"{where}.section", f"{section!r} is listed twice")
-    ages = raw.get("ages") or {}
-    when = parse_condition(file, (*place, "when"), raw["when"]) if "when" in raw else None
-    if when is not None:
-        before = {e.section for e in earlier}
-        for ref in [*referenced_items(when), *referenced_instruments(when)]:
-            if section_of(ref) not in before:
-                raise DefinitionError(
-                    file, f"{where}.when", f"{ref!r} is not from an earlier section of this path"
-                )
-        for ref in referenced_items(when):
-            if ref not in ITEMS:
-                raise DefinitionError(file, f"{where}.when", f"unknown question {ref!r}")
-        for condition in total_conditions(when):
-            _check_total_condition(file, f"{where}.when", condition)
-    return _Entry(cast(str, section), ages.get("min"), ages.get("max"), when)
-
-
-def _check_total_condition(file: Path, where: str, condition: TotalWithin) -> None:
-    scoring = DEFINITIONS[condition.instrument].scoring
-    if scoring is None or scoring.total_range is None:
-        raise DefinitionError(file, where, f"{condition.instrument!r} has no total")
-    low, high = scoring.total_range
-    for bound in (condition.minimum, condition.maximum):
-        if bound is not None and not low <= bound <= high:
-            raise DefinitionError(
-                file, where, f"{bound} is outside {condition.instrument}'s total range {low}-{high}"
-            )
+        for section in path.sections
+    )
+    return _PathSpec(
+        path_id,
+        path.respondent,
+        0 if ages.min is None else ages.min,
+        MAX_AGE if ages.max is None else ages.max,
+        entries,
+    )
 
 
 FLOWS: FlowsFile = load_flows()

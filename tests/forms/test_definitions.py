@@ -356,3 +356,60 @@ def test_flows_condition_must_refer_to_a_known_question(tmp_path: Path) -> None:
     edit = _flows_itq_when({"item": "rel.9", "in": [1]})
     with pytest.raises(DefinitionError, match=r"sections\[7\]\.when: unknown question 'rel\.9'"):
         load_flows(_write_flows(tmp_path, edit))
+
+
+def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]], None]:
+    def edit(d: dict[str, Any]) -> None:
+        target: Any = d
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("place", "value", "field", "message"),
+    [
+        (("paths",), ["adult_self"], "paths", "valid dictionary"),
+        (("paths", "teen_self"), "teen", "paths.teen_self", "must be a mapping"),
+        (("paths", "teen_self", "respondent"), "parent", "paths.teen_self.respondent", "one of"),
+        (("paths", "teen_self", "ages"), {"min": "x"}, "paths.teen_self.ages.min", "integer"),
+        (
+            ("paths", "teen_self", "ages"),
+            {"min": 17, "max": 12},
+            "paths.teen_self.ages.min",
+            "above",
+        ),
+        (("paths", "teen_self", "ages"), {"max": 300}, "paths.teen_self.ages.max", "between"),
+        (("paths", "teen_self", "sections"), None, "paths.teen_self.sections", "is required"),
+        (("paths", "teen_self", "sections"), [], "paths.teen_self.sections", "must not be empty"),
+        (("paths", "teen_self", "sections", 2), 42, "paths.teen_self.sections[2]", "mapping"),
+        (
+            ("paths", "teen_self", "sections", 2),
+            {"section": "apgar", "often": True},
+            "paths.teen_self.sections[2].often",
+            "unknown field",
+        ),
+        (
+            ("paths", "teen_self", "sections", 2),
+            "rel",
+            "paths.teen_self.sections[2].section",
+            "'rel' is listed twice",
+        ),
+        (("paths", "teen_self", "extra"), 1, "paths.teen_self.extra", "unknown field"),
+    ],
+)
+def test_flows_paths_refuse_malformed_entries_naming_the_place(
+    tmp_path: Path, place: tuple[str | int, ...], value: object, field: str, message: str
+) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_flows(_write_flows(tmp_path, _set(place, value)))
+    assert str(caught.value).startswith(f"flows.yaml: {field}: ")
+    assert message in str(caught.value)
+
+
+def test_flows_paths_must_be_exactly_the_three_paths(tmp_path: Path) -> None:
+    file = _write_flows(tmp_path, lambda d: d["paths"].pop("teen_self"))
+    with pytest.raises(DefinitionError, match=r"^flows\.yaml: paths: must define exactly"):
+        load_flows(file)
