@@ -32,10 +32,12 @@ from clinic.extensions import db
 from clinic.security.instance_secrets import new_encryption_key_entry
 from tests.support.brokers import redis_database
 from tests.support.client import IsolatedRequestClient
+from tests.support.migrated import drop_templates, migrated_postgres_database, migrated_sqlite_file
 from tests.support.services import (
     create_postgres_database,
     drop_postgres_database,
     reachable,
+    service_url,
     services_required,
 )
 from workers.celery_app import init_celery
@@ -72,6 +74,22 @@ def apply_migrations(database_url: str, instance_path: Path) -> None:
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
+
+
+def fresh_postgres_database() -> str:
+    """A new database of the test's own on PostgreSQL, migrated (drop it after use)."""
+    return migrated_postgres_database(service_url("postgres"), apply_migrations)
+
+
+def fresh_sqlite_database(path: Path) -> str:
+    """A new SQLite database file at `path`, migrated."""
+    return migrated_sqlite_file(path, apply_migrations)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_templates() -> Iterator[None]:
+    yield
+    drop_templates()
 
 
 def _postgres_url() -> str | None:

@@ -20,10 +20,15 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from clinic import create_app
 from clinic.extensions import db
-from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY, apply_migrations
+from tests.conftest import (
+    TEST_ENCRYPTION_KEYS,
+    TEST_SECRET_KEY,
+    fresh_postgres_database,
+    fresh_sqlite_database,
+)
 from tests.support.brokers import rabbitmq_vhost, redis_database
 from tests.support.browser import CHROMIUM_ARGS, LiveServer, NeutralSite, chromium_path
-from tests.support.services import create_postgres_database, drop_postgres_database, service_url
+from tests.support.services import drop_postgres_database
 from tests.support.tcp_proxy import TcpProxy
 
 STACKS = ("embedded", "postgres-redis", "postgres-rabbitmq")
@@ -96,13 +101,12 @@ def _make_stack(name: str, tmp_path: Path, broker_url: str | None = None) -> Ite
     instance.mkdir()
     with ExitStack() as cleanup:
         if name == "embedded":
-            database_url = f"sqlite:///{instance / 'clinic.sqlite'}"
+            database_url = fresh_sqlite_database(instance / "clinic.sqlite")
             broker_url = "filesystem://"
         else:
             broker_url = broker_url or cleanup.enter_context(own_broker(name))
-            database_url = create_postgres_database(service_url("postgres"))
+            database_url = fresh_postgres_database()
             cleanup.callback(drop_postgres_database, database_url)
-        apply_migrations(database_url, instance)
         stack = Stack(
             name,
             database_url,

@@ -17,8 +17,8 @@ from clinic.intake.services import submit_intake
 from clinic.models import AuditEvent, Referral
 from clinic.models.unit_of_work import unit_of_work
 from clinic.routing.record import record_routing
-from tests.conftest import app_overrides, apply_migrations
-from tests.support.services import create_postgres_database, drop_postgres_database, service_url
+from tests.conftest import app_overrides, fresh_postgres_database
+from tests.support.services import drop_postgres_database
 
 pytestmark = pytest.mark.postgres
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
@@ -27,9 +27,8 @@ PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 @pytest.fixture
 def committed_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on a database of its own, where commits are real (no test rollback)."""
-    url = create_postgres_database(service_url("postgres"))
+    url = fresh_postgres_database()
     try:
-        apply_migrations(url, tmp_path)
         app = create_app(app_overrides(url, tmp_path))
         yield app
         with app.app_context():

@@ -12,15 +12,14 @@ import redis
 
 from clinic import create_app
 from clinic.extensions import db
-from tests.conftest import app_overrides, apply_migrations
+from tests.conftest import app_overrides, fresh_sqlite_database
 from tests.support.html import csrf_token
 
 pytestmark = pytest.mark.redis
 
 
 def test_failed_sign_ins_are_counted_in_redis(tmp_path: Path, redis_url: str) -> None:
-    url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
-    apply_migrations(url, tmp_path / "migrate")
+    url = fresh_sqlite_database(tmp_path / "clinic.sqlite")
     app = create_app(
         app_overrides(
             url,
