@@ -24,6 +24,7 @@ from clinic.extensions import db
 from clinic.fhir.questionnaires import questionnaire_ids
 from clinic.models import AuditEvent, IntakeSubmission, Referral, StaffUser
 from tests import factories
+from tests.clinic.staff import support
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -44,7 +45,7 @@ def _token(user: StaffUser) -> dict[str, str]:
 
 
 def _coordinator() -> dict[str, str]:
-    return _token(factories.coordinator())
+    return _token(factories.coordinator(display_name="FHIR Coordinator"))
 
 
 def _routed(answers: dict[str, int | None] | None = None) -> IntakeSubmission:
@@ -274,6 +275,19 @@ def test_completing_a_task_closes_the_referral(client: FlaskClient) -> None:
     assert {"referral.mark_contacted", "referral.close"} <= set(actions)
 
 
+def test_an_external_change_shows_in_the_console(client: FlaskClient) -> None:
+    referral = _accepted(_routed())
+    ops = [{"op": "replace", "path": "/status", "value": "in-progress"}]
+    etag = {"If-Match": f'W/"{referral.version}"'}
+    assert _patch(client, referral, _coordinator(), ops, **etag).status_code == 200
+
+    support.sign_in(client, support.staff("intake_coordinator"))
+    page = support.page_text(client, f"/staff/referrals/{referral.id}")
+
+    assert "Scheduled" in page
+    assert "FHIR Coordinator" in page
+
+
 def test_what_needs_a_person_is_refused(client: FlaskClient) -> None:
     submission = _routed()
     referral = next(r for r in submission.referrals if r.queue == "dbt")
@@ -294,3 +308,37 @@ def test_what_needs_a_person_is_refused(client: FlaskClient) -> None:
     assert response.status_code == 200
     task = Task.model_validate(response.json)
     assert (task.status, task.statusReason.coding[0].code) == ("rejected", "duplicate")
+
+
+INVARIANTS = {
+    # obs-6: dataAbsentReason only when there is no value
+    "Observation": ["dataAbsentReason.empty() or value.empty()"],
+    # qrs-1: an item has answers or items, never both at one level
+    "QuestionnaireResponse": [
+        "item.all((answer.exists() and item.exists()).not())",
+        "item.item.all(answer.exists())",
+    ],
+    # que-1 (groups have items), que-2 (linkIds unique)
+    "Questionnaire": [
+        "descendants().where(type = 'group').all(item.exists())",
+        "descendants().linkId.isDistinct()",
+    ],
+    # bdl-7: fullUrl unique
+    "Bundle": ["entry.fullUrl.isDistinct()"],
+}
+
+
+def test_fhirpath_invariants_hold_on_what_is_served(client: FlaskClient) -> None:
+    from fhirpathpy import evaluate
+
+    submission = _routed()
+    headers = _coordinator()
+    served = [
+        _get(client, f"QuestionnaireResponse/{submission.id}", headers).json,
+        _get(client, "Questionnaire/flow-adult-self", headers).json,
+        _get(client, f"Observation?subject=Patient/{submission.id}", headers).json,
+    ]
+    served += [entry["resource"] for entry in served[-1]["entry"]]
+    for resource in served:
+        for expression in INVARIANTS[resource["resourceType"]]:
+            assert evaluate(resource, expression) == [True], (resource["resourceType"], expression)
