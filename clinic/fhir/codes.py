@@ -12,6 +12,8 @@ from typing import Final
 
 from flask import current_app
 
+from referrals.flags import FLAG_LABELS, FlagLabel, label_of
+
 LOINC: Final = "http://loinc.org"
 DATA_ABSENT_REASON: Final = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 DATA_ABSENT_REASON_CODES: Final = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
@@ -65,3 +67,27 @@ def flag_system() -> str:
 def fhir_id(value: str) -> str:
     """Our ids as FHIR ids (letters, digits, `-` and `.`): `cats_7_17` → `cats-7-17`."""
     return value.replace("_", "-")
+
+
+SAFETY_FACTS: Final = {
+    "acute": FlagLabel(
+        "acute",
+        "Acute suicide risk",
+        "the client may be at risk of harming themselves now: seen the same day.",
+    ),
+    "suicide_risk": FlagLabel(
+        "suicide_risk",
+        "Suicide risk",
+        "a suicide-risk screen was positive: the referral is priority or urgent.",
+    ),
+}
+"""Decision facts shown as Flags besides the decision's own flags."""
+
+
+def safety_flag_labels() -> tuple[FlagLabel, ...]:
+    """Every code of the safety-flag code system: the safety facts, then the flags."""
+    return (*SAFETY_FACTS.values(), *FLAG_LABELS.values())
+
+
+def safety_flag_label(name: str) -> FlagLabel:
+    return SAFETY_FACTS.get(name) or label_of(name)

@@ -33,13 +33,9 @@ from clinic.fhir import codes
 from clinic.fhir.questionnaires import flow_id
 from clinic.models import IntakeSubmission
 from clinic.models.documents import AnswersDocument, decision_of, readable_answers_of
-from clinic.staff.flags import label_of
 from forms.flows import FLOWS
 from forms.model import Item
 from forms.registry import ITEMS, section_of
-
-SAFETY_FACTS = ("acute", "suicide_risk")
-"""Decision facts shown as Flags besides the decision's own flags."""
 
 
 def patient_reference(submission: IntakeSubmission) -> Reference:
@@ -179,7 +175,9 @@ def safety_flags(submission: IntakeSubmission) -> list[str]:
     decision = decision_of(submission)
     if decision is None:
         return []
-    facts = [name for name in SAFETY_FACTS if (fact := decision.facts.get(name)) and fact.value]
+    facts = [
+        name for name in codes.SAFETY_FACTS if (fact := decision.facts.get(name)) and fact.value
+    ]
     return facts + [flag for flag in decision.flags if flag not in facts]
 
 
@@ -198,17 +196,17 @@ def _flag(submission: IntakeSubmission, name: str) -> Flag:
         status="active",
         category=[CodeableConcept(coding=[Coding(system=codes.FLAG_CATEGORY, code="clinical")])],
         code=CodeableConcept(
-            coding=[Coding(system=codes.flag_system(), code=name, display=_flag_display(name))]
+            coding=[
+                Coding(
+                    system=codes.flag_system(),
+                    code=name,
+                    display=codes.safety_flag_label(name).label,
+                )
+            ]
         ),
         subject=patient_reference(submission),
         period=Period(start=submission.routed_at or submission.submitted_at),
         extension=[Extension(url=codes.FLAG_DETAIL, valueReference=response_reference(submission))],
-    )
-
-
-def _flag_display(name: str) -> str:
-    return {"acute": "Acute suicide risk", "suicide_risk": "Suicide risk"}.get(
-        name, label_of(name).label
     )
 
 

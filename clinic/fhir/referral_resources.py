@@ -27,8 +27,6 @@ from clinic.fhir.intake_resources import (
 )
 from clinic.models import Referral
 from clinic.models.documents import event_detail_of, explanation_of
-from clinic.staff.flags import FLAG_LABELS
-from clinic.staff.reasons import reason_label
 from referrals import QUEUES
 
 TASK_CODE = "http://hl7.org/fhir/CodeSystem/task-code"
@@ -74,9 +72,7 @@ def task(referral: Referral) -> Task:
         meta=_meta(referral),
         status=status,
         businessStatus=CodeableConcept(text=business),
-        statusReason=CodeableConcept(coding=[Coding(code=reason, display=reason_label(reason))])
-        if reason
-        else None,
+        statusReason=CodeableConcept(coding=[Coding(code=reason)]) if reason else None,
         intent="order",
         priority=codes.PRIORITY.get(referral.priority, "routine"),
         code=CodeableConcept(coding=[Coding(system=TASK_CODE, code="fulfill")]),
@@ -134,14 +130,6 @@ def queue_code_system() -> CodeSystem:
 
 
 def flag_code_system() -> CodeSystem:
-    concepts = [
-        CodeSystemConcept(code="acute", display="Acute suicide risk", definition=_ACUTE),
-        CodeSystemConcept(code="suicide_risk", display="Suicide risk", definition=_SUICIDE_RISK),
-    ]
-    concepts += [
-        CodeSystemConcept(code=label.id, display=label.label, definition=label.explanation)
-        for label in FLAG_LABELS.values()
-    ]
     return CodeSystem(
         id="clinic-safety-flag",
         url=codes.flag_system(),
@@ -150,12 +138,11 @@ def flag_code_system() -> CodeSystem:
         status="active",
         content="complete",
         caseSensitive=True,
-        concept=concepts,
+        concept=[
+            CodeSystemConcept(code=label.id, display=label.label, definition=label.explanation)
+            for label in codes.safety_flag_labels()
+        ],
     )
-
-
-_ACUTE = "The client may be at risk of harming themselves now: seen the same day."
-_SUICIDE_RISK = "A suicide-risk screen was positive: the referral is priority or urgent."
 
 
 def code_systems() -> dict[str, CodeSystem]:

@@ -17,8 +17,8 @@ from sqlalchemy import Select, func, select
 
 from clinic.extensions import db
 from clinic.fhir import codes, intake_resources, questionnaires, referral_resources
-from clinic.fhir.access import Reader
-from clinic.fhir.search import (
+from clinic.fhir.rest.access import Reader
+from clinic.fhir.rest.search import (
     Page,
     SearchError,
     last_updated,

@@ -19,12 +19,13 @@ from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 from clinic.extensions import csrf
-from clinic.fhir import bp, codes
-from clinic.fhir.access import Forbidden, Unauthorised, current_reader, record
-from clinic.fhir.capability import capability_statement
-from clinic.fhir.resources import RESOURCE_TYPES
-from clinic.fhir.search import Page, SearchError, check_known, page_of
-from clinic.fhir.task_updates import TaskChangeRefused, change_status
+from clinic.fhir import codes
+from clinic.fhir.rest import bp
+from clinic.fhir.rest.access import Forbidden, Unauthorised, current_reader, record
+from clinic.fhir.rest.capability import capability_statement
+from clinic.fhir.rest.resource_types import RESOURCE_TYPES
+from clinic.fhir.rest.search import Page, SearchError, check_known, page_of
+from clinic.fhir.rest.task_updates import TaskChangeRefused, change_status
 from clinic.models import unit_of_work
 from clinic.staff.referral_actions import ActionRefused, Conflict
 

@@ -17,8 +17,8 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coding import Coding
 
 from clinic.fhir import codes
-from clinic.fhir.resources import RESOURCE_TYPES
-from clinic.fhir.search import PAGING
+from clinic.fhir.rest.resource_types import RESOURCE_TYPES
+from clinic.fhir.rest.search import PAGING
 
 PARAMETER_TYPES = {
     "_lastUpdated": "date",
