@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/R4")
 
-from clinic.fhir.rest import views  # noqa: E402,F401
+from clinic.fhir.rest import export_views, views  # noqa: E402,F401
