@@ -20,6 +20,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic import api, staff
     from clinic.api import cli as api_cli
     from clinic.development import demo_cli
+    from clinic.fhir import rest as fhir_rest
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
     from clinic.routing import cli as routing_cli
@@ -37,6 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(fhir_rest.bp)
     app.register_blueprint(intake_pages.bp)
     staff.init_app(app)  # blueprint, session rules, rate limits, commands
     security_headers.init_app(app)

@@ -29,6 +29,7 @@ from clinic.models import (
     ApiToken,
     AuditChainHead,
     AuditEvent,
+    FhirExport,
     IntakeSubmission,
     NotificationMessage,
     OnCallAlert,
@@ -212,6 +213,22 @@ def api_token(**overrides: Any) -> ApiToken:
     ).one()
 
 
+def fhir_export(**overrides: Any) -> FhirExport:
+    """A FHIR bulk export asked for by `owner` (default: a new coordinator), not yet written."""
+    owner: StaffUser = overrides.pop("owner", None) or coordinator()
+    values: dict[str, Any] = {
+        "owner_id": owner.id,
+        "resource_types": ["Task"],
+        "queues": ["intake", "dbt"],
+        "request_url": "http://127.0.0.1:5000/fhir/R4/$export?_type=Task",
+    }
+    values.update(overrides)
+    export = FhirExport(**values)
+    db.session.add(export)
+    db.session.flush()
+    return export
+
+
 # --- referrals -----------------------------------------------------------------------
 
 
@@ -353,6 +370,7 @@ FACTORIES: dict[type[Any], tuple[Callable[..., Any], ...]] = {
     ApiToken: (api_token,),
     AuditChainHead: (audit_chain_head,),
     AuditEvent: (audit_event,),
+    FhirExport: (fhir_export,),
     IntakeSubmission: (submitted_intake, draft, routed_intake),
     NotificationMessage: (notification_message,),
     OnCallAlert: (on_call_alert,),

@@ -34,6 +34,7 @@ class TaskNames:
     SEND_NOTIFICATION = "notifications.send"
     SWEEP_NOTIFICATIONS = "notifications.sweep"  # digests and repeats of urgent pages
     EXPIRE_FAILED_MESSAGES = "maintenance.expire_failed_messages"  # their details, after N days
+    FHIR_EXPORT = "maintenance.fhir_export"  # a FHIR bulk export's files
 
 
 TASK_QUEUES = {
@@ -44,4 +45,5 @@ TASK_QUEUES = {
     TaskNames.SEND_NOTIFICATION: Queues.NOTIFICATIONS,
     TaskNames.SWEEP_NOTIFICATIONS: Queues.NOTIFICATIONS,
     TaskNames.EXPIRE_FAILED_MESSAGES: Queues.MAINTENANCE,
+    TaskNames.FHIR_EXPORT: Queues.MAINTENANCE,
 }

@@ -24,7 +24,7 @@ from clinic.staff.access import (
     require,
     visible_queues,
 )
-from clinic.staff.flags import FLAG_LABELS, FlagLabel, flags_of
+from clinic.staff.flags import flags_of
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.queue_query import (
     ALL_STATUSES,
@@ -38,6 +38,7 @@ from clinic.staff.queue_query import (
 )
 from clinic.staff.referral_actions import eligible_assignees
 from clinic.staff.sla import SlaState, parse_targets, sla_state
+from referrals.flags import FLAG_LABELS, FlagLabel
 
 
 @dataclass(frozen=True)

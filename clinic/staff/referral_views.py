@@ -15,7 +15,6 @@ from clinic.notifications import status as notification_status
 from clinic.staff import bp, detail, viewing
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.dashboard_views import rows_for
-from clinic.staff.flags import labels_of
 from clinic.staff.forms import ActionForm, NoteForm
 from clinic.staff.reasons import (
     CHANNEL_LABELS,
@@ -34,6 +33,7 @@ from clinic.staff.referral_actions import (
     eligible_assignees,
 )
 from referrals import QUEUES, allowed_actions
+from referrals.flags import labels_of
 
 DONE = {
     "start_review": "Review started.",

@@ -17,9 +17,9 @@ from clinic.extensions import db
 from clinic.models import AuditEvent, Referral
 from clinic.models.columns import utcnow
 from clinic.routing.record import record_routing
-from clinic.staff.flags import FLAG_LABELS
 from clinic.staff.queue_query import PAGE_SIZE, Filters, fetch_page
 from referrals import DECISION_FLAGS
+from referrals.flags import FLAG_LABELS
 from tests import factories
 from tests.clinic.staff import support
 

@@ -1,0 +1,71 @@
+"""Who may read and write what through the FHIR interface.
+
+A bearer token (the API's, `flask staff token create`) of an intake coordinator
+sees every queue; a clinician's token only the referrals in their queues, and the
+intakes behind those referrals. Every read, search and write is audited as the
+token owner's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import request
+from sqlalchemy import Select, select
+
+from clinic.api.tokens import TokenOwner, authenticate
+from clinic.extensions import db
+from clinic.models import IntakeSubmission, Referral
+from clinic.security import audit
+from clinic.staff.access import visible_queues
+
+FHIR_ROLES = ("intake_coordinator", "clinician")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The token's owner and the queues they may see."""
+
+    owner: TokenOwner
+    queues: tuple[str, ...]
+
+    def referrals(self) -> Select[Referral]:
+        return select(Referral).where(Referral.queue.in_(self.queues))
+
+    def referral(self, referral_id: uuid.UUID) -> Referral | None:
+        return db.session.scalars(self.referrals().where(Referral.id == referral_id)).first()
+
+    def submission(self, submission_id: uuid.UUID) -> IntakeSubmission | None:
+        """The intake, if one of its referrals is in a queue the reader may see."""
+        visible = select(Referral.id).where(
+            Referral.submission_id == submission_id, Referral.queue.in_(self.queues)
+        )
+        if db.session.scalar(visible.limit(1)) is None:
+            return None
+        return db.session.get(IntakeSubmission, submission_id)
+
+
+class Unauthorised(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    pass
+
+
+def current_reader() -> Reader:
+    """The reader of this request: `Unauthorised` without a live token, `Forbidden` for a
+    role the FHIR interface does not serve."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    owner = authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
+    if owner is None:
+        raise Unauthorised
+    if owner.role not in FHIR_ROLES:
+        audit.record("fhir.forbidden", actor=owner.user, detail={"path": request.path})
+        raise Forbidden
+    return Reader(owner, visible_queues(owner.user))
+
+
+def record(action: str, reader: Reader, **detail: str | int) -> None:
+    audit.record(f"fhir.{action}", actor=reader.owner.user, detail=dict(detail))
