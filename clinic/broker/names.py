@@ -34,6 +34,8 @@ class TaskNames:
     SEND_NOTIFICATION = "notifications.send"
     SWEEP_NOTIFICATIONS = "notifications.sweep"  # digests and repeats of urgent pages
     EXPIRE_FAILED_MESSAGES = "maintenance.expire_failed_messages"  # their details, after N days
+    SEAL_AUDIT = "maintenance.seal_audit"  # links new audit events into the keyed chain
+    EXPORT_AUDIT_HEAD = "maintenance.export_audit_head"  # signed chain head to a file
 
 
 TASK_QUEUES = {
@@ -44,4 +46,6 @@ TASK_QUEUES = {
     TaskNames.SEND_NOTIFICATION: Queues.NOTIFICATIONS,
     TaskNames.SWEEP_NOTIFICATIONS: Queues.NOTIFICATIONS,
     TaskNames.EXPIRE_FAILED_MESSAGES: Queues.MAINTENANCE,
+    TaskNames.SEAL_AUDIT: Queues.MAINTENANCE,
+    TaskNames.EXPORT_AUDIT_HEAD: Queues.MAINTENANCE,
 }

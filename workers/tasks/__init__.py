@@ -1,5 +1,5 @@
 """Celery tasks. Importing this package registers them with the current Celery app."""
 
-from workers.tasks import drafts, notifications, outbox, routing
+from workers.tasks import audit, drafts, notifications, outbox, routing
 
-__all__ = ["drafts", "notifications", "outbox", "routing"]
+__all__ = ["audit", "drafts", "notifications", "outbox", "routing"]
