@@ -97,25 +97,8 @@ class AuditEvent(Model):
 
     @property
     def is_sealed(self) -> bool:
+        """Linked into the chain (the audit log page marks the others)."""
         return self.seal_seq is not None
-
-    def mac(self, key: bytes, *, seq: int, prev_hash: str, key_id: str) -> str:
-        """The MAC this event gets at position `seq` after `prev_hash`, sealed under `key`."""
-        return event_mac(
-            key,
-            id=self.id,
-            seq=seq,
-            prev_hash=prev_hash,
-            key_id=key_id,
-            at=self.at,
-            actor_id=self.actor_id,
-            actor_kind=self.actor_kind,
-            action=self.action,
-            target_type=self.target_type,
-            target_id=self.target_id,
-            ip=self.ip,
-            detail=self.detail,
-        )
 
 
 class AuditChainHead(Model):

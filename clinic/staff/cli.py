@@ -111,7 +111,10 @@ def export_audit_head() -> None:
     """Append the chain head to the heads file now (what the beat task does)."""
     line = audit_heads.export_head()
     if line is None:
-        click.echo(f"Nothing to export: {audit_heads.heads_path()} already holds the head.")
+        click.echo(
+            f"No new head to export: {audit_heads.heads_path()} holds the newest "
+            "(or nothing is sealed yet)."
+        )
         return
     click.echo(
         f"Exported the head (sealed up to event {line.sealed_up_to_id}) "
