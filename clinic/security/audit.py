@@ -122,14 +122,12 @@ class _Walk:
 def _walk_chain(walk: _Walk) -> tuple[int | None, str | None]:
     """Follow the sealed events in chain order; the first broken one and why."""
     events = AuditEvent.__table__
-    after = 0
+    after: int | None = None  # not 0: a position set to 0 or below must not hide an event
     while True:
-        batch = db.session.execute(
-            select(events)
-            .where(events.c.seal_seq > after)
-            .order_by(events.c.seal_seq)
-            .limit(VERIFY_BATCH)
-        ).all()
+        query = select(events).where(events.c.seal_seq.is_not(None))
+        if after is not None:
+            query = query.where(events.c.seal_seq > after)
+        batch = db.session.execute(query.order_by(events.c.seal_seq).limit(VERIFY_BATCH)).all()
         if not batch:
             return None, None
         for event in batch:

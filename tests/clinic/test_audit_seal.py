@@ -193,6 +193,15 @@ def test_reordered_events_are_named(app: Flask) -> None:
     assert code == 1 and f"event {ids[1]} does not follow" in output
 
 
+def test_an_event_moved_before_the_start_of_the_chain_is_named(app: Flask) -> None:
+    ids = _sealed(3)
+    with append_only_lifted():
+        db.session.execute(update(TABLE).where(TABLE.c.id == ids[1]).values(seal_seq=0))
+        db.session.commit()
+    code, output = _verify(app)
+    assert code == 1 and f"event {ids[1]} does not follow" in output
+
+
 # The exported heads.
 
 
