@@ -247,7 +247,7 @@ def test_an_altered_exported_head_is_noticed(app: Flask) -> None:
     audit_heads.export_head()
     path = audit_heads.heads_path()
     line = json.loads(path.read_text())
-    line["sealed_up_to_id"] = 1
+    line["head_mac"] = "0" * 64
     path.write_text(json.dumps(line) + "\n")
     code, output = _verify(app)
     assert code == 1 and "line 1 has a bad signature" in output
