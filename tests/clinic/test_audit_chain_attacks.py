@@ -89,6 +89,29 @@ def test_a_second_sealer_finds_the_lead_taken_and_seals_nothing(
 
 
 @pytest.mark.postgres
+def test_audited_transactions_do_not_wait_on_one_another(postgres_url: str, tmp_path: Path) -> None:
+    """B writes and commits its event while A's event is written and not committed.
+
+    With a lock shared by every audited transaction, B would wait for A: its
+    lock_timeout turns that wait into an error instead of a hang.
+    """
+    app = _app(postgres_url, tmp_path / "instance")
+    _migrate(app)
+    with app.app_context():  # transaction A, left open
+        audit.record("test.a")
+        db.session.flush()
+        with app.app_context():  # transaction B, on another connection
+            db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+            audit.record("test.b")
+            db.session.commit()
+        db.session.commit()
+    with app.app_context():
+        actions = db.session.scalars(select(TABLE.c.action).order_by(TABLE.c.id)).all()
+    assert actions == ["test.a", "test.b"]
+    _dispose(app)
+
+
+@pytest.mark.postgres
 def test_sealers_racing_while_events_are_written_seal_each_event_once(
     postgres_url: str, tmp_path: Path
 ) -> None:
