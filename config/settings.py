@@ -109,6 +109,26 @@ class Settings(BaseSettings):
         description="Seconds after which a published but unfinished "
         "outbox row is published again (tasks are idempotent).",
     )
+    audit_seal_seconds: float = Field(
+        10.0,
+        description="How often beat runs the audit sealer, which links new audit events "
+        "into the keyed chain.",
+    )
+    audit_unsealed_max_age: float = Field(
+        300.0,
+        description="Seconds an audit event may stay unsealed before `flask audit verify` "
+        "reports it.",
+    )
+    audit_head_export_seconds: float = Field(
+        300.0,
+        description="How often beat appends the signed audit chain head to AUDIT_HEADS_FILE "
+        "(when it moved).",
+    )
+    audit_heads_file: str = Field(
+        "",
+        description="Append-only file of signed audit chain heads, on storage the database's "
+        "administrators cannot rewrite. Default: `instance/audit-heads.jsonl`.",
+    )
     routing_rules: str = Field(
         "",
         description="Path of the clinic's routing rule file. Default: `config/routing.yaml` "

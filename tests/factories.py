@@ -48,7 +48,7 @@ from clinic.notifications import queue_submission_confirmation
 from clinic.notifications.on_call import alert_for
 from clinic.routing.follow_up import follow_up_referral
 from clinic.routing.record import record_routing
-from clinic.security import audit
+from clinic.security import audit, audit_seal
 from clinic.staff import mfa, referral_actions
 from clinic.staff.services import create_staff_user
 
@@ -346,11 +346,13 @@ def audit_event(**overrides: Any) -> AuditEvent:
 
 
 def audit_chain_head(**overrides: Any) -> AuditChainHead:
-    """The audit chain's one head row (made by the migrations), advanced by a new event.
+    """The audit chain's one head row (made by the migrations), advanced by sealing a new
+    event (and any other unsealed one) in this transaction.
 
     Overrides go to `audit_event`.
     """
     audit_event(**overrides)
+    audit_seal.seal_batch()
     head = db.session.get(AuditChainHead, 1)
     assert head is not None, "the migrations make the chain head"
     db.session.refresh(head)

@@ -24,7 +24,8 @@ from clinic.models import (
     StaffUser,
     SubmissionFlag,
 )
-from clinic.security import audit
+from clinic.models.columns import key_ring
+from clinic.security import audit, audit_seal
 from tests import factories
 
 CASES = [
@@ -157,8 +158,16 @@ def test_audit_and_outbox_factories_write_what_the_services_write(app: Flask) ->
     event = factories.audit_event(action="staff.viewed", actor=actor, actor_kind=None)
     assert isinstance(event, AuditEvent)
     assert (event.action, event.actor_kind, event.actor_id) == ("staff.viewed", "staff", actor.id)
-    assert event.hash == event.digest()
-    assert factories.audit_chain_head().hash != event.hash
+    head = factories.audit_chain_head()
+    db.session.refresh(event)
+    assert event.seal_seq is not None and event.prev_hash is not None and event.key_id is not None
+    key = audit_seal.derived_key(key_ring(), event.key_id)
+    assert key is not None
+    mac = audit_seal.mac_of(
+        event, key, seq=event.seal_seq, prev_hash=event.prev_hash, key_id=event.key_id
+    )
+    assert event.hash == mac
+    assert head.hash != event.hash
 
     message = factories.outbox_message(queue="dbt")
     assert isinstance(message, OutboxMessage)

@@ -48,6 +48,14 @@ def worker_config(app: Flask) -> dict[str, Any]:
                 "task": TaskNames.EXPIRE_FAILED_MESSAGES,
                 "schedule": FAILED_MESSAGE_SWEEP_SECONDS,
             },
+            "seal-audit": {
+                "task": TaskNames.SEAL_AUDIT,
+                "schedule": app.config["AUDIT_SEAL_SECONDS"],
+            },
+            "export-audit-head": {
+                "task": TaskNames.EXPORT_AUDIT_HEAD,
+                "schedule": app.config["AUDIT_HEAD_EXPORT_SECONDS"],
+            },
         },
         # A send never outlives its lease (see clinic.notifications.sending).
         "task_annotations": {

@@ -35,6 +35,8 @@ class TaskNames:
     SWEEP_NOTIFICATIONS = "notifications.sweep"  # digests and repeats of urgent pages
     EXPIRE_FAILED_MESSAGES = "maintenance.expire_failed_messages"  # their details, after N days
     FHIR_EXPORT = "maintenance.fhir_export"  # a FHIR bulk export's files
+    SEAL_AUDIT = "maintenance.seal_audit"  # links new audit events into the keyed chain
+    EXPORT_AUDIT_HEAD = "maintenance.export_audit_head"  # signed chain head to a file
 
 
 TASK_QUEUES = {
@@ -46,4 +48,6 @@ TASK_QUEUES = {
     TaskNames.SWEEP_NOTIFICATIONS: Queues.NOTIFICATIONS,
     TaskNames.EXPIRE_FAILED_MESSAGES: Queues.MAINTENANCE,
     TaskNames.FHIR_EXPORT: Queues.MAINTENANCE,
+    TaskNames.SEAL_AUDIT: Queues.MAINTENANCE,
+    TaskNames.EXPORT_AUDIT_HEAD: Queues.MAINTENANCE,
 }

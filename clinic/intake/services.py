@@ -14,14 +14,26 @@ from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.intake.drafts import definitions_version
-from clinic.models import IntakeSubmission
+from clinic.models import IntakeSubmission, StaffUser
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.notifications import queue_submission_confirmation
 from clinic.security import audit
 
 
-def _mark_submitted(submission: IntakeSubmission, *, partial: bool, via: str) -> None:
+def _mark_submitted(
+    submission: IntakeSubmission,
+    *,
+    partial: bool,
+    via: str,
+    by: StaffUser | None = None,
+    action: str = "submission.submitted",
+) -> None:
+    """Submitted, with its routing outbox row and its one audit event.
+
+    `by`: the staff account that sent it (an API token's owner), recorded as the
+    actor; otherwise the client (or the system, for a safety autosubmit).
+    """
     submission.status = "submitted"
     submission.submitted_at = utcnow()
     submission.submitted_partial = partial
@@ -30,11 +42,13 @@ def _mark_submitted(submission: IntakeSubmission, *, partial: bool, via: str) ->
     submission.progress = None
     submission.support_pages = None
     outbox.enqueue(TaskNames.ROUTE_SUBMISSION, submission.id)
+    kind = None if by is not None else "system" if via == "safety_autosubmit" else "client"
     audit.record(
-        "submission.submitted",
+        action,
         target_type="submission",
         target_id=submission.id,
-        actor_kind="client" if via != "safety_autosubmit" else "system",
+        actor=by,
+        actor_kind=kind,
         detail={"path": submission.path, "partial": partial, "via": via},
     )
 
@@ -46,10 +60,14 @@ def submit_intake(
     answers: Mapping[str, int | None],
     contact: Mapping[str, object] | None = None,
     sex: str | None = None,
+    by: StaffUser | None = None,
+    action: str = "submission.submitted",
+    via: str = "direct",
 ) -> IntakeSubmission:
     """Store a complete intake (API, tests) and its routing outbox row in this transaction.
 
     `contact` is stored with the keys it has (`UnreadableDocument` if it is not one).
+    One audit event records it: `action`, by `by` if a staff account sent it.
     """
     document = AnswersDocument(subject_age=subject_age, sex=sex, answers=dict(answers))
     submission = IntakeSubmission(
@@ -60,7 +78,7 @@ def submit_intake(
         contact=parse(ContactDocument, contact or {}, what="contact document").stored(),
     )
     db.session.add(submission)
-    _mark_submitted(submission, partial=False, via="direct")
+    _mark_submitted(submission, partial=False, via=via, by=by, action=action)
     return submission
 
 

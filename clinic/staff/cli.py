@@ -1,4 +1,4 @@
-"""`flask staff ...` (accounts) and `flask audit verify` (the audit hash chain)."""
+"""`flask staff ...` (accounts) and `flask audit verify|seal|export-head` (the audit chain)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from clinic.models.staff import ROLES, StaffUser
 from clinic.models.unit_of_work import reported_after_commit
-from clinic.security import audit
+from clinic.security import audit, audit_heads, audit_seal
 from clinic.staff import mfa
 from clinic.staff.services import add_staff_user, find_by_email, set_enabled
 from referrals import QUEUES
@@ -81,13 +81,45 @@ def reset_staff_mfa(email: str) -> str:
 
 @audit_cli.command("verify")
 def verify_audit() -> None:
-    """Recompute the audit hash chain; exit 1 and name the first broken link if any."""
+    """Check the keyed audit chain, unsealed events and the exported heads; exit 1 on a problem.
+
+    Names the first broken link, events left unsealed longer than
+    AUDIT_UNSEALED_MAX_AGE, and exported heads the chain no longer holds.
+    """
     report = audit.verify_chain()
     if not report.ok:
         raise click.ClickException(
-            f"audit chain broken after checking {report.checked} event(s): {report.problem}"
+            f"audit chain broken (tampered with, or not sealed) after checking "
+            f"{report.checked} event(s): " + "; ".join(report.problems)
         )
-    click.echo(f"Audit chain intact: {report.checked} event(s) checked.")
+    pending = f", {report.unsealed} recent event(s) not sealed yet" if report.unsealed else ""
+    click.echo(f"Audit chain intact: {report.checked} event(s) checked{pending}.")
+
+
+@audit_cli.command("seal")
+def seal_audit() -> None:
+    """Seal every unsealed audit event now (what the beat task does), a batch per commit."""
+    sealed = audit_seal.seal_pending()
+    if sealed is None:
+        click.echo("Another sealer is running; it seals the events.")
+        return
+    click.echo(f"Sealed {sealed} event(s).")
+
+
+@audit_cli.command("export-head")
+def export_audit_head() -> None:
+    """Append the chain head to the heads file now (what the beat task does)."""
+    line = audit_heads.export_head()
+    if line is None:
+        click.echo(
+            f"No new head to export: {audit_heads.heads_path()} holds the newest "
+            "(or nothing is sealed yet)."
+        )
+        return
+    click.echo(
+        f"Exported the head (sealed up to event {line.sealed_up_to_id}) "
+        f"to {audit_heads.heads_path()}."
+    )
 
 
 def register_commands(app: Flask) -> None:

@@ -192,3 +192,22 @@ def test_flask_staff_token_create_prints_a_working_token(client: FlaskClient, ap
     missing = app.test_cli_runner().invoke(args=["staff", "token", "create", "x@example.org"])
     assert missing.exit_code != 0
     assert "no active staff account" in missing.output
+
+
+def test_a_submit_writes_one_audit_event_with_what_both_recorded(
+    client: FlaskClient, app: Flask
+) -> None:
+    token = _token()
+    owner = db.session.scalars(select(ApiToken)).one().staff_user_id
+    response = _post(client, token, {"path": "adult_self", "subject_age": 30, "answers": {}})
+    assert response.status_code == 201
+    (event,) = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.target_id == response.json["id"])
+    ).all()
+    assert (event.action, event.actor_id, event.actor_kind) == (
+        "api.intake_created",
+        owner,
+        "staff",
+    )
+    assert (event.target_type, event.ip) == ("submission", "127.0.0.1")
+    assert event.detail == {"path": "adult_self", "partial": False, "via": "api"}

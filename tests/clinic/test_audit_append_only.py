@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from clinic import create_app
 from clinic.extensions import db
 from clinic.models import AuditEvent
+from clinic.models.columns import utcnow
 from clinic.models.encryption import KeyRing
-from clinic.security import audit
+from clinic.security import audit, audit_seal
 from clinic.security.instance_secrets import new_encryption_key_entry
 from tests import factories
 from tests.conftest import app_overrides, apply_migrations, on_postgres
@@ -79,6 +80,7 @@ def test_audit_events_are_still_appended_and_chained(backend_app: Flask) -> None
     before = db.session.scalar(select(func.count()).select_from(TABLE))
     _events(3)
     assert db.session.scalar(select(func.count()).select_from(TABLE)) == before + 3
+    audit_seal.seal_pending()
     report = audit.verify_chain()
     assert report.ok, report.problem
 
@@ -93,6 +95,33 @@ def test_the_database_refuses_to_change_an_audit_event(backend_app: Flask) -> No
         db.session.execute(text("UPDATE audit_event SET detail = '{}'"))
     db.session.rollback()
     assert _rows() == rows
+
+
+def test_the_database_lets_only_a_seal_through_once(backend_app: Flask) -> None:
+    """The one UPDATE allowed: the seal columns of an unsealed event, nothing else."""
+    (event_id,) = _events(1)
+    seal = {
+        "seal_seq": 10_000_000,
+        "prev_hash": "0" * 64,
+        "hash": "a" * 64,
+        "key_id": "t1",
+        "sealed_at": utcnow(),
+    }
+    with refused("UPDATE"):  # sealing and changing what it records
+        db.session.execute(
+            update(TABLE).where(TABLE.c.id == event_id).values(action="forged", **seal)
+        )
+    db.session.rollback()
+    with refused("UPDATE"):  # half a seal
+        db.session.execute(update(TABLE).where(TABLE.c.id == event_id).values(hash="a" * 64))
+    db.session.rollback()
+    audit_seal.seal_pending()
+    rows = _rows()
+    with refused("UPDATE"):  # sealing again
+        db.session.execute(update(TABLE).where(TABLE.c.id == event_id).values(**seal))
+    db.session.rollback()
+    assert _rows() == rows
+    assert audit.verify_chain().ok
 
 
 def test_the_database_refuses_to_delete_an_audit_event(backend_app: Flask) -> None:
@@ -127,6 +156,7 @@ def test_key_rotation_works_and_leaves_the_audit_log_as_it_was(backend_app: Flas
     submission = factories.submitted_intake(contact={"email": "rotate@example.org"})
     audit.record("submission.submitted", target_type="submission", target_id=submission.id)
     db.session.commit()
+    audit_seal.seal_pending()
     rows = _rows()
     old_spec = backend_app.config["ENCRYPTION_KEYS"]
     backend_app.extensions["keyring"] = KeyRing.parse(

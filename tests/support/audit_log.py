@@ -1,8 +1,9 @@
 """Lifting the database's append-only guard on `audit_event` for one test.
 
-The triggers (migration 649da06592b8) refuse UPDATE, DELETE and TRUNCATE. A
-test that plays someone with the table owner's rights, who can disable them,
-lifts them here to show the hash chain still tells (`flask audit verify`).
+The triggers (migration 649da06592b8; 3d5e8f1a9c27 lets only a seal through)
+refuse UPDATE, DELETE and TRUNCATE. A test that plays someone with the table
+owner's rights, who can disable them, lifts them here to show the keyed chain
+still tells (`flask audit verify`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 
 from clinic.extensions import db
 from clinic.models import AuditChainHead, AuditEvent
-from clinic.security import audit
+from clinic.security import audit, audit_seal
 from tests.clinic.staff import support
 from tests.support.audit_log import append_only_lifted
 
@@ -19,6 +19,7 @@ TABLE = AuditEvent.__table__
 def _write(count: int) -> list[AuditEvent]:
     events = [audit.record("test.event", detail={"n": n}) for n in range(count)]
     db.session.commit()
+    audit_seal.seal_pending()
     return events
 
 
@@ -41,6 +42,7 @@ def test_several_events_in_one_flush_chain_in_id_order(app: Flask) -> None:
         audit.record("test.batch", detail={"n": n})
     db.session.flush()
     db.session.commit()
+    audit_seal.seal_pending()
     report = audit.verify_chain()
     assert report.ok, report.problem
 
@@ -128,10 +130,12 @@ def test_the_migration_chains_events_written_before_it(tmp_path: object) -> None
             )
         db.session.commit()
         flask_migrate.upgrade()
+        audit_seal.seal_pending()
         report = audit.verify_chain()
         assert report.ok and report.checked == 3, report.problem
         audit.record("after.migration")
         db.session.commit()
+        audit_seal.seal_pending()
         assert audit.verify_chain().ok
         db.session.remove()
         db.engine.dispose()
