@@ -6,13 +6,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from clinic.models import unit_of_work
 from clinic.security import sessions
+from clinic.security.ratelimit import TooManyAttempts
 from clinic.staff import bp, sign_in
 from clinic.staff.access import CLINICAL, visible_queues
 from referrals import QUEUES
@@ -64,8 +64,8 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
     return render_template("staff/error.html", code=code), code
 
 
-@bp.errorhandler(RateLimitExceeded)
-def _rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:
+@bp.errorhandler(TooManyAttempts)
+def _rate_limited(_error: TooManyAttempts) -> tuple[str, int]:
     sign_in.record_rate_limited(request.path)
     unit_of_work.keep_despite_refusal()
     return render_template("staff/rate_limited.html"), 429
