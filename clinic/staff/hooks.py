@@ -18,16 +18,25 @@ from clinic.staff.access import CLINICAL, visible_queues
 from referrals import QUEUES
 
 IDLE_MESSAGE = "You were signed out after a period without activity. Please sign in again."
+LIFETIME_MESSAGE = (
+    "You were signed out because you signed in {hours} hours ago. Please sign in again."
+)
 WHILE_CHANGING_PASSWORD = frozenset({"staff.password", "staff.logout", "staff.keepalive"})
 
 
 @bp.before_request
-def _idle_timeout() -> Response | None:
+def _session_timeouts() -> Response | None:
+    """A session ends when idle too long, and after its absolute lifetime however active."""
     if not current_user.is_authenticated:
         return None
-    if sessions.idle_expired():
-        sign_in.end_idle_session()
-        flash(IDLE_MESSAGE, "info")
+    over = sessions.lifetime_over()
+    if over or sessions.idle_expired():
+        sign_in.end_expired_session("lifetime" if over else "idle")
+        if over:
+            hours = int(current_app.config["STAFF_SESSION_LIFETIME"]) // 3600
+            flash(LIFETIME_MESSAGE.format(hours=hours), "info")
+        else:
+            flash(IDLE_MESSAGE, "info")
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("staff.login", next=target))
     sessions.touch()
