@@ -10,7 +10,7 @@ from clinic.models.staff import ROLES, StaffUser
 from clinic.models.unit_of_work import reported_after_commit
 from clinic.security import audit
 from clinic.staff import mfa
-from clinic.staff.services import add_staff_user, find_by_email, set_enabled
+from clinic.staff.services import RefusedChange, add_staff_user, find_by_email, set_enabled
 from referrals import QUEUES
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
@@ -56,8 +56,11 @@ def create_staff(
 @click.option("--email", required=True)
 @reported_after_commit
 def disable_staff(email: str) -> str:
-    """Disable an account and end its sessions."""
-    set_enabled(_account(email), False)
+    """Disable an account and end its sessions (never the last active administrator)."""
+    try:
+        set_enabled(_account(email), False)
+    except RefusedChange as exc:
+        raise click.ClickException(str(exc)) from exc
     return f"Disabled {email}; its sessions have ended."
 
 
