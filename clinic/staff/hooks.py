@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,8 +11,9 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from clinic.extensions import db
 from clinic.models import unit_of_work
-from clinic.security import sessions
+from clinic.security import audit, ratelimit, sessions
 from clinic.security.ratelimit import TooManyAttempts
 from clinic.staff import bp, sign_in
 from clinic.staff.access import CLINICAL, visible_queues
@@ -21,6 +23,8 @@ IDLE_MESSAGE = "You were signed out after a period without activity. Please sign
 LIFETIME_MESSAGE = (
     "You were signed out because you signed in {hours} hours ago. Please sign in again."
 )
+REFUSAL_WINDOW_SECONDS = 60
+"""Refused access is recorded at most once per account, route and status in this window."""
 WHILE_CHANGING_PASSWORD = frozenset({"staff.password", "staff.logout", "staff.keepalive"})
 
 
@@ -70,7 +74,27 @@ def _no_store(response: Response) -> Response:
 @bp.errorhandler(404)
 def _error_page(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
+    _record_refusal(code)
     return render_template("staff/error.html", code=code), code
+
+
+def _record_refusal(code: int) -> None:
+    """Audit a refused page, once per account (or address), route and status a minute,
+    counted in the shared limit storage, so that a loop cannot flood the log. Nothing
+    else the refused request wrote is kept."""
+    route = request.url_rule.rule if request.url_rule is not None else request.path
+    signed_in = current_user.is_authenticated
+    who = f"staff:{current_user.id}" if signed_in else f"address:{request.remote_addr}"
+    key = hashlib.sha256(f"{who}|{route}|{code}".encode()).hexdigest()
+    if not ratelimit.first_in_window("refused", key, REFUSAL_WINDOW_SECONDS):
+        return
+    db.session.rollback()
+    audit.record(
+        "staff.access_refused",
+        actor_kind=None if signed_in else "anonymous",
+        detail={"status": code, "route": route, "path": request.path, "method": request.method},
+    )
+    unit_of_work.keep_despite_refusal()
 
 
 @bp.errorhandler(TooManyAttempts)
