@@ -33,6 +33,7 @@ TEMPORARY_EXPIRED = (
     "Please ask an administrator to set a new one."
 )
 
+
 def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
     """Both factors passed: a new session; returns where the browser goes next.
 
