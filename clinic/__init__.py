@@ -19,7 +19,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # Imported here, not above: every `import clinic.…` runs this module, and a worker
     # process imports clinic but must not load a page.
     from clinic import api, staff
-    from clinic.api import cli as api_cli
     from clinic.development import demo_cli
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
@@ -51,7 +50,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     languages.init_app(app, str(REPO_ROOT / "translations"))
     keys_cli.register_commands(app)
     demo_cli.register_commands(app)
-    api_cli.register(app)
     routing_cli.register(app)
     return app
 

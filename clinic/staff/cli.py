@@ -1,4 +1,4 @@
-"""`flask staff ...` (accounts) and `flask audit verify` (the audit hash chain)."""
+"""`flask staff ...` (accounts, `token ...`) and `flask audit verify` (the audit hash chain)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from clinic.models.unit_of_work import reported_after_commit
 from clinic.security import audit
 from clinic.staff import mfa
 from clinic.staff.services import RefusedChange, add_staff_user, find_by_email, set_enabled
+from clinic.staff.token_cli import token_cli
 from referrals import QUEUES
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
+staff_cli.add_command(token_cli)
 audit_cli = AppGroup("audit", help="The audit log.")
 
 
