@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from clinic.app import REPO_ROOT, create_base_app
+from clinic.app import REPO_ROOT, ConfigurationError, create_base_app
 from clinic.broker import celery_app
 from clinic.extensions import csrf, db, login_manager, migrate
 from clinic.models import unit_of_work
@@ -18,16 +19,22 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # Imported here, not above: every `import clinic.…` runs this module, and a worker
     # process imports clinic but must not load a page.
     from clinic import api, staff
-    from clinic.api import cli as api_cli
     from clinic.development import demo_cli
     from clinic.fhir import rest as fhir_rest
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
     from clinic.routing import cli as routing_cli
-    from clinic.security import keys_cli
+    from clinic.security import keys_cli, ratelimit
     from clinic.web import health, security_headers
 
     app = create_base_app(overrides)
+    storage = str(app.config["RATELIMIT_STORAGE_URI"])
+    if app.config["APP_ENV"] == "production" and not ratelimit.is_shared(storage):
+        raise ConfigurationError(
+            "production needs RATELIMIT_STORAGE_URI to name a Redis server (redis://host:6379/1):"
+            f" sign-in limits counted in each web process ({storage}) multiply with the processes"
+        )
+    trust_proxies(app)
     unit_of_work.init_app(app)  # first, so the request commits after every other hook
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -45,6 +52,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     languages.init_app(app, str(REPO_ROOT / "translations"))
     keys_cli.register_commands(app)
     demo_cli.register_commands(app)
-    api_cli.register(app)
     routing_cli.register(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """TRUSTED_PROXY_HOPS reverse proxies: the client's address and scheme are the ones
+    the last of them saw (`X-Forwarded-For`, `X-Forwarded-Proto`), so that limits and the
+    audit log see each client, not the proxy. None (0): the headers are ignored."""
+    hops = int(app.config["TRUSTED_PROXY_HOPS"])
+    if hops < 0:
+        raise ConfigurationError(f"TRUSTED_PROXY_HOPS must be 0 or more, not {hops}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     app_env: str = Field(
         "development",
         description="`development` or `production`. Production refuses to start "
-        "without SECRET_KEY, ENCRYPTION_KEYS, DATABASE_URL and CELERY_BROKER_URL.",
+        "without SECRET_KEY, ENCRYPTION_KEYS, DATABASE_URL and CELERY_BROKER_URL, and "
+        "without a Redis RATELIMIT_STORAGE_URI.",
     )
     instance_path: str = Field(
         "",
@@ -212,10 +213,27 @@ class Settings(BaseSettings):
         description="Time zone of the clinic (IANA name): times shown to staff, working "
         "days and weeks.",
     )
+    staff_session_lifetime: Annotated[int, Table.STAFF] = Field(
+        43200,
+        description="Seconds after signing in when a staff session ends, however recently "
+        "it was used (default 12 hours).",
+    )
     ratelimit_storage_uri: Annotated[str, Table.STAFF] = Field(
         "memory://",
         description="Where sign-in attempts are counted: `redis://host:6379/1` to share "
-        "limits between web processes; `memory://` counts in each process.",
+        "limits between web processes; `memory://` counts in each process (development "
+        "only: production refuses to start without Redis).",
+    )
+    trusted_proxy_hops: Annotated[int, Table.STAFF] = Field(
+        0,
+        description="Reverse proxies in front of the web processes whose `X-Forwarded-For` "
+        "and `X-Forwarded-Proto` are trusted (0: none, the connection's address is the "
+        "client's). Set it to the number of proxies exactly.",
+    )
+    api_token_expiry_days: Annotated[int, Table.STAFF] = Field(
+        90,
+        description="Days an API token works after it is made, unless "
+        "`flask staff token create --expires-days` says otherwise.",
     )
     sign_in_limit_account: Annotated[str, Table.STAFF] = Field(
         "5 per 15 minutes",

@@ -17,9 +17,15 @@ from clinic.models import IntakeSubmission
 from clinic.security import audit
 
 
-def refuse_role(owner: TokenOwner, path: str) -> None:
-    """The token's role may not use the API: the refusal is recorded."""
-    audit.record("api.forbidden", actor=owner.user, detail={"path": path})
+def refuse(owner: TokenOwner, path: str, scope: str) -> None:
+    """The token lacks the scope, or its owner's role no longer allows it: recorded."""
+    audit.record(
+        "api.forbidden",
+        actor=owner.user,
+        target_type="api_token",
+        target_id=owner.token.id,
+        detail={"path": path, "scope": scope},
+    )
 
 
 def create(owner: TokenOwner, body: Mapping[str, Any]) -> IntakeSubmission:

@@ -1,45 +1,146 @@
-"""Bearer tokens: made for one staff user, scoped to their role, stored only as a hash."""
+"""Bearer tokens: made for one staff user with explicit scopes and an expiry, stored only
+as a hash; each request checks the token and its owner's current role and state."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import or_, select, update
 
+from clinic.api import scopes as api_scopes
 from clinic.extensions import db
 from clinic.models import ApiToken, StaffUser
 from clinic.models.columns import utcnow
+from clinic.security import audit
 
 TOKEN_PREFIX = "cit_"
+LAST_USED_EVERY = timedelta(minutes=1)
+"""The last-used time is written at most this often (not on every request)."""
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: StaffUser, name: str) -> str:
-    """A new token for `user`; the plain token is returned once and never stored."""
+def create_token(
+    user: StaffUser,
+    name: str,
+    scopes: Iterable[str] | None = None,
+    expires_days: int | None = None,
+    *,
+    actor: StaffUser | None = None,
+) -> str:
+    """A new token for `user`; the plain token is returned once and never stored.
+
+    `scopes`: default every scope the owner's role allows now. `expires_days`:
+    default API_TOKEN_EXPIRY_DAYS. ValueError (plain words) when either is not allowed.
+    """
+    granted = api_scopes.check_requested(
+        user, api_scopes.allowed(user) if scopes is None else scopes
+    )
+    days = (
+        int(current_app.config["API_TOKEN_EXPIRY_DAYS"]) if expires_days is None else expires_days
+    )
+    if days < 1:
+        raise ValueError("a token must work for at least one day")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(staff_user_id=user.id, token_hash=_digest(token), role=user.role, name=name)
+    row = ApiToken(
+        id=uuid.uuid4(),
+        staff_user_id=user.id,
+        token_hash=_digest(token),
+        role=user.role,
+        name=name,
+        scope=" ".join(granted),
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(row)
+    audit.record(
+        "api.token_created",
+        target_type="api_token",
+        target_id=row.id,
+        actor=actor,
+        actor_kind=None if actor else "system",
+        detail={"owner": str(user.id), "scopes": list(granted), "expires_days": days},
     )
     return token
 
 
 @dataclass(frozen=True)
 class TokenOwner:
+    """The owner of the token a request carries, as the owner is now."""
+
     user: StaffUser
-    role: str
+    token: ApiToken
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    def refusal(self, scope: str) -> str | None:
+        """Why this request may not use `scope`, or None when it may."""
+        if scope not in self.token.scopes:
+            return f"this token does not have the scope {scope}"
+        if scope not in api_scopes.allowed(self.user):
+            return f"the token owner's role no longer allows {scope}"
+        return None
 
 
 def authenticate(token: str) -> TokenOwner | None:
-    """The enabled owner of a live token, or None."""
+    """The enabled owner of a live (not revoked, not expired) token, or None."""
+    now = utcnow()
     row = db.session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == _digest(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+        )
     ).one_or_none()
     if row is None or not row.staff_user.is_enabled:
         return None
-    row.last_used_at = utcnow()
-    return TokenOwner(user=row.staff_user, role=row.role)
+    db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == row.id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USED_EVERY),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return TokenOwner(user=row.staff_user, token=row)
+
+
+def tokens_for(user: StaffUser | None) -> list[ApiToken]:
+    """Every token of `user` (None: of everyone), newest first."""
+    query = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id)
+    if user is not None:
+        query = query.where(ApiToken.staff_user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def state(row: ApiToken) -> str:
+    """`revoked`, `expired` or `live`."""
+    if row.revoked_at is not None:
+        return "revoked"
+    return "expired" if row.expires_at <= utcnow() else "live"
+
+
+def revoke(row: ApiToken, *, actor: StaffUser | None = None) -> bool:
+    """Stop a token at once (audited); False when it was already revoked."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    audit.record(
+        "api.token_revoked",
+        target_type="api_token",
+        target_id=row.id,
+        actor=actor,
+        actor_kind=None if actor else "system",
+        detail={"owner": str(row.staff_user_id)},
+    )
+    return True

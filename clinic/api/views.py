@@ -1,7 +1,8 @@
 """`/api/v1/intakes`: the same intake pipeline as the web form, for staff systems.
 
-Bearer-token authentication (401 without a valid token), intake coordinators
-only (403 otherwise), answers validated with the same definitions as the web
+Bearer-token authentication (401 without a live token of an enabled account), the
+endpoint's scope (403 unless the token has it and its owner's current role allows
+it: intake coordinators), answers validated with the same definitions as the web
 form (422 naming each bad field), and every call audited.
 """
 
@@ -16,6 +17,7 @@ from flask import Response, g, jsonify, request
 
 import forms
 from clinic.api import bp, intakes
+from clinic.api.scopes import CATALOGUE
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import csrf
 from clinic.models import Referral, unit_of_work
@@ -28,8 +30,6 @@ from clinic.models.documents import (
     parse,
 )
 
-API_ROLES = ("intake_coordinator",)
-
 csrf.exempt(bp)
 
 
@@ -41,21 +41,29 @@ def _error(status: int, message: str, **extra: Any) -> Response:
     return response
 
 
-def token_required(view: Callable[..., Response]) -> Callable[..., Response]:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        owner = authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
-        if owner is None:
-            return _error(401, "a valid bearer token is required")
-        if owner.role not in API_ROLES:
-            intakes.refuse_role(owner, request.path)
-            unit_of_work.keep_despite_refusal()
-            return _error(403, "this token's role may not use the intake API")
-        g.api_owner = owner
-        return view(*args, **kwargs)
+def token_required(scope: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A live bearer token with `scope`, which its owner's current role allows."""
+    if scope not in CATALOGUE:
+        raise ValueError(f"unknown scope {scope}")
 
-    return wrapper
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            owner = authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
+            if owner is None:
+                return _error(401, "a valid bearer token is required")
+            refusal = owner.refusal(scope)
+            if refusal is not None:
+                intakes.refuse(owner, request.path, scope)
+                unit_of_work.keep_despite_refusal()
+                return _error(403, refusal, scope=scope)
+            g.api_owner = owner
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _owner() -> TokenOwner:
@@ -93,7 +101,7 @@ def _contact_errors(contact: dict[str, Any]) -> list[dict[str, str]]:
 
 
 @bp.post("/intakes")
-@token_required
+@token_required("intakes:write")
 def create_intake() -> Response:
     body = request.get_json(silent=True)
     errors = _request_errors(body)
@@ -112,7 +120,7 @@ def create_intake() -> Response:
 
 
 @bp.get("/intakes/<submission_id>")
-@token_required
+@token_required("intakes:read")
 def read_intake(submission_id: str) -> Response:
     try:
         key = uuid.UUID(submission_id)

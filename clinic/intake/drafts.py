@@ -34,7 +34,6 @@ from forms.flows import FLOWS
 
 SESSION_DRAFT = "intake_draft"
 SESSION_RETURN_TO_REVIEW = "intake_return_to_review"
-SESSION_NEW_CODE = "intake_new_code"
 SESSION_SENT = "intake_sent"
 
 SAFE_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weekend")
@@ -90,7 +89,7 @@ def remember(draft: IntakeSubmission) -> None:
 
 
 def forget() -> None:
-    for key in (SESSION_DRAFT, SESSION_RETURN_TO_REVIEW, SESSION_NEW_CODE):
+    for key in (SESSION_DRAFT, SESSION_RETURN_TO_REVIEW):
         session.pop(key, None)
 
 

@@ -21,6 +21,7 @@ from clinic.models.columns import utcnow
 PENDING_SECONDS = 600
 """How long a correct password waits for its second factor."""
 SEEN = "seen"
+SIGNED_IN_AT = "signed_in_at"
 PENDING = "mfa_pending"
 
 
@@ -80,12 +81,15 @@ def pending_next() -> str:
     return str(pending.get("next") or "")
 
 
-def sign_in(user: StaffUser) -> None:
-    """Both factors passed: a new session (nothing carried over from before)."""
+def sign_in(user: StaffUser, *, signed_in_at: float | None = None) -> None:
+    """Both factors passed: a new session (nothing carried over from before), which
+    ends STAFF_SESSION_LIFETIME after `signed_in_at` (now, unless it continues one)."""
     session.clear()
     user.last_sign_in_at = utcnow()
     login_user(user)
-    session[SEEN] = time.time()
+    now = time.time()
+    session[SEEN] = now
+    session[SIGNED_IN_AT] = now if signed_in_at is None else signed_in_at
 
 
 def sign_out(user: StaffUser) -> None:
@@ -97,9 +101,10 @@ def sign_out(user: StaffUser) -> None:
 
 def refresh_after_password_change(user: StaffUser) -> None:
     """Other sessions end; this one continues under the new version."""
+    started = session.get(SIGNED_IN_AT)
     user.session_version += 1
     db.session.flush()
-    sign_in(user)
+    sign_in(user, signed_in_at=None if started is None else float(started))
 
 
 def idle_for() -> float:
@@ -108,6 +113,15 @@ def idle_for() -> float:
 
 def idle_expired() -> bool:
     return idle_for() > int(current_app.config["STAFF_IDLE_TIMEOUT"])
+
+
+def lifetime_over() -> bool:
+    """The session began more than STAFF_SESSION_LIFETIME ago, however active since (a
+    session without its start time is from before this rule, so it is over too)."""
+    started = session.get(SIGNED_IN_AT)
+    if started is None:
+        return True
+    return time.time() - float(started) > int(current_app.config["STAFF_SESSION_LIFETIME"])
 
 
 def touch() -> None:

@@ -29,6 +29,7 @@ from clinic.staff import (  # noqa: E402,F401
     notification_views,
     overview_views,
     referral_views,
+    token_views,
 )
 
 bp.register_blueprint(notification_views.bp)

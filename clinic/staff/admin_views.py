@@ -19,6 +19,7 @@ from clinic.staff.forms import AccessForm, NewStaffForm
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.services import (
     TEMPORARY_PASSWORD_LIFETIME,
+    RefusedChange,
     add_staff_user,
     new_temporary_password,
     set_enabled,
@@ -85,14 +86,18 @@ def admin_user(user_id: uuid.UUID) -> str | Response:
         }
     )
     if form.validate_on_submit():
-        update_access(
-            user,
-            role=form.role.data,
-            is_admin=form.is_admin.data,
-            queues=form.queues.data or (),
-            actor=me(),
-        )
-        flash("Access changed; their sessions have ended so it applies at once.", "info")
+        try:
+            update_access(
+                user,
+                role=form.role.data,
+                is_admin=form.is_admin.data,
+                queues=form.queues.data or (),
+                actor=me(),
+            )
+        except RefusedChange as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Access changed; their sessions have ended so it applies at once.", "info")
         return redirect(url_for("staff.admin_user", user_id=user.id))
     temporary_until = user.temporary_password_expires_at
     return render_template(
@@ -112,10 +117,11 @@ def admin_user(user_id: uuid.UUID) -> str | Response:
 def admin_set_enabled(user_id: uuid.UUID) -> Response:
     user = _user_or_404(user_id)
     enable = request.form.get("enabled") == "1"
-    if user.id == me().id and not enable:
-        flash("You cannot disable your own account.", "error")
-    else:
+    try:
         set_enabled(user, enable, actor=me())
+    except RefusedChange as exc:
+        flash(str(exc), "error")
+    else:
         flash(
             "Account enabled." if enable else "Account disabled; its sessions have ended.", "info"
         )

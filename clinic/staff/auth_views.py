@@ -6,21 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from clinic.models import StaffUser
-from clinic.security import sessions, totp
-from clinic.security.ratelimit import (
-    account_limit,
-    code_account_key,
-    email_key,
-    failed,
-    ip_limit,
-    limiter,
-    mark_failed,
-)
+from clinic.security import ratelimit, sessions, totp
 from clinic.staff import bp, mfa, sign_in
 from clinic.staff.access import home_url, login_required, me
 from clinic.staff.forms import AuthenticatorCodeForm, CodeForm, PasswordChangeForm, SignInForm
@@ -42,15 +32,6 @@ TEMPORARY_EXPIRED = (
     f"{TEMPORARY_PASSWORD_LIFETIME // timedelta(hours=1)} hours. "
     "Please ask an administrator to set a new one."
 )
-
-mfa_attempt_limit = limiter.limit(
-    account_limit,
-    key_func=code_account_key,
-    methods=["POST"],
-    scope="mfa-account",
-    deduct_when=failed,
-)
-"""Failed codes count against their account: both sign-in code steps and new recovery codes."""
 
 
 def _finish_sign_in(user: StaffUser, method: mfa.Method) -> str:
@@ -75,32 +56,27 @@ def _pending_user_or_restart() -> StaffUser | Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    ip_limit, key_func=get_remote_address, methods=["POST"], scope="sign-in-ip", deduct_when=failed
-)
-@limiter.limit(
-    account_limit, key_func=email_key, methods=["POST"], scope="sign-in-account", deduct_when=failed
-)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(home_url(me()))
     form = SignInForm()
     if form.validate_on_submit():
         next_url = safe_next(request.args.get("next")) or ""
+        attempt = ratelimit.reserve_password_attempt(form.email.data)
         outcome, user = sign_in.check_password(form.email.data, form.password.data, next_url)
         if outcome == "wrong":
-            mark_failed()
             flash(GENERIC_FAILURE, "error")
-        elif outcome == "expired":
+        elif outcome == "expired":  # the right password: not a failure to count
+            attempt.succeeded()
             flash(TEMPORARY_EXPIRED, "error")
         else:
+            attempt.succeeded()
             assert user is not None  # accepted
             return redirect(url_for("staff.mfa_code" if user.has_mfa else "staff.mfa_setup"))
     return render_template("staff/login.html", form=form)
 
 
 @bp.route("/mfa", methods=["GET", "POST"])
-@mfa_attempt_limit
 def mfa_code() -> str | Response:
     user = _pending_user_or_restart()
     if isinstance(user, Response):
@@ -109,11 +85,12 @@ def mfa_code() -> str | Response:
         return redirect(url_for("staff.mfa_setup"))
     form = CodeForm()
     if form.validate_on_submit():
+        attempt = ratelimit.reserve_code_attempt()
         method = mfa.verify(user, form.code.data)
         if method is None:
-            mark_failed()
             flash(CODE_FAILED, "error")
         else:
+            attempt.succeeded()
             target = _finish_sign_in(user, method)
             if method == "recovery_code":
                 left = mfa.unused_recovery_codes(user)
@@ -123,7 +100,6 @@ def mfa_code() -> str | Response:
 
 
 @bp.route("/mfa/setup", methods=["GET", "POST"])
-@mfa_attempt_limit
 def mfa_setup() -> str | Response:
     user = _pending_user_or_restart()
     if isinstance(user, Response):
@@ -133,11 +109,12 @@ def mfa_setup() -> str | Response:
     secret = mfa.enrolment_secret(user)
     form = CodeForm()
     if form.validate_on_submit():
+        attempt = ratelimit.reserve_code_attempt()
         codes = mfa.confirm_enrolment(user, form.code.data)
         if codes is None:
-            mark_failed()
             flash(CODE_FAILED, "error")
         else:
+            attempt.succeeded()
             target = _finish_sign_in(user, "totp")
             return render_template("staff/recovery_codes.html", codes=codes, target=target)
     uri = totp.provisioning_uri(secret, user.email)
@@ -170,21 +147,21 @@ def account() -> str:
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @login_required
-@mfa_attempt_limit
 def account_recovery_codes() -> str:
     """New recovery codes for the old ones, after the authenticator code is entered again."""
     user = me()
     form = AuthenticatorCodeForm()
     if form.validate_on_submit():
+        attempt = ratelimit.reserve_code_attempt()
         codes = mfa.regenerate_recovery_codes(user, form.code.data)
         if codes is not None:
+            attempt.succeeded()
             return render_template(
                 "staff/recovery_codes.html",
                 codes=codes,
                 target=url_for("staff.account"),
                 replaced=True,
             )
-        mark_failed()
         form.code.errors.append(APP_CODE_FAILED)
     return render_template(
         "staff/account_recovery_codes.html",

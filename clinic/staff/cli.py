@@ -1,4 +1,5 @@
-"""`flask staff ...` (accounts) and `flask audit verify|seal|export-head` (the audit chain)."""
+"""`flask staff ...` (accounts, `token ...`) and `flask audit verify|seal|export-head` (the audit
+chain)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from clinic.models.staff import ROLES, StaffUser
 from clinic.models.unit_of_work import reported_after_commit
 from clinic.security import audit, audit_heads, audit_seal
 from clinic.staff import mfa
-from clinic.staff.services import add_staff_user, find_by_email, set_enabled
+from clinic.staff.services import RefusedChange, add_staff_user, find_by_email, set_enabled
+from clinic.staff.token_cli import token_cli
 from referrals import QUEUES
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
+staff_cli.add_command(token_cli)
 audit_cli = AppGroup("audit", help="The audit log.")
 
 
@@ -56,8 +59,11 @@ def create_staff(
 @click.option("--email", required=True)
 @reported_after_commit
 def disable_staff(email: str) -> str:
-    """Disable an account and end its sessions."""
-    set_enabled(_account(email), False)
+    """Disable an account and end its sessions (never the last active administrator)."""
+    try:
+        set_enabled(_account(email), False)
+    except RefusedChange as exc:
+        raise click.ClickException(str(exc)) from exc
     return f"Disabled {email}; its sessions have ended."
 
 

@@ -23,6 +23,20 @@ TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=72)
 TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 """Lower-case letters and digits without the look-alikes 0/o, 1/l/i."""
 
+OWN_ACCESS = (
+    "You cannot change your own role, queues or administrator access, nor disable your own "
+    "account: ask another administrator."
+)
+LAST_ADMIN = (
+    "This is the last active administrator: make another account an administrator first, "
+    "so that someone can still manage accounts."
+)
+
+
+class RefusedChange(ValueError):
+    """An account change refused (and audited) before anything was changed; the message
+    is for the person who asked."""
+
 
 def create_staff_user(
     *,
@@ -168,8 +182,36 @@ def set_temporary_password(user: StaffUser, *, actor: StaffUser) -> str:
     return password
 
 
+def _refuse(user: StaffUser, actor: StaffUser | None, reason: str, message: str) -> None:
+    audit.record(
+        "staff.access_change_refused",
+        target_type="staff_user",
+        target_id=user.id,
+        actor=actor,
+        actor_kind=None if actor else "system",
+        detail={"reason": reason},
+    )
+    raise RefusedChange(message)
+
+
+def _is_last_active_admin(user: StaffUser) -> bool:
+    if not (user.is_admin and user.is_enabled):
+        return False
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(StaffUser)
+        .where(StaffUser.is_admin, StaffUser.is_enabled, StaffUser.id != user.id)
+    )
+    return not others
+
+
 def set_enabled(user: StaffUser, enabled: bool, *, actor: StaffUser | None = None) -> None:
-    """Disabling also ends every session of the account."""
+    """Disabling also ends every session of the account. Nobody disables their own
+    account, and the last active administrator stays enabled (RefusedChange, audited)."""
+    if not enabled and actor is not None and actor.id == user.id:
+        _refuse(user, actor, "own_account", OWN_ACCESS)
+    if not enabled and _is_last_active_admin(user):
+        _refuse(user, actor, "last_admin", LAST_ADMIN)
     user.is_enabled = enabled
     if not enabled:
         user.session_version += 1
@@ -186,13 +228,22 @@ def set_enabled(user: StaffUser, enabled: bool, *, actor: StaffUser | None = Non
 def update_access(
     user: StaffUser, *, role: str, is_admin: bool, queues: Iterable[str], actor: StaffUser
 ) -> None:
-    """Change what an account may do; its sessions end so the change applies at once."""
+    """Change what an account may do; its sessions end so the change applies at once.
+
+    Refused (RefusedChange, audited): a change to one's own access, and taking the
+    administrator flag from the last active administrator.
+    """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     wanted = sorted(set(queues) & set(QUEUES))
+    admin = is_admin or role == "admin"
+    if actor.id == user.id and (role, admin, wanted) != (user.role, user.is_admin, user.queues):
+        _refuse(user, actor, "own_access", OWN_ACCESS)
+    if not admin and _is_last_active_admin(user):
+        _refuse(user, actor, "last_admin", LAST_ADMIN)
     before: AuditDetail = {"role": user.role, "is_admin": user.is_admin, "queues": user.queues}
     user.role = role
-    user.is_admin = is_admin or role == "admin"
+    user.is_admin = admin
     user.queue_assignments = [StaffQueue(queue=q) for q in wanted]
     user.session_version += 1
     audit.record(

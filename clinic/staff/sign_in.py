@@ -73,9 +73,9 @@ def sign_out(user: StaffUser) -> None:
     sessions.sign_out(user)
 
 
-def end_idle_session() -> None:
-    """The signed-in session was idle too long: it ends."""
-    audit.record("staff.session_expired")
+def end_expired_session(reason: Literal["idle", "lifetime"]) -> None:
+    """The signed-in session was idle too long, or began too long ago: it ends."""
+    audit.record("staff.session_expired", detail={"reason": reason})
     logout_user()
     session.clear()
 

@@ -1,7 +1,7 @@
 """FHIR bulk exports: one row per $export request
 
 Revision ID: c7f3a9e1d2b4
-Revises: 4bf630d6f62b
+Revises: 3d5e8f1a9c27
 Create Date: 2026-11-30 20:50:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c7f3a9e1d2b4"
-down_revision = "4bf630d6f62b"
+down_revision = "3d5e8f1a9c27"
 branch_labels = None
 depends_on = None
 

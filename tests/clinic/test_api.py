@@ -22,8 +22,10 @@ PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 
 
 def _token(role: str = "intake_coordinator", **staff: Any) -> str:
-    user = factories.staff_user(role=role, email=f"{role}@example.org", **staff)
+    """A token made while its owner was an intake coordinator; the owner now has `role`."""
+    user = factories.staff_user(email=f"{role}@example.org", **staff)
     token = create_token(user, "test")
+    user.role = role
     db.session.commit()
     return token
 

@@ -53,7 +53,7 @@ def test_a_refusal_that_says_so_keeps_its_audit_event(client: FlaskClient) -> No
     headers = _token("clinician")
     assert client.get("/api/v1/intakes/x", headers=headers).status_code == 403
     db.session.rollback()
-    assert _actions() == ["api.forbidden"]
+    assert _actions() == ["api.token_created", "api.forbidden"]
 
 
 def test_a_request_that_fails_keeps_nothing(app: Flask, client: FlaskClient) -> None:

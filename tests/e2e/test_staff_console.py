@@ -9,6 +9,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from clinic.api.tokens import create_token
 from clinic.extensions import db
 from clinic.models import Referral
 from clinic.models.columns import utcnow
@@ -33,6 +34,7 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
             coordinator = factories.staff_user(display_name="Cora Coordinator")
             coordinator.mfa_secret = SECRET
             coordinator.mfa_confirmed_at = utcnow()
+            create_token(coordinator, "phone intake")
             factories.staff_user(
                 email="cal@example.org",
                 display_name="Cal Clinician",
@@ -88,6 +90,16 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
 
             page.goto(f"{server.url}/staff/account/recovery-codes")
             expect(page.get_by_role("heading", level=1)).to_have_text("Get new recovery codes")
+            assert_accessible(page)
+
+            page.goto(f"{server.url}/staff/tokens")
+            row = page.get_by_role("row").filter(has_text="phone intake")
+            expect(row).to_contain_text("intakes:write")
+            assert_accessible(page)
+            _fits_the_window(page)
+            row.get_by_role("button", name="Revoke token phone intake").click()
+            expect(page.get_by_text("revoked: it stops working at once")).to_be_visible()
+            expect(row).to_contain_text("revoked")
             assert_accessible(page)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -43,18 +43,17 @@ def _render_saved(draft: IntakeSubmission, code: str | None, email_form: EmailLi
 
 @bp.route("/saved")
 def saved() -> str:
+    """A resume code is shown once, on the response that makes it: it is kept only as a
+    hash, never in the session cookie (which the browser can read)."""
     draft = navigation.require_draft()
-    code = session.pop(drafts.SESSION_NEW_CODE, None)
-    if code is None and draft.resume_code_hash is None:
-        code = drafts.issue_resume_code(draft)
+    code = drafts.issue_resume_code(draft) if draft.resume_code_hash is None else None
     return _render_saved(draft, code, EmailLinkForm())
 
 
 @bp.post("/saved/new-code")
-def new_code() -> Response:
+def new_code() -> str:
     draft = navigation.require_draft()
-    session[drafts.SESSION_NEW_CODE] = drafts.issue_resume_code(draft)
-    return redirect(url_for("intake.saved"))
+    return _render_saved(draft, drafts.issue_resume_code(draft), EmailLinkForm())
 
 
 def email_address_for_link(draft: IntakeSubmission) -> str | None:
@@ -83,9 +82,8 @@ def email_link() -> str | Response:
     if not form.validate():
         return _render_saved(draft, code, form)
     queue_resume_email(draft, code)
-    session[drafts.SESSION_NEW_CODE] = code
     flash(_("We will email the link to you. It may take a few minutes."), "info")
-    return redirect(url_for("intake.saved"))
+    return _render_saved(draft, code, EmailLinkForm())
 
 
 @bp.post("/close")

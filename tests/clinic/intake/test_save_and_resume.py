@@ -256,3 +256,32 @@ def test_no_email_is_offered_when_email_is_not_a_safe_way_to_contact(
     save_for_later(walker)
     assert "We only send email if you told us it is a safe way to contact you" in walker.html
     assert not any(f.action.endswith("/saved/email") for f in page_forms(walker.html))
+
+
+def _session_text(client: FlaskClient) -> str:
+    cookie = client.get_cookie("session")
+    with client.session_transaction() as session:
+        return f"{cookie.value if cookie else ''} {dict(session)}"
+
+
+@pytest.mark.usefixtures("app_context")
+def test_the_resume_code_never_travels_in_the_session_cookie(
+    walker: IntakeWalker, client: FlaskClient
+) -> None:
+    """The session cookie is signed, not encrypted: anyone holding it can read it. A code
+    is shown on the very response that makes (or emails) it, and only there."""
+    walker.start("adult_self", 52)
+    walker.contact(email_allowed="y", email="someone@example.org")
+    first = save_for_later(walker).replace("-", "")
+    assert first not in _session_text(client)
+    form = next(f for f in page_forms(walker.html) if f.action.endswith("/saved/email"))
+    emailed = client.post(form.action, data={**form.hidden, "safe": "y"})
+    assert emailed.status_code == 200 and CODE.search(emailed.get_data(as_text=True))
+    assert first not in _session_text(client)
+    again = client.get("/intake/saved").get_data(as_text=True)
+    assert not CODE.search(again), "each code is shown once"
+    form = next(f for f in page_forms(again) if f.action.endswith("/saved/new-code"))
+    made = client.post(form.action, data=form.hidden)
+    shown = CODE.search(made.get_data(as_text=True))
+    assert made.status_code == 200 and shown, "a new code is shown on the response that makes it"
+    assert shown.group(1).replace("-", "") not in _session_text(client)

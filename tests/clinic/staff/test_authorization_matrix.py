@@ -41,6 +41,8 @@ IN_QUEUE = {**CLINICAL_PAGE, "other_clinician": NOT_FOUND}
 QUEUE_PAGE = {**CLINICAL_PAGE, "other_clinician": FORBIDDEN}
 ADMIN_PAGE = {p: FORBIDDEN for p in PRINCIPALS} | {"anonymous": LOGIN, "admin": OK}
 ANY_SIGNED_IN = {p: OK for p in PRINCIPALS} | {"anonymous": LOGIN}
+TOKEN_OWNER_OR_ADMIN = {p: NOT_FOUND for p in PRINCIPALS} | {"anonymous": LOGIN, "admin": OK}
+"""The token of `target`: only its owner (not a principal here) and admins may revoke it."""
 
 EXPECTED: dict[str, dict[str, str]] = {
     "staff.dashboard": {**CLINICAL_PAGE, "admin": OK},  # the front door: admins are sent on
@@ -63,6 +65,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff.account_recovery_codes": ANY_SIGNED_IN,
     "staff.keepalive": ANY_SIGNED_IN,
     "staff.logout": ANY_SIGNED_IN,
+    "staff.api_tokens": ANY_SIGNED_IN,
+    "staff.revoke_api_token": TOKEN_OWNER_OR_ADMIN,
     "staff.notifications.alert": IN_QUEUE,
     "staff.notifications.acknowledge": IN_QUEUE,
     "staff.notifications.on_call_alert": CLINICAL_PAGE,  # paged from a draft: in no queue yet
@@ -111,6 +115,7 @@ def world(app: Flask) -> dict[str, object]:
     message = db.session.scalars(select(NotificationMessage)).first()
     assert message is not None, "the alert should have written a message to the coordinators"
     _draft, page = factories.paged_draft()
+    token = factories.api_token(user=target, name="matrix")
     return {
         "people": people,
         "args": {
@@ -120,6 +125,7 @@ def world(app: Flask) -> dict[str, object]:
             "alert_id": alert.id,
             "message_id": message.id,
             "page_id": page.id,
+            "token_id": token.id,
         },
     }
 

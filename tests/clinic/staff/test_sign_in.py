@@ -217,7 +217,14 @@ def test_cookies_are_httponly_lax_and_host_prefixed_secure_outside_development(
     from tests.conftest import app_overrides
 
     dev = create_app(app_overrides("sqlite://", tmp_path / "a"))  # type: ignore[operator]
-    prod = create_app(app_overrides("sqlite://", tmp_path / "b", APP_ENV="production"))  # type: ignore[operator]
+    prod = create_app(
+        app_overrides(
+            "sqlite://",
+            tmp_path / "b",  # type: ignore[operator]
+            APP_ENV="production",
+            RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/1",
+        )
+    )
     assert dev.config["SESSION_COOKIE_HTTPONLY"] and dev.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert prod.config["SESSION_COOKIE_NAME"] == "__Host-session"
     assert prod.config["SESSION_COOKIE_SECURE"] and prod.config["SESSION_COOKIE_HTTPONLY"]
