@@ -1,8 +1,8 @@
 """What an API token may do: explicit scopes, each allowed to some roles.
 
-A scope is a name from this catalogue. Today every name is `<resource>:<read|write>`;
-the catalogue, not a pattern, decides what is valid, so SMART-on-FHIR names such as
-`system/Task.write` can join it later beside them. A token keeps the scopes it was
+A scope is a name from this catalogue: `<resource>:<read|write>` for the JSON API and
+SMART-on-FHIR style `system/<Type>.read` and `system/Task.write` for the FHIR interface;
+the catalogue, not a pattern, decides what is valid. A token keeps the scopes it was
 given; on each request a scope works only while the owner's *current* roles allow it
 (a demoted owner's token loses what the new role may not do).
 """
@@ -22,6 +22,17 @@ class Scope:
     roles: frozenset[str]
 
 
+FHIR_READABLE = (
+    "Patient",
+    "QuestionnaireResponse",
+    "Observation",
+    "Flag",
+    "ServiceRequest",
+    "Task",
+    "Provenance",
+)
+"""FHIR resource types whose reading needs a scope (definitions need only a live token)."""
+
 COORDINATOR = frozenset({"intake_coordinator"})
 CLINICAL = frozenset({"intake_coordinator", "clinician"})
 
@@ -34,6 +45,11 @@ CATALOGUE: dict[str, Scope] = {
         Scope("intakes:write", "submit intakes", COORDINATOR),
         Scope("referrals:read", "read referrals in the owner's queues", CLINICAL),
         Scope("referrals:write", "act on referrals in the owner's queues", CLINICAL),
+        *(
+            Scope(f"system/{name}.read", f"read FHIR {name} resources (docs/fhir.md)", CLINICAL)
+            for name in FHIR_READABLE
+        ),
+        Scope("system/Task.write", "move referrals by changing their FHIR Task", CLINICAL),
     )
 }
 

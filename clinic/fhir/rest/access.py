@@ -1,8 +1,9 @@
 """Who may read and write what through the FHIR interface.
 
-A bearer token (the API's, `flask staff token create`) of an intake coordinator
-sees every queue; a clinician's token only the referrals in their queues, and the
-intakes behind those referrals. Every read, search and write is audited as the
+A bearer token (the API's, `flask staff token create`) needs the SMART-style scope
+of what it does (`system/Task.read`, `system/Task.write`, ...). An intake
+coordinator's token sees every queue; a clinician's token only the referrals in
+their queues, and the intakes behind those referrals. Every read, search and write is audited as the
 token owner's.
 """
 
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import NoReturn
 
 from flask import request
 from sqlalchemy import Select, select
 
+from clinic.api.scopes import FHIR_READABLE
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral
@@ -36,6 +39,18 @@ class Reader:
     def referral(self, referral_id: uuid.UUID) -> Referral | None:
         return db.session.scalars(self.referrals().where(Referral.id == referral_id)).first()
 
+    def require(self, *scopes: str) -> None:
+        """`Forbidden` (audited) unless the token holds every one of `scopes` and its
+        owner's role still allows them."""
+        for scope in scopes:
+            refusal = self.owner.refusal(scope)
+            if refusal is not None:
+                self.refuse(refusal)
+
+    def refuse(self, why: str) -> NoReturn:
+        audit.record("fhir.forbidden", actor=self.owner.user, detail={"path": request.path})
+        raise Forbidden(why)
+
     def submission(self, submission_id: uuid.UUID) -> IntakeSubmission | None:
         """The intake, if one of its referrals is in a queue the reader may see."""
         visible = select(Referral.id).where(
@@ -54,17 +69,24 @@ class Forbidden(Exception):
     pass
 
 
-def current_reader() -> Reader:
-    """The reader of this request: `Unauthorised` without a live token, `Forbidden` for a
-    role the FHIR interface does not serve."""
+def current_reader(*scopes: str) -> Reader:
+    """The reader of this request, holding every one of `scopes`: `Unauthorised` without a
+    live token, `Forbidden` (audited, naming why) for a role the FHIR interface does not
+    serve or a scope the token lacks or its owner's role no longer allows."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     owner = authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
     if owner is None:
         raise Unauthorised
+    reader = Reader(owner, visible_queues(owner.user))
     if owner.role not in FHIR_ROLES:
-        audit.record("fhir.forbidden", actor=owner.user, detail={"path": request.path})
-        raise Forbidden
-    return Reader(owner, visible_queues(owner.user))
+        reader.refuse("this token's role may not use FHIR")
+    reader.require(*scopes)
+    return reader
+
+
+def read_scope(resource_type: str) -> tuple[str, ...]:
+    """The scope reading `resource_type` needs (none for definitions)."""
+    return (f"system/{resource_type}.read",) if resource_type in FHIR_READABLE else ()
 
 
 def record(action: str, reader: Reader, **detail: str | int) -> None:

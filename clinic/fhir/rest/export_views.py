@@ -20,7 +20,7 @@ from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.fhir import bulk_files, codes
 from clinic.fhir.rest import bp
-from clinic.fhir.rest.access import Reader, current_reader, record
+from clinic.fhir.rest.access import Reader, current_reader, read_scope, record
 from clinic.fhir.rest.search import SearchError
 from clinic.fhir.rest.views import outcome
 from clinic.models import FhirExport
@@ -33,6 +33,8 @@ EXPORT_PARAMETERS = ("_type", "_since", "_outputFormat")
 @bp.get("/$export")
 def export_kick_off() -> Response:
     reader = current_reader()
+    types = _types(request.args.get("_type"))
+    reader.require(*(scope for name in types for scope in read_scope(name)))
     if "respond-async" not in request.headers.get("Prefer", ""):
         return outcome(400, "invalid", "a bulk export needs the header Prefer: respond-async")
     for name in request.args:
@@ -45,7 +47,7 @@ def export_kick_off() -> Response:
     export = FhirExport(
         id=uuid.uuid4(),
         owner_id=reader.owner.user.id,
-        resource_types=_types(request.args.get("_type")),
+        resource_types=types,
         queues=list(reader.queues),
         since=_since(request.args.get("_since")),
         request_url=request.url[:2000],

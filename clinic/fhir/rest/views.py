@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from clinic.extensions import csrf
 from clinic.fhir import codes
 from clinic.fhir.rest import bp
-from clinic.fhir.rest.access import Forbidden, Unauthorised, current_reader, record
+from clinic.fhir.rest.access import Forbidden, Unauthorised, current_reader, read_scope, record
 from clinic.fhir.rest.capability import capability_statement
 from clinic.fhir.rest.resource_types import RESOURCE_TYPES
 from clinic.fhir.rest.search import Page, SearchError, check_known, page_of
@@ -70,7 +70,7 @@ def _unauthorised(error: Unauthorised) -> Response:
 
 @bp.errorhandler(Forbidden)
 def _forbidden(error: Forbidden) -> Response:
-    return outcome(403, "forbidden", "this token's role may not use the FHIR interface")
+    return outcome(403, "forbidden", str(error) or "this token may not do that")
 
 
 @bp.errorhandler(SearchError)
@@ -93,7 +93,7 @@ def _kind(resource_type: str) -> Any:
 @bp.get("/<resource_type>/<resource_id>")
 def read(resource_type: str, resource_id: str) -> Response:
     kind = _kind(resource_type)
-    reader = current_reader()
+    reader = current_reader(*read_scope(resource_type))
     resource = kind.read(reader, resource_id)
     if resource is None:
         return outcome(404, "not-found", f"{resource_type}/{resource_id} is not known")
@@ -104,7 +104,7 @@ def read(resource_type: str, resource_id: str) -> Response:
 @bp.get("/<resource_type>")
 def search(resource_type: str) -> Response:
     kind = _kind(resource_type)
-    reader = current_reader()
+    reader = current_reader(*read_scope(resource_type))
     args = {name: request.args[name] for name in request.args}
     check_known(args, kind.parameters)
     page = page_of(args)
@@ -144,7 +144,7 @@ def _bundle(
 
 @bp.route("/Task/<resource_id>", methods=["PATCH", "PUT"])
 def update_task(resource_id: str) -> Response:
-    reader = current_reader()
+    reader = current_reader("system/Task.read", "system/Task.write")
     kind = RESOURCE_TYPES["Task"]
     referral = reader.referral(_referral_id(resource_id))
     if referral is None or kind.read(reader, resource_id) is None:

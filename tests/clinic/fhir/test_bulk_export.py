@@ -128,6 +128,14 @@ def test_only_the_owner_sees_an_export_and_deleting_removes_it(
     assert not list(Path(app.instance_path, "fhir-exports").rglob("*.enc"))
 
 
+def test_an_export_needs_the_read_scope_of_every_type_it_holds(client: FlaskClient) -> None:
+    token = create_token(factories.coordinator(), "tasks", scopes=["system/Task.read"])
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}", **ASYNC}
+    assert client.get("/fhir/R4/$export?_type=Task", headers=headers).status_code == 202
+    assert client.get("/fhir/R4/$export", headers=headers).status_code == 403
+
+
 def test_a_clinicians_export_holds_only_their_queues(client: FlaskClient, app: Flask) -> None:
     _routed(DBT_AND_EMDR)
     _routed(EMDR_ONLY)

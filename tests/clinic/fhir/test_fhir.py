@@ -70,13 +70,29 @@ def test_metadata_is_a_capability_statement_of_what_is_served(client: FlaskClien
     assert statement.fhirVersion == "4.0.1"
 
 
-def test_reads_need_a_token_and_a_clinical_role(client: FlaskClient) -> None:
+def test_reads_need_a_token_and_its_scope(client: FlaskClient) -> None:
     response = _get(client, "Task", {})
     assert response.status_code == 401
     assert OperationOutcome.model_validate(response.json).issue[0].code == "login"
-    admin = _token(factories.admin())
-    assert _get(client, "Task", admin).status_code == 403
+    submission = _routed()
+    user = factories.coordinator()
+    token = create_token(user, "tasks only", scopes=["system/Task.read"])
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert _get(client, "Task", headers).status_code == 200
+    refused = _get(client, f"QuestionnaireResponse/{submission.id}", headers)
+    assert refused.status_code == 403
+    assert "system/QuestionnaireResponse.read" in refused.json["issue"][0]["diagnostics"]
+    referral = submission.referrals[0]
+    ops = [{"op": "replace", "path": "/status", "value": "received"}]
+    etag = {"If-Match": f'W/"{referral.version}"'}
+    assert _patch(client, referral, headers, ops, **etag).status_code == 403
     assert "fhir.forbidden" in db.session.scalars(select(AuditEvent.action)).all()
+
+
+def test_an_admin_account_cannot_hold_fhir_scopes() -> None:
+    with pytest.raises(ValueError, match=r"does not allow system/Task\.read"):
+        create_token(factories.admin(), "fhir", scopes=["system/Task.read"])
 
 
 @pytest.mark.parametrize("questionnaire_id", questionnaire_ids())
