@@ -26,6 +26,7 @@ from clinic.models.columns import (
     created_at,
     uuid_pk,
 )
+from referrals import QUEUES
 
 ROLES = ("intake_coordinator", "clinician", "admin")
 CLINICAL_ROLES = ("intake_coordinator", "clinician")
@@ -98,6 +99,17 @@ class StaffUser(HasEncryptedValues, UserMixin, Model):  # type: ignore[misc]
     @property
     def roles(self) -> frozenset[str]:
         return frozenset({self.role, *(("admin",) if self.is_admin else ())})
+
+    @property
+    def visible_queues(self) -> tuple[str, ...]:
+        """The queues whose referrals this account may see, in catalogue order: every
+        queue for an intake coordinator, a clinician's own, none for an admin only."""
+        if "intake_coordinator" in self.roles:
+            return tuple(QUEUES)
+        if "clinician" in self.roles:
+            assigned = set(self.queues)
+            return tuple(queue for queue in QUEUES if queue in assigned)
+        return ()
 
     @property
     def has_mfa(self) -> bool:

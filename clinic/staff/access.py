@@ -51,12 +51,7 @@ def require(roles: frozenset[str]) -> Callable[[Callable[P, R]], Callable[P, R]]
 
 def visible_queues(user: StaffUser) -> tuple[str, ...]:
     """The queues whose referrals `user` may see, in catalogue order."""
-    if "intake_coordinator" in user.roles:
-        return tuple(QUEUES)
-    if "clinician" in user.roles:
-        assigned = set(user.queues)
-        return tuple(queue for queue in QUEUES if queue in assigned)
-    return ()
+    return user.visible_queues
 
 
 def me() -> StaffUser:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from clinic.api.tokens import create_token
 from clinic.extensions import db
-from clinic.models import Referral, ReferralEvent
+from clinic.models import AuditEvent, Referral, ReferralEvent
 from clinic.models.columns import utcnow
 from clinic.routing.waits import current_waits
 from tests import factories
@@ -52,3 +55,29 @@ def test_waits_are_read_from_referrals_scheduled_in_the_last_90_days(app: object
     assert waits[("emdr", "priority")].p90 == 5 * DAY
     assert ("dbt", "routine") not in waits
     assert db.session.query(Referral).count() == 12
+
+
+def test_the_api_gives_the_waits_of_the_owners_queues(client: FlaskClient) -> None:
+    for waited in (3, 4, 5, 6, 7):
+        _scheduled("dbt", waited, scheduled_days_ago=2)
+        _scheduled("emdr", waited, scheduled_days_ago=2)
+    clinician = factories.clinician(queues=("dbt",))
+    token = create_token(clinician, "waits")
+    db.session.commit()
+
+    response = client.get("/api/v1/queues/waits", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200
+    assert response.json == {
+        "window_days": 90,
+        "waits": [
+            {
+                "queue": "dbt",
+                "priority": "routine",
+                "median_days": 5.0,
+                "p90_days": 7.0,
+                "referrals": 5,
+            }
+        ],
+    }
+    assert "api.queue_waits_viewed" in db.session.scalars(select(AuditEvent.action)).all()

@@ -1,0 +1,31 @@
+"""`/api/v1/queues/waits`: each queue's expected wait to being scheduled (docs/clinical-policy.md
+"Waiting safely"), for the queues the token's owner works."""
+
+from __future__ import annotations
+
+from flask import Response, g, jsonify
+
+from clinic.api import bp
+from clinic.api.tokens import TokenOwner
+from clinic.api.views import token_required
+from clinic.routing.waits import WINDOW, current_waits
+from clinic.security import audit
+
+
+@bp.get("/queues/waits")
+@token_required("referrals:read")
+def queue_waits() -> Response:
+    owner: TokenOwner = g.api_owner
+    visible = owner.user.visible_queues
+    waits = current_waits()
+    audit.record("api.queue_waits_viewed", actor=owner.user)
+    return jsonify(
+        {
+            "window_days": WINDOW.days,
+            "waits": [
+                estimate.as_dict()
+                for (queue, _), estimate in sorted(waits.items())
+                if queue in visible
+            ],
+        }
+    )
