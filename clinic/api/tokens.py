@@ -78,10 +78,6 @@ class TokenOwner:
     user: StaffUser
     token: ApiToken
 
-    @property
-    def role(self) -> str:
-        return self.user.role
-
     def refusal(self, scope: str) -> str | None:
         """Why this request may not use `scope`, or None when it may."""
         if scope not in self.token.scopes:
@@ -113,6 +109,13 @@ def authenticate(token: str) -> TokenOwner | None:
         .execution_options(synchronize_session=False)
     )
     return TokenOwner(user=row.staff_user, token=row)
+
+
+def row_of(token: str) -> ApiToken | None:
+    """The stored row of a token (found by its hash), whatever its state."""
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token))
+    ).one_or_none()
 
 
 def tokens_for(user: StaffUser | None) -> list[ApiToken]:

@@ -42,7 +42,8 @@ def create(email: str, name: str, scope_names: tuple[str, ...], expires_days: in
         token = tokens.create_token(user, name, scope_names or None, expires_days)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    row = tokens.tokens_for(user)[0]
+    row = tokens.row_of(token)
+    assert row is not None  # just added
     return (
         f"Token {row.id} for {email} ({user.role}), scopes {row.scope}, "
         f"expires {row.expires_at:%Y-%m-%d %H:%M} UTC. Shown once:\n{token}"
