@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from clinic.api.scopes import FHIR_READABLE
 from clinic.api.tokens import create_token
 from clinic.extensions import db
 from clinic.models import ApiToken, AuditEvent, StaffUser
@@ -54,6 +55,8 @@ def test_a_demoted_owners_old_token_loses_what_the_new_role_may_not_do(
         "intakes:write",
         "referrals:read",
         "referrals:write",
+        *(f"system/{name}.read" for name in FHIR_READABLE),
+        "system/Task.write",
     )
     assert _post(client, token).status_code == 201
     user.role = "clinician"
@@ -86,7 +89,7 @@ def test_each_endpoint_needs_its_own_scope(client: FlaskClient) -> None:
 def test_scopes_must_exist_and_be_allowed_for_the_role() -> None:
     clinician = support.staff("clinician", queues=("intake",))
     with pytest.raises(ValueError, match="unknown scope"):
-        create_token(clinician, "x", ["system/Task.write"])
+        create_token(clinician, "x", ["system/Spaceship.write"])
     with pytest.raises(ValueError, match=r"does not allow intakes:write"):
         create_token(clinician, "x", ["intakes:write"])
     with pytest.raises(ValueError, match="at least one scope"):

@@ -21,9 +21,6 @@ from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral
 from clinic.security import audit
-from clinic.staff.access import visible_queues
-
-FHIR_ROLES = ("intake_coordinator", "clinician")
 
 
 @dataclass(frozen=True)
@@ -71,15 +68,13 @@ class Forbidden(Exception):
 
 def current_reader(*scopes: str) -> Reader:
     """The reader of this request, holding every one of `scopes`: `Unauthorised` without a
-    live token, `Forbidden` (audited, naming why) for a role the FHIR interface does not
-    serve or a scope the token lacks or its owner's role no longer allows."""
+    live token, `Forbidden` (audited, naming why) for a scope the token lacks or its
+    owner's role no longer allows (the catalogue gives FHIR scopes to clinical roles only)."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     owner = authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
     if owner is None:
         raise Unauthorised
-    reader = Reader(owner, visible_queues(owner.user))
-    if owner.role not in FHIR_ROLES:
-        reader.refuse("this token's role may not use FHIR")
+    reader = Reader(owner, owner.user.visible_queues)
     reader.require(*scopes)
     return reader
 
