@@ -168,7 +168,14 @@ def _advance_head(_mapper: Mapper[AuditEvent], connection: Connection, target: A
 
 
 def _forget_tail(connection: Connection, *_: object) -> None:
-    """A transaction (or savepoint) ended: the next append reads the head again."""
+    """A transaction (or savepoint) ended: the next append reads the head again.
+
+    A connection that died mid-transaction is invalidated, and its `info` went with
+    it (the next one starts empty); touching `info` then would raise
+    PendingRollbackError out of the very rollback that recovers from the loss.
+    """
+    if connection.invalidated:
+        return
     connection.info.pop(_TAIL, None)
 
 
