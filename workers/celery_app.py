@@ -72,6 +72,7 @@ def worker_config(app: Flask) -> dict[str, Any]:
 def init_celery(app: Flask) -> Celery:
     class FlaskTask(Task):  # type: ignore[misc]
         max_retries = None  # retries end with the time budget (workers.retrying)
+        typing = False  # a retry adds its clock's keywords, taken off below
 
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             own = {key: value for key, value in kwargs.items() if key not in RETRY_KWARGS}
