@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,13 @@ from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from clinic.extensions import db
-from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral
+from clinic.models import (
+    AuditEvent,
+    IntakeSubmission,
+    NotificationMessage,
+    OutboxMessage,
+    Referral,
+)
 from clinic.models.audit import GENESIS_HASH
 from clinic.models.unit_of_work import is_connection_loss, unit_of_work
 from clinic.security import audit
@@ -26,6 +33,7 @@ from tests import factories
 from tests.support.databases import app_on, own_postgres_database
 from workers.celery_app import init_celery
 from workers.retrying import FIRST_TRIED_AT
+from workers.tasks.notifications import send_notification
 from workers.tasks.routing import route_submission_task
 
 LOCK_TIMEOUT = "200ms"  # a blocked statement fails (OperationalError) instead of waiting
@@ -138,3 +146,25 @@ def test_routing_that_keeps_failing_goes_to_intake_review_after_its_budget(
         )
         assert db.session.scalar(routing_row) == "done"
         assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+
+
+def test_a_notification_send_that_loses_its_database_is_retried(app: Flask, database: str) -> None:
+    with app.app_context(), unit_of_work():
+        message_id = str(factories.notification_message().id)
+    lockers = create_engine(database)
+    try:
+        with lockers.connect() as messages:
+            _lock(messages, "notification_message")  # its claim cannot be written
+            with pytest.raises(Retry):
+                contextvars.Context().run(
+                    send_notification.apply,  # type: ignore[attr-defined]
+                    args=[message_id],
+                    throw=True,
+                )
+            messages.rollback()
+    finally:
+        lockers.dispose()
+    with app.app_context():
+        message = db.session.get(NotificationMessage, uuid.UUID(message_id))
+        assert message is not None
+        assert (message.status, message.attempts) == ("pending", 0)  # nothing half-done
