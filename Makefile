@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test lint pytest bench clean
+.PHONY: run test lint pytest faults bench clean
 
 $(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ pytest: $(DEV)
 	$(PY) -m pytest -n 3
 
 test: lint pytest
+
+# Only the fault tests (tests/e2e, marker `faults`): PostgreSQL, Redis and RabbitMQ cut or
+# stalled through a TCP proxy, two sweeps at once. `make test` runs them too (a few minutes).
+faults: $(DEV)
+	$(PY) -m pytest -n 3 -m faults tests/e2e
 
 bench: $(DEV)
 	$(PY) -m pytest bench/bench_scoring.py bench/bench_decide.py --benchmark-only

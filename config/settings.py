@@ -99,8 +99,8 @@ class Settings(BaseSettings):
     )
     broker_publish_timeout: float = Field(
         3.0,
-        description="Seconds a web request may wait for the broker before "
-        "leaving the outbox row for the sweep.",
+        description="Seconds one publish may wait for the broker — to connect, to send, "
+        "and (RabbitMQ) for its confirm — before the outbox row is left for the sweep.",
     )
     outbox_sweep_seconds: float = Field(
         30.0, description="How often beat re-publishes outbox rows."
@@ -136,19 +136,27 @@ class Settings(BaseSettings):
         "(the policy in `docs/clinical-policy.md`). Checked at start-up.",
     )
     broker_visibility_timeout: float = Field(
-        3600.0,
-        description="Redis only: seconds before an unacknowledged task is delivered again. "
-        "TASK_RETRY_MAX_DELAY must be shorter (checked at start-up).",
+        180.0,
+        description="Redis only: seconds before an unacknowledged task is delivered again "
+        "(how long a task of a worker that died waits). Checked at start-up: longer than "
+        "TASK_RETRY_MAX_DELAY and the notification lease wait (5 × MAIL_TIMEOUT), at most "
+        "OUTBOX_REPUBLISH_AFTER.",
     )
     task_retry_max_delay: float = Field(
-        300.0,
+        120.0,
         description="Longest wait, in seconds, between two tries of a task (exponential "
         "backoff with jitter up to this).",
     )
-    routing_max_retries: int = Field(
-        8,
-        description="Retries of a routing task that fails for a passing reason (database "
-        "down) before it is marked failed for staff.",
+    task_retry_min_delay: float = Field(
+        1.0,
+        description="Shortest wait, in seconds, before a task that lost its database "
+        "tries again (the floor of the backoff).",
+    )
+    task_retry_budget: float = Field(
+        1800.0,
+        description="Seconds a task keeps retrying after its database went away, counted "
+        "from its first try. A routing task still failing then sends the intake to "
+        "`intake` review as `needs_review` (and keeps trying that until it is written).",
     )
     outbox_max_attempts: int = Field(
         20,

@@ -2,8 +2,11 @@
 
 Every task runs in a fresh Flask app context, so it gets its own database
 session, and is one unit of work (clinic.models.unit_of_work): committed when the
-task returns, rolled back when it raises (a retry too). Tasks and the services
-they call never commit themselves. Messages are JSON and
+task returns, rolled back when it raises (a retry too). A task that fails
+because the database went away (`is_connection_loss`: a connection invalidated
+mid-transaction, an OperationalError, a PendingRollbackError) is tried again
+on a time budget (workers.retrying). Tasks and the services they call never
+commit themselves. Messages are JSON and
 carry ids only; tasks are acknowledged after they finish (`acks_late`) and a
 worker that dies mid-task gives its message back (`reject_on_worker_lost`).
 """
@@ -14,20 +17,29 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from celery.exceptions import Retry
 from flask import Flask
 
-from clinic.broker.celery_app import celery_config
+from clinic.broker.celery_app import celery_config, check_visibility_timeout
 from clinic.broker.names import TaskNames
-from clinic.models.unit_of_work import unit_of_work
-from clinic.notifications.sending import send_time_limit
+from clinic.models.unit_of_work import is_connection_loss, unit_of_work
+from clinic.notifications.sending import lease_seconds, send_time_limit
 from workers import tasks  # noqa: F401  registers the tasks (shared tasks: with every app)
+from workers.retrying import RETRY_KWARGS, retry_later
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
 FAILED_MESSAGE_SWEEP_SECONDS = 600.0  # details of messages failed longer than the limit
 
 
 def worker_config(app: Flask) -> dict[str, Any]:
-    """The shared broker settings (clinic.broker.celery_app), delivery and the beat."""
+    """The shared broker settings (clinic.broker.celery_app), delivery and the beat.
+
+    A send that finds its message claimed by a worker that may still be sending
+    waits out the lease (clinic.notifications.sending): on Redis that wait, too,
+    must end before the visibility timeout.
+    """
+    lease_wait = {"the notification lease wait (5 × MAIL_TIMEOUT)": lease_seconds(app.config) + 1}
+    check_visibility_timeout(app.config, lease_wait)
     return {
         **celery_config(app),
         "task_acks_late": True,
@@ -67,9 +79,21 @@ def worker_config(app: Flask) -> dict[str, Any]:
 
 def init_celery(app: Flask) -> Celery:
     class FlaskTask(Task):  # type: ignore[misc]
+        max_retries = None  # retries end with the time budget (workers.retrying)
+        typing = False  # a retry adds its clock's keywords, taken off below
+
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            with app.app_context(), unit_of_work():
-                return self.run(*args, **kwargs)
+            own = {key: value for key, value in kwargs.items() if key not in RETRY_KWARGS}
+            with app.app_context():
+                try:
+                    with unit_of_work():
+                        return self.run(*args, **own)
+                except Retry:
+                    raise
+                except Exception as exc:
+                    if not is_connection_loss(exc):
+                        raise
+                    retry_later(self, exc)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.config_from_object(worker_config(app))

@@ -4,20 +4,24 @@
 commits — at whichever unit-of-work boundary (clinic.models.unit_of_work) — the
 session hooks below publish the rows it wrote (the Celery task id is the row
 id); rows of a rolled-back transaction are forgotten. Publishing waits at most
-BROKER_PUBLISH_TIMEOUT seconds; if the broker cannot be reached the row stays
-pending and the beat sweep publishes it later. A failure to publish never
-raises into the code that committed.
+BROKER_PUBLISH_TIMEOUT seconds for each step (connect, send, RabbitMQ's publisher
+confirm); a row is marked published only once the broker took it. If the broker
+cannot be reached, stalls or is cut off, the row stays pending and the beat
+sweep publishes it later. A failure to publish never raises into the code that
+committed. The sweep claims the rows it publishes (`claim_due`), so two sweeps
+never publish the same row.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, or_, select, update
+from kombu.connection import Connection
+from sqlalchemy import ColumnElement, and_, event, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from clinic.broker.names import TASK_QUEUES
@@ -35,6 +39,8 @@ _COMMITTED_IDS = "outbox_committed_ids"
 _PUBLISHING = "outbox_publishing"
 """Key in `Session.info`: the hook is publishing (its own commits publish nothing more)."""
 MAX_BACKOFF_SECONDS = 600
+CLAIM_BATCH = 100
+"""Rows one sweep claims and publishes at a time."""
 
 
 def enqueue(kind: str, target_id: object, *, queue: str | None = None) -> OutboxMessage:
@@ -84,16 +90,19 @@ def _publish_committed(session: Session, transaction: SessionTransaction) -> Non
         return
     session.info[_PUBLISHING] = True
     try:
-        for message_id in committed:
-            _publish_safely(session, message_id)
+        with Publisher() as publisher:
+            for message_id in committed:
+                if publisher.failed:  # the broker is away: the sweep publishes the rest
+                    break
+                _publish_safely(session, message_id, publisher)
     finally:
         session.info.pop(_PUBLISHING, None)
 
 
-def _publish_safely(session: Session, message_id: uuid.UUID) -> None:
+def _publish_safely(session: Session, message_id: uuid.UUID, publisher: Publisher) -> None:
     try:
         with unit_of_work(session):
-            _publish(session, message_id)
+            _publish(session, message_id, publisher)
     except Exception as exc:  # the change is committed; the sweep publishes the row later
         log.warning(
             "outbox %s: publishing failed (%s); the sweep will retry",
@@ -102,26 +111,70 @@ def _publish_safely(session: Session, message_id: uuid.UUID) -> None:
         )
 
 
+class Publisher:
+    """Sends outbox rows over a broker connection of its own, each publish bounded.
+
+    Connecting, sending and (RabbitMQ) waiting for the publisher confirm each
+    wait at most BROKER_PUBLISH_TIMEOUT (the socket timeouts of
+    clinic.broker.celery_app), whatever the broker does — refuses, stalls, or
+    is cut off. After a failure the connection is dropped, so that a late
+    confirm is never taken for the next publish's, and the next publish opens
+    a new one.
+    """
+
+    def __init__(self) -> None:
+        self._celery = current_app.extensions["celery"]
+        self._timeout = float(current_app.config["BROKER_PUBLISH_TIMEOUT"])
+        self._connection: Connection | None = None
+        self.failed = False
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.release()
+        except Exception:  # the broker went away after the last publish: just drop it
+            connection.collect()
+
+    def send(self, message: OutboxMessage) -> None:
+        """Publish the row's task (task id = row id); returns once the broker took it."""
+        if self._connection is None:
+            self._connection = self._celery.connection_for_write()
+        try:
+            self._celery.send_task(
+                message.kind,
+                args=[message.target_id],
+                task_id=str(message.id),
+                queue=message.queue or TASK_QUEUES[message.kind],
+                connection=self._connection,
+                retry=False,
+                timeout=self._timeout,
+                confirm_timeout=self._timeout,
+            )
+        except BaseException:
+            self.failed = True
+            connection, self._connection = self._connection, None
+            connection.collect()
+            raise
+
+
 def publish(message_id: uuid.UUID) -> bool:
     """Send one outbox row to the broker and record the outcome, in a unit of work of its
     own (what the broker took is recorded at once); True when the broker took it."""
-    with unit_of_work():
-        return _publish(db.session(), message_id)
+    with Publisher() as publisher, unit_of_work():
+        return _publish(db.session(), message_id, publisher)
 
 
-def _publish(session: Session, message_id: uuid.UUID) -> bool:
+def _publish(session: Session, message_id: uuid.UUID, publisher: Publisher) -> bool:
     message = session.get(OutboxMessage, message_id)
     if message is None or message.status in ("done", "failed"):
         return False
-    celery = current_app.extensions["celery"]
     try:
-        celery.send_task(
-            message.kind,
-            args=[message.target_id],
-            task_id=str(message.id),
-            queue=message.queue or TASK_QUEUES[message.kind],
-            retry=False,
-        )
+        publisher.send(message)
     except Exception as exc:  # any broker failure leaves the row for the sweep
         attempts = message.attempts + 1
         backoff = min(MAX_BACKOFF_SECONDS, 2**attempts)
@@ -132,6 +185,7 @@ def _publish(session: Session, message_id: uuid.UUID) -> bool:
                 attempts=attempts,
                 last_error=type(exc).__name__,
                 next_attempt_at=utcnow() + timedelta(seconds=backoff),
+                claimed_until=None,
             )
         )
         log.warning(
@@ -141,7 +195,12 @@ def _publish(session: Session, message_id: uuid.UUID) -> bool:
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(("pending", "published")))
-        .values(status="published", published_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+        .values(
+            status="published",
+            published_at=utcnow(),
+            attempts=OutboxMessage.attempts + 1,
+            claimed_until=None,
+        )
     )
     return True
 
@@ -163,17 +222,80 @@ def give_up_on_exhausted() -> int:
     return rows_matched(result)
 
 
-def due_ids() -> list[uuid.UUID]:
-    """Rows to publish again: pending and due, or published long ago and still not done."""
-    now = utcnow()
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or published long ago and still not done; claimed by no sweep."""
     stale = now - timedelta(seconds=current_app.config["OUTBOX_REPUBLISH_AFTER"])
-    query = select(OutboxMessage.id).where(
+    return and_(
         or_(
             (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
             (OutboxMessage.status == "published") & (OutboxMessage.published_at <= stale),
+        ),
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+    )
+
+
+def claim_lease() -> timedelta:
+    """How long a sweep holds the rows it claimed: a whole batch at the publish timeout."""
+    return timedelta(seconds=CLAIM_BATCH * float(current_app.config["BROKER_PUBLISH_TIMEOUT"]) + 60)
+
+
+def claim_due() -> tuple[list[uuid.UUID], datetime]:
+    """Claim up to CLAIM_BATCH due rows for this sweep, in the caller's unit of work.
+
+    PostgreSQL: the rows are taken `FOR UPDATE SKIP LOCKED`, so a sweep running at
+    the same moment passes over them instead of waiting for them. SQLite has one
+    writer at a time: the claiming UPDATE checks again that each row is free, so
+    of two sweeps the second finds the rows the first claimed taken. Once the
+    claim commits, the rows are not due for anyone else until the lease ends.
+    Returns the ids claimed and the end of the lease.
+    """
+    now = utcnow()
+    lease_end = now + claim_lease()
+    ids = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(_due(now))
+            .order_by(OutboxMessage.created_at)
+            .limit(CLAIM_BATCH)
+            .with_for_update(skip_locked=True)
         )
     )
-    return list(db.session.scalars(query.order_by(OutboxMessage.created_at).limit(500)))
+    if not ids:
+        return [], lease_end
+    claimed = db.session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), _due(now))
+        .values(claimed_until=lease_end)
+        .returning(OutboxMessage.id),
+        execution_options={"synchronize_session": False},
+    )
+    return list(claimed), lease_end
+
+
+def publish_claimed(message_ids: list[uuid.UUID], lease_end: datetime) -> int:
+    """Publish the rows a sweep claimed, each recorded in a unit of work of its own.
+
+    Stops at the first publish the broker did not take (it is away: the rest would
+    each wait out the timeout) and before the lease could run out mid-publish;
+    the claims of what is left are released for the next sweep. Returns how many
+    the broker took.
+    """
+    margin = timedelta(seconds=2 * float(current_app.config["BROKER_PUBLISH_TIMEOUT"]))
+    taken = 0
+    remaining = list(message_ids)
+    with Publisher() as publisher:
+        while remaining and not publisher.failed and utcnow() + margin < lease_end:
+            with unit_of_work():
+                taken += _publish(db.session(), remaining.pop(0), publisher)
+    if remaining:
+        with unit_of_work():
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(remaining))
+                .values(claimed_until=None),
+                execution_options={"synchronize_session": False},
+            )
+    return taken
 
 
 def _finish_unfinished(kind: str, target_id: object, **values: object) -> None:

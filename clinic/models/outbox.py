@@ -3,6 +3,8 @@
 The relay publishes a row after commit (Celery task id = row id); the sweep
 publishes again what is still pending, or published but not done after a
 while, so a broker outage or a crash between commit and publish only delays.
+A sweep claims the rows it publishes until `claimed_until`, so two sweeps never
+publish the same row.
 """
 
 from __future__ import annotations
@@ -42,3 +44,8 @@ class OutboxMessage(Model):
     created_at: Mapped[datetime] = created_at()
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(
+        UTCDateTime,
+        nullable=True,
+        comment="a sweep publishes this row until then; null or past: free",
+    )

@@ -8,7 +8,8 @@ A transaction ends only at one of these boundaries:
   request that refuses (4xx) but must keep what it wrote — the audit event of
   the refusal — says so with `keep_despite_refusal()`;
 - a Celery task (`workers.celery_app`): committed after the task returns,
-  rolled back when it raises (a retry too);
+  rolled back when it raises (a retry too); a task that failed because the
+  database went away (`is_connection_loss`) is tried again;
 - a CLI command that changes data (`reported_after_commit`): committed when it
   returns, before its report is printed; rolled back when it raises;
 - a `unit_of_work()` block, for the few that commit in deliberate steps:
@@ -28,6 +29,7 @@ from typing import ParamSpec
 
 import click
 from flask import Flask, g
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -37,6 +39,18 @@ P = ParamSpec("P")
 
 _KEEP = "keep_despite_refusal"
 """Key in `g`: this 4xx response keeps what the request wrote."""
+
+
+def is_connection_loss(exc: BaseException) -> bool:
+    """The database went away or was briefly unable (not a bug): trying again may work.
+
+    A connection that died mid-transaction (`connection_invalidated`), an
+    OperationalError (server gone, lock or deadlock, database locked), or the
+    PendingRollbackError of a session used again before its rollback.
+    """
+    if isinstance(exc, OperationalError | PendingRollbackError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 @contextmanager

@@ -7,7 +7,9 @@ dashboard's filter), the submission's new status, an audit event, and the
 outbox rows of each referral's follow-up (published after commit to its
 specialist queue, or to the `urgent` queue for urgent and priority referrals).
 A submission that cannot be scored or decided is never dropped: it goes to
-general intake review as `needs_review`, with the reason recorded for staff.
+general intake review as `needs_review`, with the reason recorded for staff; so
+does one whose routing kept failing (the database away) for longer than the
+task's retry budget (`record_routing_failure`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from referrals import Decision, RuleSet, decide_intake
 log = logging.getLogger(__name__)
 
 ROUTING_ERROR_RULE = "routing-error"
+ROUTING_FAILED_RULE = "routing-failed"
 NEEDS_REVIEW_PRIORITY = "priority"  # safer than routine when the answers could not be read
 
 
@@ -78,6 +81,32 @@ def record_routing(submission_id: str) -> str:
     return submission.status
 
 
+def record_routing_failure(submission_id: str, error: str) -> str:
+    """Routing kept failing past its retry budget: send the intake to intake review.
+
+    One `intake` referral, status `needs_review`, priority `priority` — as for an
+    intake that cannot be scored — so a person reads it rather than it staying
+    unrouted. `error` names the failure (an exception's class name, never data).
+    A submission routed meanwhile is left as it is.
+    """
+    submission = db.session.scalars(
+        select(IntakeSubmission)
+        .where(IntakeSubmission.id == uuid.UUID(submission_id))
+        .with_for_update()
+    ).one_or_none()
+    if submission is None:
+        return "missing"
+    if submission.status == "submitted":
+        log.error("submission %s: routing failed (%s); sent to intake review", submission.id, error)
+        sentence = (
+            f"Intake review: automatic routing failed ({error}) and kept failing; "
+            "a person must review this intake and choose its referrals."
+        )
+        _record_review(submission, f"routing failed: {error}", ROUTING_FAILED_RULE, sentence)
+    outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
+    return submission.status
+
+
 def _record_decision(
     submission: IntakeSubmission,
     scores: Mapping[str, forms.Score],
@@ -112,21 +141,24 @@ def store_flags(submission: IntakeSubmission, flags: Iterable[str]) -> None:
 
 
 def _record_needs_review(submission: IntakeSubmission, exc: Exception) -> None:
-    reason = f"{type(exc).__name__}: {exc}"[:500]
     log.warning("submission %s needs review: %s", submission.id, type(exc).__name__)
+    sentence = (
+        "Intake review: automatic routing could not read this intake "
+        f"({type(exc).__name__}); please review the answers."
+    )
+    _record_review(submission, f"{type(exc).__name__}: {exc}", ROUTING_ERROR_RULE, sentence)
+
+
+def _record_review(submission: IntakeSubmission, reason: str, rule_id: str, sentence: str) -> None:
+    """One `intake` referral for a person to review, and the submission `needs_review`."""
     referral = _add_referral(
         submission,
         0,
         queue="intake",
         priority=NEEDS_REVIEW_PRIORITY,
-        explanation=Explanation(
-            rule_ids=[ROUTING_ERROR_RULE],
-            facts={},
-            sentence="Intake review: automatic routing could not read this intake "
-            f"({type(exc).__name__}); please review the answers.",
-        ),
+        explanation=Explanation(rule_ids=[rule_id], facts={}, sentence=sentence),
     )
-    submission.routing_error = reason
+    submission.routing_error = reason[:500]
     _finish(submission, "needs_review", [referral], flags=[])
 
 

@@ -92,6 +92,11 @@ def _environment(database_url: str, broker_url: str, instance_path: Path) -> dic
         "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
         "OUTBOX_SWEEP_SECONDS": "1",
         "OUTBOX_REPUBLISH_AFTER": "60",
+        # Redis: the visibility timeout at most the republish interval, and longer than
+        # every wait a worker holds a task for (retry delay, notification lease wait).
+        "BROKER_VISIBILITY_TIMEOUT": "30",
+        "TASK_RETRY_MAX_DELAY": "10",
+        "MAIL_TIMEOUT": "5",
     }
 
 

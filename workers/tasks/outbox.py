@@ -12,9 +12,12 @@ from workers.typed_tasks import task
 def sweep_outbox() -> int:
     """Publish due outbox rows; returns how many the broker took.
 
-    Giving up on exhausted rows is committed first; then each row's publishing
-    is a unit of work of its own (`outbox.publish`).
+    Giving up on exhausted rows is committed first, then the claim of the rows
+    this sweep publishes (no other sweep takes them); then each row's publishing
+    is a unit of work of its own (`outbox.publish_claimed`).
     """
     with unit_of_work():
         outbox.give_up_on_exhausted()
-    return sum(outbox.publish(message_id) for message_id in outbox.due_ids())
+    with unit_of_work():
+        claimed, lease_end = outbox.claim_due()
+    return outbox.publish_claimed(claimed, lease_end)

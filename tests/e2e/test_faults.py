@@ -1,0 +1,277 @@
+"""Fault tests: half-failures of the database and the brokers, on Redis and on RabbitMQ.
+
+Each puts a real service behind a TcpProxy (tests/support/tcp_proxy.py) and
+makes it fail as networks do — a connection cut mid-transaction, a broker that
+stops answering — or runs two sweeps at once, and checks that no intake is lost
+and none is routed twice. "Bounded" is asserted without timing: the submit
+returns (with BROKER_PUBLISH_TIMEOUT small) and its outbox row is left for the
+sweep. `make faults` runs them.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from kombu import Connection
+from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.engine import make_url
+
+from clinic.api.tokens import create_token
+from clinic.broker.names import Queues
+from clinic.extensions import db
+from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral
+from clinic.models.columns import utcnow
+from tests import factories
+from tests.e2e.conftest import ProxiedStack, Stack, _make_stack
+from tests.support.processes import start_beat, start_worker, wait_until
+from tests.support.tcp_proxy import TcpProxy
+from workers.celery_app import init_celery
+from workers.tasks.outbox import sweep_outbox
+
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
+
+ROUTING_TIMEOUT = 120.0
+INTAKE = {"path": "adult_self", "subject_age": 30, "answers": {"safety.now": 1}}
+QUICK_RETRIES = {"TASK_RETRY_MIN_DELAY": "0.5", "TASK_RETRY_MAX_DELAY": "2"}
+
+
+@pytest.fixture(params=("postgres-redis", "postgres-rabbitmq"))
+def server_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    yield from _make_stack(request.param, tmp_path)
+
+
+def _count(app: Flask, model: type, *where: object) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _statuses(app: Flask) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(IntakeSubmission.status)))
+
+
+def _assert_each_routed_once(app: Flask, intakes: int) -> None:
+    """0 lost intakes, 0 duplicate referrals: every intake routed, by one routing each."""
+    assert _statuses(app) == ["routed"] * intakes
+    assert _count(app, AuditEvent, AuditEvent.action == "submission.routed") == intakes
+    with app.app_context():
+        routed = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "submission.routed")
+        ).all()
+        referrals_recorded = sum(len(event.detail["referrals"]) for event in routed)
+    assert _count(app, Referral) == referrals_recorded
+
+
+def _locks_waited_on(engine: Any) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            or 0
+        )
+
+
+def test_a_database_connection_cut_mid_transaction_is_retried(
+    server_stack: Stack, tmp_path: Path
+) -> None:
+    stack = server_stack
+    url = make_url(stack.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    app = stack.web_app()
+    with app.app_context():
+        submission_id = str(factories.submitted_intake().id)
+        db.session.commit()  # published at once: the worker below takes it
+    locker = create_engine(stack.database_url)
+    worker = start_worker({**stack.env, **QUICK_RETRIES, "DATABASE_URL": proxied}, tmp_path)
+    try:
+        with locker.connect() as connection:
+            transaction = connection.begin()
+            connection.execute(
+                text("SELECT id FROM intake_submission WHERE id = :id FOR UPDATE"),
+                {"id": submission_id},
+            )
+            wait_until(
+                lambda: _locks_waited_on(locker) >= 1,
+                60,
+                "the routing transaction to wait on the row, mid-transaction",
+                worker,
+            )
+            proxy.cut()  # its connection dies with the transaction open
+            transaction.rollback()
+        wait_until(lambda: "Retry in" in worker.output(), 60, "the task to retry", worker)
+        proxy.restore()
+
+        wait_until(lambda: _statuses(app) == ["routed"], ROUTING_TIMEOUT, "routing", worker)
+        _assert_each_routed_once(app, 1)
+        assert "PendingRollbackError" not in worker.output()
+        assert "raised unexpected" not in worker.output()
+    finally:
+        worker.stop()
+        locker.dispose()
+        proxy.stop()
+
+
+def _api(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        token = create_token(factories.staff_user(), "faults")
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_broker_partition_never_holds_a_submit_and_loses_nothing(
+    proxied_stack: ProxiedStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis and RabbitMQ stop answering (connections open, nothing passes): each submit
+    still answers, its row is left pending (RabbitMQ: no confirm, so not "published"),
+    and the sweep publishes every one once the partition heals."""
+    monkeypatch.setenv("BROKER_PUBLISH_TIMEOUT", "1")
+    stack, proxy = proxied_stack.stack, proxied_stack.proxy
+    app = stack.web_app()
+    headers = _api(app)
+    client = app.test_client()
+    proxy.stall()
+    for _ in range(3):
+        response = client.post("/api/v1/intakes", json=INTAKE, headers=headers)
+        assert response.status_code == 201  # it answered; the partition did not hold it
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage)).all()
+        assert [row.status for row in rows] == ["pending"] * 3
+        assert all(row.last_error for row in rows)
+    assert proxy.accepted >= 1  # the publish did reach the (stalled) broker
+
+    proxy.restore()
+    env = {**stack.env, "BROKER_PUBLISH_TIMEOUT": "1"}
+    worker = start_worker(env, tmp_path)
+    beat = start_beat(env, tmp_path)
+    try:
+        wait_until(lambda: _statuses(app) == ["routed"] * 3, ROUTING_TIMEOUT, "routing", worker)
+        _assert_each_routed_once(app, 3)
+    finally:
+        beat.stop()
+        worker.stop()
+
+
+def _due_intakes(stack: Stack, count: int) -> set[str]:
+    """Intakes committed while the broker was away, their rows pending and due now."""
+    app = stack.web_app_with_broker_unreachable()
+    try:
+        with app.app_context():
+            for _ in range(count):
+                factories.submitted_intake()
+            db.session.commit()
+            db.session.execute(
+                update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+            )
+            db.session.commit()
+            return {str(i) for i in db.session.scalars(select(OutboxMessage.id))}
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _queued_task_ids(broker_url: str) -> list[str]:
+    ids = []
+    with Connection(broker_url, connect_timeout=5) as connection:
+        channel = connection.default_channel
+        while (message := channel.basic_get(Queues.ROUTING, no_ack=True)) is not None:
+            ids.append(str(message.headers["id"]))
+    return ids
+
+
+def test_two_concurrent_sweeps_never_publish_the_same_row(
+    server_stack: Stack, tmp_path: Path
+) -> None:
+    stack = server_stack
+    rows = _due_intakes(stack, 40)
+    app = stack.web_app()
+    start = threading.Barrier(2)
+    taken: list[int] = []
+
+    init_celery(app)  # the sweeps run as the worker runs them, on this stack's app
+
+    def sweep() -> None:
+        start.wait()
+        taken.append(sweep_outbox())
+
+    sweeps = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in sweeps:
+        thread.start()
+    for thread in sweeps:
+        thread.join()
+
+    queued = _queued_task_ids(stack.broker_url)
+    assert sorted(queued) == sorted(rows)  # each row published once: none twice, none lost
+    assert sum(taken) == len(rows)
+    assert _count(app, OutboxMessage, OutboxMessage.status == "published") == len(rows)
+
+    with app.app_context():  # published again, now for the worker to route them
+        db.session.execute(update(OutboxMessage).values(status="pending"))
+        db.session.commit()
+        assert sweep_outbox() == len(rows)
+    worker = start_worker(stack.env, tmp_path)
+    try:
+        wait_until(
+            lambda: _statuses(app) == ["routed"] * len(rows), ROUTING_TIMEOUT, "routing", worker
+        )
+        _assert_each_routed_once(app, len(rows))
+    finally:
+        worker.stop()
+
+
+def test_the_proxy_cuts_stalls_and_restores() -> None:
+    """The proxy itself, on a tiny echo server: what each fault does to a client."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    received: list[bytes] = []
+
+    def echo() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=_echo, args=(connection, received), daemon=True).start()
+
+    threading.Thread(target=echo, daemon=True).start()
+    proxy = TcpProxy("127.0.0.1", server.getsockname()[1]).start()
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as client:
+            client.sendall(b"one")
+            assert client.recv(16) == b"one"
+            proxy.stall()
+            client.sendall(b"two")
+            wait_until(lambda: proxy.held == 1, 10, "the proxy to hold the data back")
+            assert received == [b"one"]  # it never reached the server
+            proxy.restore()
+            assert client.recv(16) == b"two"  # held back, then delivered
+            proxy.cut()
+            assert client.recv(16) == b""  # dropped
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as late:
+            assert late.recv(16) == b""  # while cut, a new connection is closed at once
+        proxy.restore()
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as again:
+            again.sendall(b"three")
+            assert again.recv(16) == b"three"
+    finally:
+        proxy.stop()
+        server.close()
+
+
+def _echo(connection: socket.socket, received: list[bytes]) -> None:
+    with connection:
+        while data := connection.recv(16):
+            received.append(data)
+            connection.sendall(data)
