@@ -5,6 +5,7 @@ hold (`documents`)."""
 
 from clinic.models.api_token import ApiToken
 from clinic.models.audit import AuditChainHead, AuditEvent
+from clinic.models.intake_reference import IntakeReferenceCounter
 from clinic.models.notification import NotificationMessage, OnCallAlert, StaffAlert
 from clinic.models.outbox import OutboxMessage
 from clinic.models.referral import Referral, ReferralEvent
@@ -17,6 +18,7 @@ __all__ = [
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
+    "IntakeReferenceCounter",
     "IntakeSubmission",
     "NotificationMessage",
     "OnCallAlert",
