@@ -39,6 +39,7 @@ from referrals.rules import (
     RuleSet,
     load_rules,
 )
+from referrals.plain import plain_words
 from referrals.safety import SafetyCheck, safety_check
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "decide_intake",
     "derive_facts",
     "load_rules",
+    "plain_words",
     "safety_check",
     "transition",
 ]
