@@ -29,6 +29,7 @@ from referrals.lifecycle import (
     allowed_actions,
     transition,
 )
+from referrals.plain import plain_words
 from referrals.queues import QUEUES, Queue
 from referrals.rules import (
     DEFAULT_RULES_PATH,
@@ -39,7 +40,6 @@ from referrals.rules import (
     RuleSet,
     load_rules,
 )
-from referrals.plain import plain_words
 from referrals.safety import SafetyCheck, safety_check
 
 __all__ = [

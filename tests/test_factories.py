@@ -11,9 +11,9 @@ from sqlalchemy import inspect, select
 
 from clinic.extensions import db
 from clinic.models import (
-    IntakeReferenceCounter,
     ApiToken,
     AuditEvent,
+    IntakeReferenceCounter,
     IntakeSubmission,
     NotificationMessage,
     OnCallAlert,

@@ -13,9 +13,10 @@ from clinic.models.columns import utcnow
 from clinic.staff import bp, overview, viewing
 from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_queues
 from clinic.staff.charts import bar_chart, column_chart
-from clinic.staff.dashboard_views import parse_filters, rows_for
+from clinic.staff.dashboard_views import parse_filters
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.queue_query import Cursor, fetch_page
+from clinic.staff.rows import rows_for
 from referrals import QUEUES
 
 EXPORT_PAGE = 500
