@@ -97,7 +97,7 @@ def _render(queue: str | None) -> str:
         queues=queues,
         filters=filters,
         args=args,
-        cases=cases_of(rows_for(page.referrals), queues),
+        cases=cases_of(rows_for(page.referrals), visible_queues(me())),
         first_url=url_for(str(request.endpoint), **here),
         next_url=next_url,
         counts=counts,

@@ -16,7 +16,7 @@ from clinic.staff.charts import bar_chart, column_chart
 from clinic.staff.dashboard_views import parse_filters
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.queue_query import Cursor, fetch_page
-from clinic.staff.rows import rows_for
+from clinic.staff.rows import reference_of, rows_for
 from referrals import QUEUES
 
 EXPORT_PAGE = 500
@@ -31,6 +31,9 @@ EXPORT_COLUMNS = (
     "sla_due",
     "sla_overdue",
     "flags",
+    "intake",
+    "partial",
+    "left_at_crisis_page",
 )
 FLAG_SEPARATOR = " "
 """Between the flag ids of one row's `flags` cell, e.g. `partner_safety safety_unknown`."""
@@ -107,6 +110,9 @@ def export_queue(queue: str) -> Response:
                         else "",
                         "yes" if row.sla.breached else "no",
                         FLAG_SEPARATOR.join(f.id for f in row.flags),
+                        reference_of(row.submission),
+                        "yes" if row.submission.submitted_partial else "no",
+                        "yes" if row.submission.left_at_crisis_page else "no",
                     )
                 )
             yield buffer.getvalue()
