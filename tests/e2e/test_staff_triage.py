@@ -13,9 +13,10 @@ from playwright.sync_api import Page, expect
 
 from clinic.extensions import db
 from clinic.intake.services import submit_draft
-from clinic.models import IntakeSubmission, Referral
+from clinic.models import IntakeSubmission, Referral, StaffAlert
 from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
+from clinic.notifications import queue_staff_alerts
 from clinic.routing.record import record_routing
 from tests import factories
 from tests.e2e.conftest import _make_stack
@@ -138,3 +139,44 @@ def test_rows_cases_next_referral_and_the_contact_attempt_form(page: Page, tmp_p
                 )
             ).one()
             assert dbt.status == "accepted"
+
+
+def test_the_alert_overview_and_audit_pages_show_labels_not_codes(
+    page: Page, tmp_path: Path
+) -> None:
+    for stack in _make_stack("embedded", tmp_path):
+        app = stack.web_app()
+        with app.app_context():
+            coordinator = factories.staff_user(display_name="Cora Coordinator", is_admin=True)
+            coordinator.mfa_secret = SECRET
+            coordinator.mfa_confirmed_at = utcnow()
+            urgent = _routed(factories.submitted_intake(answers={"safety.now": 0}))
+            queue_staff_alerts(urgent.referrals)
+            db.session.flush()
+            alert = db.session.scalars(db.select(StaffAlert)).first()
+            assert alert is not None
+            alert_id = alert.id
+            db.session.commit()
+
+        with LiveServer(app) as server:
+            sign_in(page, server.url)
+            page.goto(f"{server.url}/staff/alerts/{alert_id}")
+            facts = page.locator("dl").first.get_by_role("definition")
+            expect(facts.nth(0)).to_have_text("Urgent")  # not "urgent"
+            expect(facts.nth(1)).to_have_text("General intake review")  # not "intake"
+            assert_accessible(page)
+
+            page.goto(f"{server.url}/staff/overview")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+            assert_accessible(page)
+
+            page.goto(f"{server.url}/staff/admin/audit?action=submission")
+            audit = page.locator("table.audit")
+            expect(audit).to_contain_text("Intake submitted")
+            expect(audit).to_contain_text("Adult, about themselves")
+            expect(audit).not_to_contain_text("adult_self")
+            assert_accessible(page)
+            save_screenshot(page, "staff-audit-labels")
+
+            page.goto(f"{server.url}/staff/messages/failed")
+            assert_accessible(page)
