@@ -103,6 +103,10 @@ _DETAIL_CODES: Final[Mapping[str, Any]] = MappingProxyType(
         "channel": lambda v: CHANNEL_LABELS.get(v, v),
         "outcome": lambda v: OUTCOME_LABELS.get(v, v),
         "flag": lambda v: label_of(v).label if v else v,
+        "flags": lambda v: label_of(v).label,
+        "queues": lambda v: QUEUES[v].name if v in QUEUES else v,
+        "statuses": lambda v: STATUS_LABELS.get(v, v),
+        "priorities": lambda v: PRIORITY_LABELS.get(v, v),
     }
 )
 
@@ -153,9 +157,12 @@ def detail_words(detail: Mapping[str, object] | None) -> list[tuple[str, str]]:
     """An audit event's detail as (key, value) pairs, codes in words where they are known."""
     pairs = []
     for key, value in (detail or {}).items():
-        word = _DETAIL_CODES.get(key)
-        shown = str(word(value)) if word is not None and isinstance(value, str) else value
-        pairs.append((key.replace("_", " "), str(shown)))
+        word = _DETAIL_CODES.get(key) or (lambda v: v)
+        if isinstance(value, list):
+            shown = ", ".join(str(word(v)) if isinstance(v, str) else str(v) for v in value)
+        else:
+            shown = str(word(value)) if isinstance(value, str) else str(value)
+        pairs.append((key.replace("_", " "), shown))
     return pairs
 
 

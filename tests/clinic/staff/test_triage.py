@@ -18,6 +18,7 @@ from clinic.intake.services import submit_draft
 from clinic.models import Referral, ReferralEvent
 from clinic.models.columns import utcnow
 from clinic.routing.record import record_routing
+from clinic.staff.labels import age_band, detail_words
 from tests import factories
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
@@ -240,3 +241,25 @@ def test_the_waiting_time_is_read_against_the_target(app: Flask, client: FlaskCl
     support.sign_in(client, support.staff())
     case = _case(client.get("/staff").get_data(as_text=True), referral.submission.reference)
     assert "3 h" in case and "Overdue" in case and "target 1 hour" in case
+
+
+def test_audit_details_and_ages_read_in_words(app: Flask) -> None:
+    detail = {"from": "in_review", "to": "accepted", "queue": "dbt", "queues": ["emdr", "play"]}
+    with app.test_request_context():  # labels are translated for the request's language
+        words = detail_words(detail)
+    assert words == [
+        ("from", "In review"),
+        ("to", "Accepted"),
+        ("queue", "DBT"),
+        ("queues", "EMDR, Play therapy"),
+    ]
+    assert [age_band(a) for a in (4, 11, 12, 17, 18, 64, 65, None)] == [
+        "0-5",
+        "6-11",
+        "12-17",
+        "12-17",
+        "18-25",
+        "26-64",
+        "65+",
+        "",
+    ]
