@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test lint pytest faults bench clean
+.PHONY: run test lint pytest faults bench bench-triage clean
 
 $(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ faults: $(DEV)
 
 bench: $(DEV)
 	$(PY) -m pytest bench/bench_scoring.py bench/bench_decide.py --benchmark-only
+
+# The timed walk: 20 referrals triaged in Chromium; prints the page loads per referral (target <= 2).
+bench-triage: $(DEV)
+	$(PY) -m pytest -p no:xdist -q tests/e2e/test_triage_walk.py
+	@cat test-artifacts/bench-triage.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -29,6 +29,7 @@ from referrals.lifecycle import (
     allowed_actions,
     transition,
 )
+from referrals.plain import plain_words
 from referrals.queues import QUEUES, Queue
 from referrals.rules import (
     DEFAULT_RULES_PATH,
@@ -71,6 +72,7 @@ __all__ = [
     "decide_intake",
     "derive_facts",
     "load_rules",
+    "plain_words",
     "safety_check",
     "transition",
 ]

@@ -30,6 +30,7 @@ from clinic.models import (
     AuditChainHead,
     AuditEvent,
     FhirExport,
+    IntakeReferenceCounter,
     IntakeSubmission,
     NotificationMessage,
     OnCallAlert,
@@ -95,6 +96,16 @@ def submitted_intake(**overrides: Any) -> IntakeSubmission:
     submission = submit_intake(**values)
     db.session.flush()
     return submission
+
+
+def reference_counter(**overrides: Any) -> IntakeReferenceCounter:
+    """The year's readable-id counter, as a submit leaves it (one intake submitted)."""
+    submission = submitted_intake(**overrides)
+    assert submission.reference is not None
+    year = int(submission.reference.split("-")[1])
+    counter = db.session.get(IntakeReferenceCounter, year)
+    assert counter is not None
+    return counter
 
 
 def draft(**overrides: Any) -> IntakeSubmission:
@@ -373,6 +384,7 @@ FACTORIES: dict[type[Any], tuple[Callable[..., Any], ...]] = {
     AuditChainHead: (audit_chain_head,),
     AuditEvent: (audit_event,),
     FhirExport: (fhir_export,),
+    IntakeReferenceCounter: (reference_counter,),
     IntakeSubmission: (submitted_intake, draft, routed_intake),
     NotificationMessage: (notification_message,),
     OnCallAlert: (on_call_alert,),

@@ -13,6 +13,7 @@ from clinic.extensions import db
 from clinic.models import (
     ApiToken,
     AuditEvent,
+    IntakeReferenceCounter,
     IntakeSubmission,
     NotificationMessage,
     OnCallAlert,
@@ -68,6 +69,17 @@ def test_intake_factories_leave_each_stage_of_an_intake(app: Flask) -> None:
     assert factories.submitted_intake().status == "submitted"
     routed = factories.routed_intake()
     assert routed.status == "routed" and routed.decision is not None
+
+
+@pytest.mark.usefixtures("app_context")
+def test_submits_number_intakes_one_by_one_within_the_year(app: Flask) -> None:
+    first = factories.submitted_intake()
+    counter = factories.reference_counter()
+    assert isinstance(counter, IntakeReferenceCounter)
+    year = counter.year
+    assert first.reference == f"INT-{year}-{counter.last_number - 1:04d}"
+    assert first.submitted_via == "direct" and not first.left_at_crisis_page
+    assert factories.draft().reference is None
 
 
 @pytest.mark.usefixtures("app_context")

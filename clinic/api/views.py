@@ -133,8 +133,11 @@ def read_intake(submission_id: str) -> Response:
     return jsonify(
         {
             "id": str(submission.id),
+            "reference": submission.reference,
             "path": submission.path,
             "status": submission.status,
+            "partial": submission.submitted_partial,
+            "left_at_crisis_page": submission.left_at_crisis_page,
             "scores": submission.scores or {},
             "flags": decision.flags if decision is not None else [],
             "priority": decision.priority if decision is not None else None,

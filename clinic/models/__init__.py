@@ -6,6 +6,7 @@ hold (`documents`)."""
 from clinic.models.api_token import ApiToken
 from clinic.models.audit import AuditChainHead, AuditEvent
 from clinic.models.fhir_export import FhirExport
+from clinic.models.intake_reference import IntakeReferenceCounter
 from clinic.models.notification import NotificationMessage, OnCallAlert, StaffAlert
 from clinic.models.outbox import OutboxMessage
 from clinic.models.referral import Referral, ReferralEvent
@@ -19,6 +20,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "FhirExport",
+    "IntakeReferenceCounter",
     "IntakeSubmission",
     "NotificationMessage",
     "OnCallAlert",

@@ -88,11 +88,28 @@ class IntakeSubmission(HasEncryptedValues, Model):
         server_default=false(),
         comment="submitted before the client reached the end (safety page, or left)",
     )
+    submitted_via: Mapped[str | None] = mapped_column(
+        String(24),
+        nullable=True,
+        comment="how it was submitted: review, safety_page (left at the crisis page), "
+        "quick_exit, safety_autosubmit, direct (API); null before submit",
+    )
+    reference: Mapped[str | None] = mapped_column(
+        String(24),
+        nullable=True,
+        unique=True,
+        comment="readable id given at submit, e.g. INT-2026-0042 (per-year sequence)",
+    )
 
     answers = EncryptedJSON()  # {"subject_age", "sex", "answers": {item id: code or None}}
     contact = EncryptedJSON()  # contact details and safe-contact wishes
     scores = EncryptedJSON()  # {instrument id: forms Score.as_dict()}
     decision = EncryptedJSON()  # referrals Decision.as_dict()
     support_pages = EncryptedJSON()  # draft's support pages: {"triggered": [...], "seen": [...]}
+
+    @property
+    def left_at_crisis_page(self) -> bool:
+        """The client chose "Leave now" on the crisis page, which sent the intake."""
+        return self.submitted_via == "safety_page"
 
     referrals = relationship("Referral", back_populates="submission", order_by="Referral.rank")

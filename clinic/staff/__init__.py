@@ -26,6 +26,7 @@ from clinic.staff import (  # noqa: E402,F401
     auth_views,
     dashboard_views,
     hooks,
+    labels,
     notification_views,
     overview_views,
     referral_views,

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from clinic.models import Referral, StaffUser
-from clinic.models.columns import utcnow
+from clinic.extensions import db
+from clinic.models import IntakeSubmission, Referral, StaffUser
 from clinic.staff import bp, viewing
 from clinic.staff.access import (
     CLINICAL,
@@ -24,7 +24,6 @@ from clinic.staff.access import (
     require,
     visible_queues,
 )
-from clinic.staff.flags import flags_of
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.queue_query import (
     ALL_STATUSES,
@@ -37,17 +36,9 @@ from clinic.staff.queue_query import (
     open_counts,
 )
 from clinic.staff.referral_actions import eligible_assignees
-from clinic.staff.sla import SlaState, parse_targets, sla_state
-from referrals.flags import FLAG_LABELS, FlagLabel
-
-
-@dataclass(frozen=True)
-class Row:
-    referral: Referral
-    waited_seconds: float
-    sla: SlaState
-    flags: tuple[FlagLabel, ...]
-    """The intake's decision flags, in reading order."""
+from clinic.staff.rows import cases_of, rows_for
+from clinic.staff.sla import parse_targets
+from referrals.flags import FLAG_LABELS
 
 
 def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters:
@@ -84,29 +75,6 @@ def _day_start(raw: str | None, days_after: int = 0) -> datetime | None:
     return datetime.combine(day + timedelta(days=days_after), time(), tzinfo=clinic_zone())
 
 
-def rows_for(referrals: list[Referral]) -> list[Row]:
-    now = utcnow()
-    targets = parse_targets(current_app.config["STAFF_SLA_TARGETS"])
-    zone = clinic_zone()
-    flags = flags_of({r.submission_id for r in referrals})
-    return [
-        Row(
-            r,
-            (now - r.created_at).total_seconds(),
-            sla_state(
-                priority=r.priority,
-                status=r.status,
-                created_at=r.created_at,
-                now=now,
-                targets=targets,
-                zone=zone,
-            ),
-            flags.get(r.submission_id, ()),
-        )
-        for r in referrals
-    ]
-
-
 def _render(queue: str | None) -> str:
     queues = (queue,) if queue else visible_queues(me())
     chosen = request.args.get("queue", "")
@@ -129,7 +97,7 @@ def _render(queue: str | None) -> str:
         queues=queues,
         filters=filters,
         args=args,
-        rows=rows_for(page.referrals),
+        cases=cases_of(rows_for(page.referrals), visible_queues(me())),
         first_url=url_for(str(request.endpoint), **here),
         next_url=next_url,
         counts=counts,
@@ -154,3 +122,23 @@ def dashboard() -> str | Response:
 @require(CLINICAL)
 def queue_view(queue: str) -> str:
     return _render(queue_or_abort(queue))
+
+
+@bp.route("/find")
+@require(CLINICAL)
+def find_intake() -> Response:
+    """Open an intake by its readable id (`INT-2026-0042`): its first referral in my queues."""
+    wanted = request.args.get("reference", "").strip().upper()
+    found = None
+    if wanted:
+        found = db.session.scalars(
+            select(Referral)
+            .join(IntakeSubmission)
+            .where(IntakeSubmission.reference == wanted, Referral.queue.in_(visible_queues(me())))
+            .order_by(Referral.rank)
+            .limit(1)
+        ).first()
+    if found is None:
+        flash(f"No intake {wanted or 'id'} in your queues.", "error")
+        return redirect(url_for("staff.dashboard"))
+    return redirect(url_for("staff.referral", referral_id=found.id))

@@ -216,7 +216,9 @@ def _loose_section(answers: Mapping[str, int | None]) -> SectionView:
 
 
 def contact_view(contact: ContactDocument | None, path: str) -> ContactView:
-    """The client's contact details with, beside each, how it is safe to use them."""
+    """The client's contact details with, beside each, how it is safe to use them: the
+    channels allowed first, then those not allowed; the parent-or-carer line only on
+    the teenager's path, the one that asks it."""
     contact = contact or ContactDocument()
     views = []
     for name, title, detail in (
@@ -242,18 +244,19 @@ def contact_view(contact: ContactDocument | None, path: str) -> ContactView:
             ChannelView(title, wish.allowed, detail if wish.allowed else None, tuple(wishes))
         )
     notes = []
-    if contact.caregiver_contact_ok is not None:
+    asked = path == "teen_self"  # only teenagers are asked about a parent or carer
+    if asked and contact.caregiver_contact_ok is not None:
         notes.append(
             "A parent or carer may be contacted"
             if contact.caregiver_contact_ok
             else "Do NOT contact a parent or carer"
         )
-    elif contact.caregiver_question_recorded:
+    elif asked and contact.caregiver_question_recorded:
         notes.append("Whether a parent or carer may be contacted: prefer not to answer")
     return ContactView(
         name=contact.name,
         do_not_contact=not any(v.allowed for v in views),
-        channels=tuple(views),
+        channels=tuple(sorted(views, key=lambda v: not v.allowed)),
         safe_times=tuple(SAFE_TIMES.get(t, t) for t in contact.safe_times),
         notes=tuple(notes),
     )

@@ -13,9 +13,10 @@ from clinic.models.columns import utcnow
 from clinic.staff import bp, overview, viewing
 from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_queues
 from clinic.staff.charts import bar_chart, column_chart
-from clinic.staff.dashboard_views import parse_filters, rows_for
+from clinic.staff.dashboard_views import parse_filters
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.queue_query import Cursor, fetch_page
+from clinic.staff.rows import reference_of, rows_for
 from referrals import QUEUES
 
 EXPORT_PAGE = 500
@@ -30,6 +31,9 @@ EXPORT_COLUMNS = (
     "sla_due",
     "sla_overdue",
     "flags",
+    "intake",
+    "partial",
+    "left_at_crisis_page",
 )
 FLAG_SEPARATOR = " "
 """Between the flag ids of one row's `flags` cell, e.g. `partner_safety safety_unknown`."""
@@ -106,6 +110,9 @@ def export_queue(queue: str) -> Response:
                         else "",
                         "yes" if row.sla.breached else "no",
                         FLAG_SEPARATOR.join(f.id for f in row.flags),
+                        reference_of(row.submission),
+                        "yes" if row.submission.submitted_partial else "no",
+                        "yes" if row.submission.left_at_crisis_page else "no",
                     )
                 )
             yield buffer.getvalue()

@@ -137,7 +137,9 @@ def fetch_page(filters: Filters, after: Cursor | None = None, size: int = PAGE_S
     loaded = {
         r.id: r
         for r in db.session.scalars(
-            select(Referral).where(Referral.id.in_(ids)).options(joinedload(Referral.assignee))
+            select(Referral)
+            .where(Referral.id.in_(ids))
+            .options(joinedload(Referral.assignee), joinedload(Referral.submission))
         )
     }
     next_cursor = None
@@ -194,3 +196,15 @@ def _narrowing(filters: Filters) -> list[ColumnElement[bool]]:
             flagged = flagged.where(SubmissionFlag.flag == filters.flag)
         conditions.append(flagged)
     return conditions
+
+
+def next_in_queue(referral: Referral) -> Referral | None:
+    """The open referral after this one in its queue's dashboard order (urgent first, then
+    longest waiting); from the end, the first one again; None when it is the only one."""
+    filters = Filters(queues=(referral.queue,))
+    here = Cursor(PRIORITY_ORDER.index(referral.priority), referral.created_at, referral.id)
+    after = fetch_page(filters, here, size=1).referrals
+    if after:
+        return after[0]
+    first = [r for r in fetch_page(filters, None, size=2).referrals if r.id != referral.id]
+    return first[0] if first else None

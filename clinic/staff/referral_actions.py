@@ -20,6 +20,7 @@ from clinic.extensions import db, rows_matched
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffQueue, StaffUser
 from clinic.models.documents import Explanation, ReferralEventDetail
 from clinic.security import audit
+from clinic.staff import safe_contact
 from clinic.staff.reasons import REASONS_BY_ACTION, reason_label
 from referrals import QUEUES, Action, InvalidTransition, transition
 
@@ -58,6 +59,14 @@ def eligible_assignees(queue: str) -> list[StaffUser]:
             )
             .order_by(StaffUser.display_name)
         )
+    )
+
+
+def no_clinician_message(queue: str) -> str:
+    """Why a referral of `queue` cannot be accepted yet, and what to do instead."""
+    return (
+        f"No clinician works the {QUEUES[queue].name} queue yet, so this referral cannot be "
+        "accepted: ask an administrator to assign a clinician to the queue, or reroute it."
     )
 
 
@@ -163,9 +172,12 @@ def _details(referral: Referral, step: Step) -> dict[str, str | None]:
     """The step's details in the lifecycle's terms, each checked against what is allowed."""
     details: dict[str, str | None] = {}
     if step.action == Action.ACCEPT:
+        eligible = {u.id for u in eligible_assignees(referral.queue)}
+        if not eligible:
+            raise ActionRefused(no_clinician_message(referral.queue))
         if step.assignee_id is None:
             raise ActionRefused("To accept a referral, choose the clinician it is assigned to.")
-        if step.assignee_id not in {u.id for u in eligible_assignees(referral.queue)}:
+        if step.assignee_id not in eligible:
             raise ActionRefused(
                 f"Choose a clinician who works the {QUEUES[referral.queue].name} queue."
             )
@@ -178,6 +190,10 @@ def _details(referral: Referral, step: Step) -> dict[str, str | None]:
     if step.action == Action.REROUTE:
         details["current_queue"] = referral.queue
         details["target_queue"] = step.target_queue
+    if step.action == Action.LOG_CONTACT_ATTEMPT:
+        why = safe_contact.refusal(referral, step.channel, step.outcome)
+        if why is not None:
+            raise ActionRefused(why)
     if step.channel is not None or step.outcome is not None:
         details["channel"] = step.channel
         details["outcome"] = step.outcome

@@ -14,8 +14,8 @@ from clinic.models.documents import contact_of, decision_of, event_detail_of
 from clinic.notifications import status as notification_status
 from clinic.staff import bp, detail, viewing
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
-from clinic.staff.dashboard_views import rows_for
 from clinic.staff.forms import ActionForm, NoteForm
+from clinic.staff.queue_query import next_in_queue
 from clinic.staff.reasons import (
     CHANNEL_LABELS,
     CLOSE_REASONS,
@@ -31,7 +31,10 @@ from clinic.staff.referral_actions import (
     add_note,
     apply,
     eligible_assignees,
+    no_clinician_message,
 )
+from clinic.staff.rows import rows_for
+from clinic.staff.safe_contact import allowed_channels
 from referrals import QUEUES, allowed_actions
 from referrals.flags import labels_of
 
@@ -42,7 +45,7 @@ DONE = {
     "schedule": "Marked as scheduled.",
     "close": "Referral closed.",
     "decline": "Referral declined.",
-    "reroute": "Referral rerouted: a new referral is waiting in the other queue.",
+    "reroute": "Referral rerouted: a new referral is waiting in the other queue (linked below).",
     "contact_attempt": "Contact attempt logged.",
 }
 
@@ -117,10 +120,12 @@ def referral(referral_id: uuid.UUID) -> str:
         rerouted_to=[r for r in linked if r.rerouted_from_id == ref.id],
         actions=[str(a) for a in allowed_actions(ref.status)],
         assignees=eligible_assignees(ref.queue),
+        no_clinician=no_clinician_message(ref.queue),
+        next_referral=next_in_queue(ref),
         decline_reasons=DECLINE_REASONS,
         reroute_reasons=REROUTE_REASONS,
         close_reasons=CLOSE_REASONS,
-        channels=CHANNEL_LABELS,
+        channels=allowed_channels(ref),
         outcomes=OUTCOME_LABELS,
         other_queues=[q for q in QUEUES.values() if q.id != ref.queue],
         action_form=ActionForm(),
@@ -170,14 +175,24 @@ def act(referral_id: uuid.UUID) -> Response:
         note=_none_if_blank(form.note.data),
     )
     try:
-        shown = apply(ref, step, actor=me(), expected_version=int(form.version.data))
+        _take(ref, step, int(form.version.data))
     except (ActionRefused, Conflict) as exc:  # refused before anything was written
         flash(str(exc), "error")
         return redirect(back)
     flash(DONE.get(step.action, "Done."), "info")
-    if shown.queue in visible_queues(me()):
-        return redirect(url_for("staff.referral", referral_id=shown.id))
     return redirect(back)
+
+
+def _take(ref: Referral, step: Step, version: int) -> None:
+    """The step; accepting a referral nobody has reviewed yet starts its review first
+    (two events, one request), so triage is one page: open, read, accept."""
+    if step.action != "accept" or ref.status != "new":
+        apply(ref, step, actor=me(), expected_version=version)
+        return
+    with db.session.begin_nested():  # both steps, or neither
+        apply(ref, Step(action="start_review"), actor=me(), expected_version=version)
+        db.session.refresh(ref)
+        apply(ref, step, actor=me(), expected_version=version + 1)
 
 
 @bp.route("/referrals/<uuid:referral_id>/notes", methods=["POST"])

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from clinic.api.tokens import create_token
 from clinic.extensions import db
+from clinic.intake.services import submit_draft
 from clinic.models import ApiToken, AuditEvent, IntakeSubmission
 from clinic.routing.record import record_routing
 from tests import factories
@@ -213,3 +214,18 @@ def test_a_submit_writes_one_audit_event_with_what_both_recorded(
     )
     assert (event.target_type, event.ip) == ("submission", "127.0.0.1")
     assert event.detail == {"path": "adult_self", "partial": False, "via": "api"}
+
+
+def test_a_partial_intake_says_so_and_whether_the_client_left_at_the_crisis_page(
+    client: FlaskClient, app: Flask
+) -> None:
+    token = _token()
+    left = submit_draft(factories.draft(), partial=True, via="safety_page")
+    whole = factories.submitted_intake()
+    db.session.commit()
+
+    body = client.get(f"/api/v1/intakes/{left.id}", headers=_auth(token)).json
+    assert (body["partial"], body["left_at_crisis_page"]) == (True, True)
+    assert body["reference"] == left.reference and body["reference"].startswith("INT-")
+    body = client.get(f"/api/v1/intakes/{whole.id}", headers=_auth(token)).json
+    assert (body["partial"], body["left_at_crisis_page"]) == (False, False)

@@ -29,7 +29,7 @@ def _referral(app: object) -> tuple[str, str, str] | None:
         referral = db.session.scalars(select(Referral)).first()
         if referral is None:
             return None
-        return str(referral.id)[:8], referral.queue, referral.priority
+        return str(referral.submission.reference), referral.queue, referral.priority
 
 
 def test_intake_in_the_browser_reaches_the_staff_queue(page: Page, tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_intake_in_the_browser_reaches_the_staff_queue(page: Page, tmp_path: Pat
                 wait_until(
                     lambda a=app: _referral(a) is not None, ROUTING_TIMEOUT, "routing", worker
                 )
-                short, queue, priority = _referral(app) or ("", "", "")
+                reference, queue, priority = _referral(app) or ("", "", "")
                 assert (queue, priority) == ("intake", "routine")
 
                 page.goto(f"{server.url}/staff")
@@ -62,7 +62,7 @@ def test_intake_in_the_browser_reaches_the_staff_queue(page: Page, tmp_path: Pat
                 page.get_by_label("Code").fill(pyotp.TOTP(SECRET).now())
                 page.get_by_role("button", name="Continue").click()
                 expect(page.get_by_role("heading", level=1)).to_have_text("My queues")
-                expect(page.get_by_role("row").filter(has_text=short)).to_be_visible()
+                expect(page.get_by_role("row").filter(has_text=reference).first).to_be_visible()
                 assert_accessible(page)
                 save_screenshot(page, "staff-queue")
         finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from clinic.api.tokens import create_token
 from clinic.extensions import db
@@ -15,6 +15,7 @@ from clinic.models import Referral
 from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
 from clinic.routing.record import record_routing
+from referrals import QUEUES
 from tests import factories
 from tests.clinic.staff import support
 from tests.e2e.conftest import _make_stack
@@ -58,7 +59,7 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
             referral = db.session.query(Referral).filter_by(submission_id=submission.id).first()
             assert referral is not None and referral.priority == "urgent"
             assert referral.queue == "dbt"  # suicide risk in an adult: DBT first
-            short = str(referral.id)[:8]
+            reference = referral.submission.reference
 
         with LiveServer(app) as server:
             page.goto(f"{server.url}/staff")
@@ -69,7 +70,7 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
             page.get_by_role("button", name="Continue").click()
 
             expect(page.get_by_role("heading", level=1)).to_have_text("My queues")
-            row = page.get_by_role("row").filter(has_text=short)
+            row = _row(page, "DBT", reference)
             expect(row).to_contain_text("Urgent")
             assert_accessible(page)
             save_screenshot(page, "staff-dashboard")
@@ -103,6 +104,12 @@ def test_coordinator_signs_in_with_mfa_and_accepts_an_urgent_referral(
             assert_accessible(page)
 
 
+def _row(page: Page, queue_name: str, reference: str | None) -> Locator:
+    """The dashboard row of one referral: its link is named by queue and intake id."""
+    name = f"{queue_name} referral of {reference}"
+    return page.get_by_role("row").filter(has=page.get_by_role("link", name=name, exact=True))
+
+
 def _routed(answers: dict[str, int | None]) -> Referral:
     submission = factories.submitted_intake(answers=answers, contact={"email": "c@example.org"})
     db.session.commit()
@@ -134,9 +141,9 @@ def test_the_dashboard_shows_flag_badges_and_filters_by_flag(page: Page, tmp_pat
                 "emdr", ["safeguarding", "severe_symptoms", "cptsd", "safety_unknown"]
             )
             shorts = {
-                "partner": str(partner.id)[:8],
-                "plain": str(plain.id)[:8],
-                "several": str(several.id)[:8],
+                "partner": (QUEUES[partner.queue].name, partner.submission.reference),
+                "plain": (QUEUES[plain.queue].name, plain.submission.reference),
+                "several": (QUEUES[several.queue].name, several.submission.reference),
             }
 
         with LiveServer(app) as server:
@@ -148,12 +155,11 @@ def test_the_dashboard_shows_flag_badges_and_filters_by_flag(page: Page, tmp_pat
             page.get_by_role("button", name="Continue").click()
 
             expect(page.get_by_role("heading", level=1)).to_have_text("My queues")
-            rows = page.get_by_role("row")
-            expect(rows.filter(has_text=shorts["partner"])).to_contain_text("Partner safety")
-            expect(rows.filter(has_text=shorts["several"]).get_by_role("listitem")).to_have_text(
+            expect(_row(page, *shorts["partner"])).to_contain_text("Partner safety")
+            expect(_row(page, *shorts["several"]).get_by_role("listitem")).to_have_text(
                 ["Safety not confirmed", "Safeguarding check", "Severe symptoms", "Complex PTSD"]
             )
-            expect(rows.filter(has_text=shorts["plain"]).get_by_role("listitem")).to_have_count(0)
+            expect(_row(page, *shorts["plain"]).get_by_role("listitem")).to_have_count(0)
             assert_accessible(page)
             _fits_the_window(page)
             save_screenshot(page, "staff-dashboard-flags")
@@ -161,13 +167,13 @@ def test_the_dashboard_shows_flag_badges_and_filters_by_flag(page: Page, tmp_pat
             page.get_by_label("Flag").select_option(label="Safeguarding check")
             page.get_by_role("button", name="Filter").click()
             expect(page).to_have_url(re.compile(r"/staff\?.*flag=safeguarding"))
-            expect(rows.filter(has_text=shorts["several"])).to_have_count(1)
-            expect(rows.filter(has_text=shorts["partner"])).to_have_count(0)
+            expect(_row(page, *shorts["several"])).to_have_count(1)
+            expect(_row(page, *shorts["partner"])).to_have_count(0)
             expect(page.get_by_label("Flag")).to_have_value("safeguarding")
             assert_accessible(page)
             _fits_the_window(page)
 
-            rows.filter(has_text=shorts["several"]).get_by_role("link").click()
+            _row(page, *shorts["several"]).get_by_role("link").click()
             flags = page.get_by_role("region", name="Flags")
             expect(flags).to_contain_text(
                 "Safeguarding check: the intake is about a child or teenager"

@@ -85,6 +85,19 @@ def sign_in(client: FlaskClient, user: StaffUser, next_url: str = "") -> str:
     return response.location
 
 
+REACHABLE = {
+    "language": "en",
+    "email": "client@example.org",
+    "phone": "555 010 0000",
+    "channels": {
+        "email": {"allowed": True, "mention_clinic": False},
+        "phone": {"allowed": True, "leave_message": False, "mention_clinic": False},
+        "text": {"allowed": True, "mention_clinic": False},
+    },
+}
+"""Contact wishes allowing every channel (no voicemail), so contact attempts can be logged."""
+
+
 def referral(
     queue: str = "intake",
     *,
@@ -94,7 +107,7 @@ def referral(
     **fields: Any,
 ) -> Referral:
     """A referral of a submitted intake, as routing writes it (explanation included)."""
-    submission = submission or factories.submitted_intake()
+    submission = submission or factories.submitted_intake(contact=REACHABLE)
     made = Referral(
         submission_id=submission.id,
         queue=queue,

@@ -47,6 +47,7 @@ TOKEN_OWNER_OR_ADMIN = {p: NOT_FOUND for p in PRINCIPALS} | {"anonymous": LOGIN,
 EXPECTED: dict[str, dict[str, str]] = {
     "staff.dashboard": {**CLINICAL_PAGE, "admin": OK},  # the front door: admins are sent on
     "staff.overview_page": CLINICAL_PAGE,
+    "staff.find_intake": CLINICAL_PAGE,
     "staff.queue_view": QUEUE_PAGE,
     "staff.export_queue": QUEUE_PAGE,
     "staff.referral": IN_QUEUE,

@@ -220,5 +220,5 @@ def test_referral_page_shows_its_messages_with_a_failed_one_plainly(
     page = client.get(f"/staff/referrals/{ref.id}").get_data(as_text=True)
 
     assert "Messages about this referral" in page
-    assert "<td>failed</td>" in page and "SMTP 550" in page
+    assert "<td>Failed</td>" in page and "SMTP 550" in page
     assert "Alert and on-call page" in page

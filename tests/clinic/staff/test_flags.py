@@ -180,7 +180,8 @@ def test_the_csv_columns_are_the_documented_ones(app: Flask, client: FlaskClient
     support.sign_in(client, support.staff())
     header = client.get("/staff/queues/play/export.csv").text.splitlines()[0]
     assert header == (
-        "reference,queue,priority,status,received,waiting_hours,assignee,sla_due,sla_overdue,flags"
+        "reference,queue,priority,status,received,waiting_hours,assignee,sla_due,sla_overdue,flags,"
+        "intake,partial,left_at_crisis_page"
     )
 
 

@@ -206,7 +206,7 @@ def test_an_unanswered_contact_attempt_queues_a_we_tried_to_reach_you_message(
     )
     support.sign_in(client, support.staff())
 
-    _post(client, ref, action="contact_attempt", channel="phone", outcome=outcome)
+    _post(client, ref, action="contact_attempt", channel="email", outcome=outcome)
 
     rows = db.session.scalars(
         select(NotificationMessage).where(NotificationMessage.template == "client_reach_out")
