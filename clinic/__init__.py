@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask import Flask
 
-from clinic.app import REPO_ROOT, create_base_app
+from clinic.app import REPO_ROOT, ConfigurationError, create_base_app
 from clinic.broker import celery_app
 from clinic.extensions import csrf, db, login_manager, migrate
 from clinic.models import unit_of_work
@@ -22,11 +23,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic.development import demo_cli
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
+    from clinic.operations.doctor_cli import doctor
     from clinic.routing import cli as routing_cli
     from clinic.security import keys_cli
     from clinic.web import health, security_headers
 
-    app = create_base_app(overrides)
+    try:
+        app = create_base_app(overrides)
+    except ConfigurationError as problem:
+        if click.get_current_context(silent=True) is None:  # a server: refuse to start
+            raise
+        from clinic.operations.settings_free import settings_free_app
+
+        return settings_free_app(problem)
     unit_of_work.init_app(app)  # first, so the request commits after every other hook
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -45,4 +54,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     demo_cli.register_commands(app)
     api_cli.register(app)
     routing_cli.register(app)
+    app.cli.add_command(doctor)
     return app

@@ -177,6 +177,12 @@ class Settings(BaseSettings):
         description="SMS provider adapter as `module:factory` (README, Notifications). "
         "Empty: text messages go to the development channel.",
     )
+    key_backup_note: str = Field(
+        "",
+        description="Where the escrowed copy of the encryption keys is kept (`flask keys "
+        "export-backup`), e.g. `sealed envelope, head office safe, 2026-11`. `flask doctor` "
+        "warns while the ring has one key and this is empty.",
+    )
     staff_idle_timeout: Annotated[int, Table.STAFF] = Field(
         900,
         description="Seconds without activity before a staff session ends; a warning "
