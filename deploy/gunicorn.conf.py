@@ -1,4 +1,6 @@
-"""Gunicorn settings for the web app: `gunicorn --config deploy/gunicorn.conf.py 'clinic:create_app()'`.
+"""Gunicorn settings for the web app.
+
+    gunicorn --config deploy/gunicorn.conf.py 'clinic:create_app()'
 
 Read by gunicorn at start-up (and again on SIGHUP, a graceful reload: new
 workers start with new code while the old ones finish their requests). Every
