@@ -23,10 +23,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic.development import demo_cli
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
+    from clinic.observability import logs
     from clinic.operations.doctor_cli import doctor
     from clinic.routing import cli as routing_cli
     from clinic.security import keys_cli
-    from clinic.web import health, security_headers
+    from clinic.web import health, request_ids, security_headers
 
     try:
         app = create_base_app(overrides)
@@ -37,6 +38,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
         return settings_free_app(problem)
     unit_of_work.init_app(app)  # first, so the request commits after every other hook
+    request_ids.init_app(app)
+    if overrides is None:  # a server or the `flask` command, not a test: its logs
+        logs.configure(app.config)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

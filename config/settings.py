@@ -183,6 +183,13 @@ class Settings(BaseSettings):
         "export-backup`), e.g. `sealed envelope, head office safe, 2026-11`. `flask doctor` "
         "warns while the ring has one key and this is empty.",
     )
+    log_format: str = Field(
+        "",
+        description="`json` (one JSON object per line: time, level, logger, message, "
+        "request_id, task_id, outbox_id) or `text`. Default: json in production, text "
+        "otherwise.",
+    )
+    log_level: str = Field("INFO", description="Lowest level logged: DEBUG, INFO, WARNING…")
     staff_idle_timeout: Annotated[int, Table.STAFF] = Field(
         900,
         description="Seconds without activity before a staff session ends; a warning "

@@ -25,6 +25,7 @@ from clinic.extensions import db, rows_matched
 from clinic.models import OutboxMessage
 from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
+from clinic.observability import logs
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,12 @@ def publish(message_id: uuid.UUID) -> bool:
 
 
 def _publish(session: Session, message_id: uuid.UUID) -> bool:
+    with logs.bound(outbox_id=str(message_id)):
+        return _publish_row(session, message_id)
+
+
+def _publish_row(session: Session, message_id: uuid.UUID) -> bool:
+    """Send the row's task (with the request id being served, for the logs)."""
     message = session.get(OutboxMessage, message_id)
     if message is None or message.status in ("done", "failed"):
         return False
@@ -121,6 +128,7 @@ def _publish(session: Session, message_id: uuid.UUID) -> bool:
             task_id=str(message.id),
             queue=message.queue or TASK_QUEUES[message.kind],
             retry=False,
+            headers={"request_id": logs.current("request_id"), "outbox_id": str(message.id)},
         )
     except Exception as exc:  # any broker failure leaves the row for the sweep
         attempts = message.attempts + 1
@@ -143,6 +151,7 @@ def _publish(session: Session, message_id: uuid.UUID) -> bool:
         .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(("pending", "published")))
         .values(status="published", published_at=utcnow(), attempts=OutboxMessage.attempts + 1)
     )
+    log.info("outbox %s: %s published", message_id, message.kind)
     return True
 
 

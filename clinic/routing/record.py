@@ -74,6 +74,7 @@ def record_routing(submission_id: str) -> str:
             _record_needs_review(submission, exc)
         else:
             _record_decision(submission, scores, decision, document)
+        log.info("submission %s: %s", submission_id, submission.status)
     outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
     return submission.status
 
