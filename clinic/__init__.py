@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic.operations.doctor_cli import doctor
     from clinic.routing import cli as routing_cli
     from clinic.security import keys_cli
-    from clinic.web import health, request_ids, security_headers
+    from clinic.web import health, metrics, request_ids, security_headers
 
     try:
         app = create_base_app(overrides)
@@ -49,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     celery_app.init_app(app)
 
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(intake_pages.bp)
     staff.init_app(app)  # blueprint, session rules, rate limits, commands

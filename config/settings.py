@@ -190,6 +190,11 @@ class Settings(BaseSettings):
         "otherwise.",
     )
     log_level: str = Field("INFO", description="Lowest level logged: DEBUG, INFO, WARNING…")
+    metrics_token: str = Field(
+        "",
+        description="Bearer token Prometheus sends to read `/metrics`. Empty: `/metrics` "
+        "answers 404 (metrics are never public).",
+    )
     staff_idle_timeout: Annotated[int, Table.STAFF] = Field(
         900,
         description="Seconds without activity before a staff session ends; a warning "

@@ -57,6 +57,7 @@ if (
         "disable_existing_loggers": False,
         "formatters": {"json": _json},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"level": "INFO", "handlers": []},  # the app adds its own (clinic.observability)
         "loggers": {
             "gunicorn.error": {
                 "handlers": ["stderr"],
@@ -66,3 +67,14 @@ if (
             "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         },
     }
+
+
+def child_exit(server: object, worker: object) -> None:
+    """Prometheus multiprocess mode: a gone worker's live gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+# Reloads and stops go by signal (systemd's ExecReload sends SIGHUP), not by a control socket.
+control_socket_disable = True

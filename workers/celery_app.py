@@ -55,6 +55,7 @@ def worker_config(app: Flask) -> dict[str, Any]:
         "task_annotations": {
             TaskNames.SEND_NOTIFICATION: {"time_limit": send_time_limit(app.config)}
         },
+        "beat_scheduler": "workers.beat_scheduler:HeartbeatScheduler",
         "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
     }
 

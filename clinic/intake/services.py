@@ -18,6 +18,7 @@ from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.notifications import queue_submission_confirmation
+from clinic.observability import metrics
 from clinic.security import audit
 
 
@@ -30,6 +31,7 @@ def _mark_submitted(submission: IntakeSubmission, *, partial: bool, via: str) ->
     submission.progress = None
     submission.support_pages = None
     outbox.enqueue(TaskNames.ROUTE_SUBMISSION, submission.id)
+    metrics.INTAKES_SUBMITTED.labels(path=submission.path).inc()
     audit.record(
         "submission.submitted",
         target_type="submission",

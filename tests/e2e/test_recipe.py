@@ -58,6 +58,7 @@ def machines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[st
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(smtp.port),
             "CLINIC_BASE_URL": f"http://127.0.0.1:{free_port()}",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
         }
 
 
@@ -121,6 +122,15 @@ def _api(base: str, token: str, path: str, body: dict[str, Any] | None = None) -
         return json.loads(response.read())
 
 
+def _metrics(base: str, token: str) -> str:
+    """The web's /metrics: every process of the machine (multiprocess mode)."""
+    request = urllib.request.Request(
+        base + "/metrics", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return str(response.read().decode())
+
+
 def test_the_production_recipe_runs_as_written(machines: dict[str, str], tmp_path: Path) -> None:
     recipe = commands(recipe_block())
     assert {c.export for c in recipe if c.yours} == set(machines)
@@ -167,6 +177,18 @@ def test_the_production_recipe_runs_as_written(machines: dict[str, str], tmp_pat
         assert [(r["queue"], r["priority"]) for r in routed["referrals"]] == [("emdr", "routine")]
         with urllib.request.urlopen(base + "/readyz", timeout=30) as response:
             assert response.status == 200
+        wait_until(
+            lambda: (
+                "clinic_beat_heartbeat_timestamp_seconds " in _metrics(base, env["METRICS_TOKEN"])
+            ),
+            60,
+            "beat's heartbeat in the web's /metrics",
+            processes[2],
+        )
+        scraped = _metrics(base, env["METRICS_TOKEN"])
+        assert 'clinic_intakes_submitted_total{path="adult_self"} 1.0' in scraped  # web
+        assert 'clinic_intakes_routed_total{path="adult_self",status="routed"} 1.0' in scraped
+        assert "clinic_beat_heartbeat_timestamp_seconds " in scraped  # beat
     finally:
         for process in reversed(processes):
             process.stop()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.models.unit_of_work import unit_of_work
+from clinic.observability import metrics
 from clinic.routing.follow_up import follow_up_referral
 from clinic.routing.record import record_routing
 from workers.typed_tasks import bound_task
@@ -39,6 +40,7 @@ def _retry_or_fail(task: Task, kind: str, target_id: str, exc: DBAPIError) -> No
     if task.request.retries < current_app.config["ROUTING_MAX_RETRIES"]:
         raise task.retry(exc=exc, countdown=retry_delay(task.request.retries))
     log.error("%s %s failed after %s tries", kind, target_id, task.request.retries + 1)
+    metrics.ROUTING_FAILURES.labels(reason="gave_up").inc()
     try:
         with unit_of_work():
             outbox.mark_failed(kind, target_id, f"database unavailable: {type(exc).__name__}")
