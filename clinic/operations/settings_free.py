@@ -16,7 +16,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from clinic.operations.doctor_cli import doctor
-from clinic.security.keys_cli import generate_key
+from clinic.security.keys_cli import generate_key, import_backup
 
 
 class _ReportingGroup(AppGroup):
@@ -36,7 +36,8 @@ class _ReportingGroup(AppGroup):
         @click.argument("args", nargs=-1, type=click.UNPROCESSED)
         def refused(args: tuple[str, ...]) -> None:
             raise click.ClickException(
-                f"{problem} (only `flask keys generate` and `flask doctor` run without them)"
+                f"{problem} (only `flask keys generate`, `flask keys import-backup` and "
+                "`flask doctor` run without them)"
             )
 
         return refused
@@ -48,6 +49,7 @@ def settings_free_app(problem: Exception) -> Flask:
     app.cli = _ReportingGroup(problem)
     keys = _ReportingGroup(problem, name="keys", help="Encryption keys.")
     keys.add_command(generate_key)
+    keys.add_command(import_backup)
     app.cli.add_command(keys)
     app.cli.add_command(doctor)
     return app
