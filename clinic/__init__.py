@@ -23,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic.development import demo_cli
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
-    from clinic.observability import logs
+    from clinic.observability import errors, logs
     from clinic.operations.doctor_cli import doctor
     from clinic.routing import cli as routing_cli
     from clinic.security import keys_cli
@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     request_ids.init_app(app)
     if overrides is None:  # a server or the `flask` command, not a test: its logs
         logs.configure(app.config)
+        errors.init(app.config)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

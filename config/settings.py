@@ -195,6 +195,11 @@ class Settings(BaseSettings):
         description="Bearer token Prometheus sends to read `/metrics`. Empty: `/metrics` "
         "answers 404 (metrics are never public).",
     )
+    sentry_dsn: str = Field(
+        "",
+        description="Sentry project DSN for error reports (`pip install .[sentry]`). Empty: "
+        "no reports. Reports never carry request bodies, cookies, headers or local variables.",
+    )
     staff_idle_timeout: Annotated[int, Table.STAFF] = Field(
         900,
         description="Seconds without activity before a staff session ends; a warning "

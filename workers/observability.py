@@ -14,7 +14,7 @@ from typing import Any
 from celery import signals
 from flask import Flask
 
-from clinic.observability import logs
+from clinic.observability import errors, logs
 
 
 def _bind_task(task_id: str | None = None, task: Any = None, **_: Any) -> None:
@@ -38,6 +38,7 @@ def init_logging(app: Flask) -> None:
         logs.configure(app.config, level=loglevel or None)
 
     logs.configure(app.config)
+    errors.init(app.config)
     signals.setup_logging.connect(setup, weak=False, dispatch_uid="clinic-logging")
 
 
