@@ -76,5 +76,6 @@ def child_exit(server: object, worker: object) -> None:
 
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
 
+
 # Reloads and stops go by signal (systemd's ExecReload sends SIGHUP), not by a control socket.
 control_socket_disable = True
