@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,11 +24,20 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic.fhir import rest as fhir_rest
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
+    from clinic.observability import errors, logs
+    from clinic.operations.doctor_cli import doctor
     from clinic.routing import cli as routing_cli
     from clinic.security import keys_cli, ratelimit
-    from clinic.web import health, security_headers
+    from clinic.web import health, metrics, request_ids, security_headers
 
-    app = create_base_app(overrides)
+    try:
+        app = create_base_app(overrides)
+    except ConfigurationError as problem:
+        if click.get_current_context(silent=True) is None:  # a server: refuse to start
+            raise
+        from clinic.operations.settings_free import settings_free_app
+
+        return settings_free_app(problem)
     storage = str(app.config["RATELIMIT_STORAGE_URI"])
     if app.config["APP_ENV"] == "production" and not ratelimit.is_shared(storage):
         raise ConfigurationError(
@@ -36,6 +46,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         )
     trust_proxies(app)
     unit_of_work.init_app(app)  # first, so the request commits after every other hook
+    request_ids.init_app(app)
+    if overrides is None:  # a server or the `flask` command, not a test: its logs
+        logs.configure(app.config)
+        errors.init(app.config)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -44,6 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     celery_app.init_app(app)
 
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(fhir_rest.bp)
     app.register_blueprint(intake_pages.bp)
@@ -53,6 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     keys_cli.register_commands(app)
     demo_cli.register_commands(app)
     routing_cli.register(app)
+    app.cli.add_command(doctor)
     return app
 
 

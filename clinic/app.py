@@ -55,6 +55,10 @@ def _flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.is_production,
         "WTF_CSRF_TIME_LIMIT": 3600,
+        # Every page says `Referrer-Policy: no-referrer`, so browsers send no Referer and
+        # Flask-WTF's HTTPS referrer check would refuse every form behind TLS; the CSRF
+        # token and SameSite=Lax cookies protect the forms.
+        "WTF_CSRF_SSL_STRICT": False,
     }
 
 

@@ -206,6 +206,29 @@ class Settings(BaseSettings):
         description="SMS provider adapter as `module:factory` (README, Notifications). "
         "Empty: text messages go to the development channel.",
     )
+    key_backup_note: str = Field(
+        "",
+        description="Where the escrowed copy of the encryption keys is kept (`flask keys "
+        "export-backup`), e.g. `sealed envelope, head office safe, 2026-11`. `flask doctor` "
+        "warns while the ring has one key and this is empty.",
+    )
+    log_format: str = Field(
+        "",
+        description="`json` (one JSON object per line: time, level, logger, message, "
+        "request_id, task_id, outbox_id) or `text`. Default: json in production, text "
+        "otherwise.",
+    )
+    log_level: str = Field("INFO", description="Lowest level logged: DEBUG, INFO, WARNING…")
+    metrics_token: str = Field(
+        "",
+        description="Bearer token Prometheus sends to read `/metrics`. Empty: `/metrics` "
+        "answers 404 (metrics are never public).",
+    )
+    sentry_dsn: str = Field(
+        "",
+        description="Sentry project DSN for error reports (`pip install .[sentry]`). Empty: "
+        "no reports. Reports never carry request bodies, cookies, headers or local variables.",
+    )
     staff_idle_timeout: Annotated[int, Table.STAFF] = Field(
         900,
         description="Seconds without activity before a staff session ends; a warning "

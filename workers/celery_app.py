@@ -16,10 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from celery.exceptions import Retry
 from flask import Flask
+from sqlalchemy import Connection
 
+from clinic.broker.beat_lock import hold_beat_lock
 from clinic.broker.celery_app import celery_config, check_visibility_timeout
 from clinic.broker.names import TaskNames
 from clinic.models.unit_of_work import is_connection_loss, unit_of_work
@@ -73,6 +75,7 @@ def worker_config(app: Flask) -> dict[str, Any]:
         "task_annotations": {
             TaskNames.SEND_NOTIFICATION: {"time_limit": send_time_limit(app.config)}
         },
+        "beat_scheduler": "workers.beat_scheduler:HeartbeatScheduler",
         "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
     }
 
@@ -101,4 +104,19 @@ def init_celery(app: Flask) -> Celery:
     celery.set_default()
 
     app.extensions["celery"] = celery
+    _hold_beat_lock_at_start(app)
     return celery
+
+
+_BEAT_LOCK: list[Connection] = []  # kept open for the life of the beat process
+
+
+def _hold_beat_lock_at_start(app: Flask) -> None:
+    """Beat takes the lock of clinic.broker.beat_lock as it starts, or stops."""
+
+    def take(**_: Any) -> None:
+        connection = hold_beat_lock(app.config["SQLALCHEMY_DATABASE_URI"])
+        if connection is not None:
+            _BEAT_LOCK.append(connection)
+
+    signals.beat_init.connect(take, weak=False, dispatch_uid="clinic-beat-lock")

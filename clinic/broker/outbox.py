@@ -29,6 +29,7 @@ from clinic.extensions import db, rows_matched
 from clinic.models import OutboxMessage
 from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
+from clinic.observability import logs
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ class Publisher:
                 retry=False,
                 timeout=self._timeout,
                 confirm_timeout=self._timeout,
+                headers={"request_id": logs.current("request_id"), "outbox_id": str(message.id)},
             )
         except BaseException:
             self.failed = True
@@ -170,6 +172,12 @@ def publish(message_id: uuid.UUID) -> bool:
 
 
 def _publish(session: Session, message_id: uuid.UUID, publisher: Publisher) -> bool:
+    with logs.bound(outbox_id=str(message_id)):
+        return _publish_row(session, message_id, publisher)
+
+
+def _publish_row(session: Session, message_id: uuid.UUID, publisher: Publisher) -> bool:
+    """Send the row's task (with the request id being served, for the logs)."""
     message = session.get(OutboxMessage, message_id)
     if message is None or message.status in ("done", "failed"):
         return False
@@ -202,6 +210,7 @@ def _publish(session: Session, message_id: uuid.UUID, publisher: Publisher) -> b
             claimed_until=None,
         )
     )
+    log.info("outbox %s: %s published", message_id, message.kind)
     return True
 
 

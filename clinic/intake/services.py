@@ -19,6 +19,7 @@ from clinic.models import IntakeSubmission, StaffUser
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.notifications import queue_submission_confirmation
+from clinic.observability import metrics
 from clinic.security import audit
 
 
@@ -45,6 +46,7 @@ def _mark_submitted(
     submission.progress = None
     submission.support_pages = None
     outbox.enqueue(TaskNames.ROUTE_SUBMISSION, submission.id)
+    metrics.INTAKES_SUBMITTED.labels(path=submission.path).inc()
     kind = None if by is not None else "system" if via == "safety_autosubmit" else "client"
     audit.record(
         action,

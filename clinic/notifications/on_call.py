@@ -28,6 +28,7 @@ from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications.links import on_call_alert_link, staff_alert_link
 from clinic.notifications.queueing import Recipient, add_message
+from clinic.observability import metrics
 from clinic.security import audit
 from clinic.settings.clinic_settings import clinic_settings
 
@@ -197,6 +198,8 @@ def acknowledge(page: OnCallAlert, staff: StaffUser) -> bool:
     )
     if not rows_matched(stopped):
         return False
+    waited = (utcnow() - page.created_at).total_seconds()
+    metrics.ON_CALL_TIME_TO_ACKNOWLEDGE.observe(max(0.0, waited))
     staff_alert = linked_staff_alert(page)
     audit.record(
         "alert.acknowledged",

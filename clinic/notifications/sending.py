@@ -42,6 +42,7 @@ from clinic.notifications.channels import (
     TemporaryFailure,
 )
 from clinic.notifications.render import render
+from clinic.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def send_message(message_id: str) -> Outcome:
         if lease_end > now:
             return Outcome("sending", retry_in=(lease_end - now).total_seconds() + 1)
         log.warning("message %s: the last send did not finish; sending again", message_id)
+        metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="unknown").inc()
     if not _claim(message, now):
         return Outcome("claimed elsewhere")
     return _send_claimed(message)
@@ -139,6 +141,7 @@ def _send_claimed(message: NotificationMessage) -> Outcome:
         message.payload = None  # the address and any link are no longer needed
         _finish_outbox(str(message.id))
     log.info("message %s sent by %s", message.id, message.channel)
+    metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="sent").inc()
     return Outcome("sent")
 
 
@@ -151,6 +154,7 @@ def _temporary(message: NotificationMessage, error: str) -> Outcome:
         message.last_error = error
         message.next_attempt_at = utcnow() + timedelta(seconds=delay)
     log.info("message %s not sent (%s); trying again in %.0fs", message.id, error, delay)
+    metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="retrying").inc()
     return Outcome("pending", retry_in=delay)
 
 
@@ -160,6 +164,7 @@ def _fail(message: NotificationMessage, error: str) -> Outcome:
         message.last_error = error[:120]
         _finish_outbox(str(message.id))
     log.warning("message %s failed: %s", message.id, error)
+    metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="failed").inc()
     return Outcome("failed")
 
 

@@ -28,6 +28,7 @@ from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, ReferralEvent, SubmissionFlag
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, DecisionDocument, Explanation, answers_of
+from clinic.observability import metrics
 from clinic.security import audit
 from referrals import Decision, RuleSet, decide_intake
 
@@ -77,6 +78,8 @@ def record_routing(submission_id: str) -> str:
             _record_needs_review(submission, exc)
         else:
             _record_decision(submission, scores, decision, document)
+        log.info("submission %s: %s", submission_id, submission.status)
+        _count_routed(submission)
     outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
     return submission.status
 
@@ -98,6 +101,7 @@ def record_routing_failure(submission_id: str, error: str) -> str:
         return "missing"
     if submission.status == "submitted":
         log.error("submission %s: routing failed (%s); sent to intake review", submission.id, error)
+        metrics.ROUTING_FAILURES.labels(reason="gave_up").inc()
         sentence = (
             f"Intake review: automatic routing failed ({error}) and kept failing; "
             "a person must review this intake and choose its referrals."
@@ -105,6 +109,15 @@ def record_routing_failure(submission_id: str, error: str) -> str:
         _record_review(submission, f"routing failed: {error}", ROUTING_FAILED_RULE, sentence)
     outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
     return submission.status
+
+
+def _count_routed(submission: IntakeSubmission) -> None:
+    metrics.INTAKES_ROUTED.labels(path=submission.path, status=submission.status).inc()
+    if submission.submitted_at is not None:
+        waited = (utcnow() - submission.submitted_at).total_seconds()
+        metrics.SUBMIT_TO_ROUTED.observe(max(0.0, waited))
+    if submission.status == "needs_review":
+        metrics.ROUTING_FAILURES.labels(reason="needs_review").inc()
 
 
 def _record_decision(
@@ -129,6 +142,8 @@ def _record_decision(
     submission.decision = document.stored()
     submission.rules_version = decision.rules_version
     store_flags(submission, decision.flags)
+    for item in decision.referrals:
+        metrics.ROUTING_DECISIONS.labels(queue=item.queue, priority=str(item.priority)).inc()
     _finish(submission, "routed", referrals, flags=sorted(decision.flags))
 
 

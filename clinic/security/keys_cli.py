@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from clinic.security.instance_secrets import (
     add_development_encryption_key,
     new_encryption_key_entry,
 )
+from clinic.security.key_backup import BackupError, seal, unseal
 
 keys_cli = AppGroup("keys", help="Encryption keys of the answers and contact details.")
 
@@ -37,6 +39,58 @@ def _encrypted_fields(model: type) -> Iterator[str]:
 def generate_key() -> None:
     """Print a new `key_id:key` entry to put first in ENCRYPTION_KEYS (production)."""
     click.echo(new_encryption_key_entry(f"k{secrets.token_hex(3)}"))
+
+
+PASSPHRASE_VARIABLE = "KEY_BACKUP_PASSPHRASE"
+
+
+def _passphrase(*, confirm: bool) -> str:
+    """From KEY_BACKUP_PASSPHRASE, else asked (on stderr: stdout may be captured)."""
+    given = os.environ.get(PASSPHRASE_VARIABLE, "")
+    if given:
+        return given
+    return str(click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True))
+
+
+@keys_cli.command("export-backup")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="A new file.")
+def export_backup(output: str) -> None:
+    """Write the key ring (ENCRYPTION_KEYS) sealed to a passphrase, for escrow.
+
+    The passphrase comes from KEY_BACKUP_PASSPHRASE or is asked for. Keep the file
+    and the passphrase apart from each other and from the database backups.
+    """
+    spec = current_app.config["ENCRYPTION_KEYS"]
+    try:
+        text = seal(spec, _passphrase(confirm=True))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{output} exists; choose a new file") from exc
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    ids = ", ".join(KeyRing.parse(spec).keys)
+    click.echo(f"Key ring ({ids}) sealed to {output}. Store it apart from the database backups.")
+
+
+@click.command("import-backup")
+@click.argument("backup", type=click.Path(exists=True, dir_okay=False))
+def import_backup(backup: str) -> None:
+    """Print the ENCRYPTION_KEYS value kept in a backup made by `keys export-backup`.
+
+    Works without any other setting: `export ENCRYPTION_KEYS=$(flask keys import-backup F)`.
+    """
+    with open(backup, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        click.echo(unseal(text, _passphrase(confirm=False)))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+keys_cli.add_command(import_backup)
 
 
 @keys_cli.command("add")

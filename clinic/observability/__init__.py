@@ -1,0 +1,1 @@
+"""Logs (one JSON object per line in production) and their correlation ids."""

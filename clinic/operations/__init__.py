@@ -1,0 +1,1 @@
+"""Running a deployment: `flask doctor`, and the `flask` commands that need no settings."""
