@@ -5,6 +5,8 @@ hold (`documents`)."""
 
 from clinic.models.api_token import ApiToken
 from clinic.models.audit import AuditChainHead, AuditEvent
+from clinic.models.heartbeat import ServiceHeartbeat
+from clinic.models.idempotency import ApiIdempotencyKey
 from clinic.models.notification import NotificationMessage, OnCallAlert, StaffAlert
 from clinic.models.outbox import OutboxMessage
 from clinic.models.referral import Referral, ReferralEvent
@@ -14,6 +16,7 @@ from clinic.models.submission import IntakeSubmission
 from clinic.models.submission_flag import SubmissionFlag
 
 __all__ = [
+    "ApiIdempotencyKey",
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
@@ -24,6 +27,7 @@ __all__ = [
     "Referral",
     "ReferralEvent",
     "ReferralNote",
+    "ServiceHeartbeat",
     "StaffAlert",
     "StaffQueue",
     "StaffRecoveryCode",

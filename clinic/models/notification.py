@@ -28,7 +28,7 @@ from clinic.models.columns import (
     uuid_pk,
 )
 
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped", "unknown")
 CHANNELS = ("email", "sms", "none")
 
 
@@ -37,7 +37,8 @@ class NotificationMessage(HasEncryptedValues, Model):
     __table_args__ = (
         UniqueConstraint("event", "recipient", "channel", name="uq_notification_message_key"),
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="status"
+            "status IN ('pending', 'sending', 'sent', 'failed', 'skipped', 'unknown')",
+            name="status",
         ),
         CheckConstraint("channel IN ('email', 'sms', 'none')", name="channel"),
         db.Index("ix_notification_message_status_created_at", "status", "created_at"),
