@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -32,6 +33,7 @@ def create_token(user: StaffUser, name: str) -> str:
 class TokenOwner:
     user: StaffUser
     role: str
+    token_id: uuid.UUID
 
 
 def authenticate(token: str) -> TokenOwner | None:
@@ -42,4 +44,4 @@ def authenticate(token: str) -> TokenOwner | None:
     if row is None or not row.staff_user.is_enabled:
         return None
     row.last_used_at = utcnow()
-    return TokenOwner(user=row.staff_user, role=row.role)
+    return TokenOwner(user=row.staff_user, role=row.role, token_id=row.id)
