@@ -10,7 +10,6 @@ worker that dies mid-task gives its message back (`reject_on_worker_lost`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
@@ -21,6 +20,7 @@ from clinic.broker.names import TaskNames
 from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications.sending import send_time_limit
 from workers import tasks  # noqa: F401  registers the tasks (shared tasks: with every app)
+from workers.heartbeat import WorkerHeartbeat
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
 FAILED_MESSAGE_SWEEP_SECONDS = 600.0  # details of messages failed longer than the limit
@@ -53,7 +53,8 @@ def worker_config(app: Flask) -> dict[str, Any]:
         "task_annotations": {
             TaskNames.SEND_NOTIFICATION: {"time_limit": send_time_limit(app.config)}
         },
-        "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
+        # Beat runs only while it holds the leader lease; a second beat stands by.
+        "beat_scheduler": "workers.beat:LeaderScheduler",
     }
 
 
@@ -67,6 +68,8 @@ def init_celery(app: Flask) -> Celery:
     celery.config_from_object(worker_config(app))
     celery.conf.update(app.config.get("CELERY_OVERRIDES", {}))
     celery.set_default()
+    celery.flask_app = app  # the beat scheduler and the worker heartbeat use its context
+    celery.steps["worker"].add(WorkerHeartbeat)
 
     app.extensions["celery"] = celery
     return celery

@@ -1,0 +1,2 @@
+"""Operations: beat's leader lease and the heartbeats, what `/readyz` and the admins'
+operations page report (stuck work, unknown deliveries), and the admins' actions there."""
