@@ -37,6 +37,7 @@ class LeaderScheduler(Scheduler):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.owner = f"{process_owner()}:{uuid.uuid4().hex[:8]}"
         self.leading = False
+        self._announced: bool | None = None  # what the log last said
         self._renew_at = 0.0
         super().__init__(*args, **kwargs)
 
@@ -64,8 +65,8 @@ class LeaderScheduler(Scheduler):  # type: ignore[misc]
             return False
 
     def _set_leading(self, leading: bool) -> None:
-        if leading != self.leading:
+        if leading != self._announced:
             log.warning(
                 "beat %s: %s", self.owner, "leading" if leading else "standing by (another leads)"
             )
-        self.leading = leading
+        self.leading = self._announced = leading
