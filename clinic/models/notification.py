@@ -7,6 +7,12 @@ marks it sent. The address and any secret (a resume link) are encrypted in
 `payload` and wiped once the message is sent; a message that failed for good
 keeps it (for a retry) until FAILED_MESSAGE_RETENTION_DAYS have passed
 (clinic.notifications.retention), then stays `failed` with no payload.
+
+`unknown`: a client message whose send began but whose outcome was never
+recorded (the worker died between send and mark). Client messages are sent at
+most once, so it is not sent again by itself; staff see "delivery unknown" and
+an admin may send it again (clinic.notifications.sending). It keeps its
+payload as a failed message does, for the same time.
 """
 
 from __future__ import annotations
@@ -79,8 +85,9 @@ class NotificationMessage(HasEncryptedValues, Model):
 
     @property
     def details_removed(self) -> bool:
-        """Failed, and its details were removed after the retention limit: no retry."""
-        return self.status == "failed" and self.payload_encrypted is None
+        """Failed (or delivery unknown), and its details were removed after the retention
+        limit: no retry."""
+        return self.status in ("failed", "unknown") and self.payload_encrypted is None
 
 
 class StaffAlert(Model):
