@@ -27,6 +27,7 @@ from clinic.staff import (  # noqa: E402,F401
     dashboard_views,
     hooks,
     notification_views,
+    operations_views,
     overview_views,
     referral_views,
 )

@@ -71,9 +71,7 @@ def test_without_a_key_or_with_another_key_each_post_is_a_new_intake(
     client: FlaskClient, app: Flask
 ) -> None:
     token = _token()
-    ids = {
-        _post(client, token, BODY, key).json["id"] for key in (None, None, "key-1", "key-2")
-    }
+    ids = {_post(client, token, BODY, key).json["id"] for key in (None, None, "key-1", "key-2")}
     assert len(ids) == 4
 
 

@@ -24,9 +24,7 @@ def _leader_pid(app: Flask) -> int | None:
 
 
 @pytest.mark.parametrize("stack", ["embedded", "postgres-redis"], indirect=True)
-def test_a_standby_beat_takes_over_when_the_leader_is_killed(
-    stack: Stack, tmp_path: Path
-) -> None:
+def test_a_standby_beat_takes_over_when_the_leader_is_killed(stack: Stack, tmp_path: Path) -> None:
     env = {**stack.env, "BEAT_LEASE_SECONDS": LEASE_SECONDS}
     app = stack.web_app()
     first = start_beat(env, tmp_path, "beat-a")
