@@ -49,9 +49,7 @@ def _something_to_show() -> None:
         heartbeats.write_worker_heartbeat("worker-1@host")
 
 
-def test_an_admin_reviews_operations_and_sends_a_message_again(
-    page: Page, tmp_path: Path
-) -> None:
+def test_an_admin_reviews_operations_and_sends_a_message_again(page: Page, tmp_path: Path) -> None:
     for stack in _make_stack("embedded", tmp_path):
         app = stack.web_app_with_broker_unreachable()  # what is requeued stays pending
         with app.app_context():
