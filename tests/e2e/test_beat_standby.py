@@ -1,4 +1,5 @@
-"""Two beats: one leads, the other stands by and takes over when the leader is killed."""
+"""Two beats: one leads, the other stands by and takes over when the leader is killed;
+and a live worker's heartbeat."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Flask
 
 from clinic.operations import heartbeats
 from tests.e2e.conftest import Stack
-from tests.support.processes import LiveProcess, start_beat, wait_until
+from tests.support.processes import LiveProcess, start_beat, start_worker, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -50,3 +51,21 @@ def test_a_standby_beat_takes_over_when_the_leader_is_killed(stack: Stack, tmp_p
         first.stop()
         if second is not None:
             second.stop()
+
+
+@pytest.mark.parametrize("stack", ["embedded"], indirect=True)
+def test_a_live_worker_writes_its_heartbeat(stack: Stack, tmp_path: Path) -> None:
+    app = stack.web_app()
+    worker = start_worker(stack.env, tmp_path, "heartbeat-worker")
+
+    def written() -> bool:
+        with app.app_context():
+            return any(
+                w.name.startswith("worker:heartbeat-worker-") and not w.stale
+                for w in heartbeats.workers()
+            )
+
+    try:
+        wait_until(written, what="the worker's heartbeat", process=worker)
+    finally:
+        worker.stop()
