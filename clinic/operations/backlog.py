@@ -1,7 +1,7 @@
 """What is stuck or unknown, for `/readyz` and the admins' operations page.
 
-- intakes still `submitted` after UNROUTED_AFTER_SECONDS, and referrals whose
-  explanation marks them `needs_review` (a routing that could not finish);
+- intakes still `submitted` after UNROUTED_AFTER_SECONDS, and the open referrals
+  of intakes marked `needs_review` (routing could not read them);
 - outbox rows `failed`, and rows not done after OUTBOX_STALE_SECONDS (stuck);
 - messages whose delivery is `unknown` (clinic.notifications.sending).
 """
@@ -21,7 +21,6 @@ from clinic.models.columns import utcnow
 LIMIT = 100
 UNFINISHED = ("pending", "published")
 CLOSED = ("closed", "declined", "rerouted")
-SCANNED = 500
 
 
 def oldest_unfinished_outbox_age(now: datetime | None = None) -> float | None:
@@ -45,27 +44,15 @@ def unrouted_submissions(now: datetime | None = None) -> Sequence[IntakeSubmissi
 
 
 def needs_review_referrals() -> Sequence[Referral]:
-    """Open `intake` referrals whose explanation says routing could not finish.
-
-    The explanation is encrypted, so the newest SCANNED open intake-review referrals
-    are read and checked here.
-    """
-    rows = db.session.scalars(
+    """Open referrals of intakes routing could not read (`needs_review`: sent to intake
+    review with the reason in `routing_error`), oldest first."""
+    return db.session.scalars(
         select(Referral)
-        .where(Referral.queue == "intake", Referral.status.not_in(CLOSED))
-        .order_by(Referral.created_at.desc())
-        .limit(SCANNED)
-    )
-    return [referral for referral in rows if _marked_needs_review(referral)][:LIMIT]
-
-
-def _marked_needs_review(referral: Referral) -> bool:
-    explanation = referral.explanation
-    if not isinstance(explanation, dict):
-        return False
-    return bool(explanation.get("needs_review")) or "needs_review" in explanation.get(
-        "rule_ids", []
-    )
+        .join(IntakeSubmission, IntakeSubmission.id == Referral.submission_id)
+        .where(IntakeSubmission.status == "needs_review", Referral.status.not_in(CLOSED))
+        .order_by(Referral.created_at)
+        .limit(LIMIT)
+    ).all()
 
 
 def failed_outbox_rows() -> Sequence[OutboxMessage]:

@@ -18,7 +18,13 @@ from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications import queue_submission_confirmation
 from clinic.operations import heartbeats
 from tests import factories
-from tests.clinic.notifications.conftest import CANARY_EMAIL, contact, sign_in_as, staff
+from tests.clinic.notifications.conftest import (
+    CANARY_EMAIL,
+    contact,
+    referral_for,
+    sign_in_as,
+    staff,
+)
 from tests.support.html import csrf_token
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -48,6 +54,9 @@ def test_the_page_lists_what_is_stuck_or_unknown_and_the_heartbeats(
     late = factories.submitted_intake()
     late.submitted_at = utcnow() - timedelta(seconds=app.config["UNROUTED_AFTER_SECONDS"] + 60)
     fresh = factories.submitted_intake()
+    unreadable = factories.submitted_intake()
+    unreadable.status, unreadable.routing_error = "needs_review", "UnreadableDocument: answers"
+    referral_for(unreadable, queue="intake")
     failed = factories.outbox_message(kind=TaskNames.SWEEP_DRAFTS)
     failed.status, failed.last_error = "failed", "gave up"
     stuck = factories.outbox_message()
@@ -61,6 +70,7 @@ def test_the_page_lists_what_is_stuck_or_unknown_and_the_heartbeats(
     page = client.get(PAGE).get_data(as_text=True)
 
     assert str(late.id) in page and str(fresh.id) not in page
+    assert str(unreadable.id) in page and "UnreadableDocument: answers" in page
     assert str(failed.target_id) in page and str(stuck.target_id) in page
     assert page.count("Publish again") == 2
     assert "Confirmation to the client" in page and "Send again" in page
@@ -69,7 +79,7 @@ def test_the_page_lists_what_is_stuck_or_unknown_and_the_heartbeats(
     viewed = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "operations.viewed")
     ).one()
-    assert viewed.detail["unrouted"] == 1
+    assert viewed.detail["unrouted"] == 1 and viewed.detail["needs_review"] == 1
     assert viewed.detail["failed_outbox"] == 1 and viewed.detail["unknown_deliveries"] == 1
 
 
