@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from clinic.extensions import db, rows_matched
 from clinic.models import ServiceHeartbeat
@@ -65,15 +66,18 @@ def hold_beat_lease(owner: str, lease_seconds: float, now: datetime | None = Non
     return True
 
 
-def write_worker_heartbeat(hostname: str, now: datetime | None = None) -> ServiceHeartbeat:
-    """This worker is alive (in the caller's transaction)."""
-    row = db.session.get(ServiceHeartbeat, WORKER_PREFIX + hostname)
+def write_worker_heartbeat(
+    hostname: str, now: datetime | None = None, session: Session | None = None
+) -> ServiceHeartbeat:
+    """This worker is alive (in the caller's transaction; `session`: default the app's)."""
+    active = session if session is not None else db.session()
+    row = active.get(ServiceHeartbeat, WORKER_PREFIX + hostname)
     if row is None:
         row = ServiceHeartbeat(name=WORKER_PREFIX + hostname, owner=process_owner())
-        db.session.add(row)
+        active.add(row)
     row.owner = process_owner()
     row.beat_at = now or utcnow()
-    db.session.flush()
+    active.flush()
     return row
 
 
