@@ -229,6 +229,31 @@ class Settings(BaseSettings):
         description="Sentry project DSN for error reports (`pip install .[sentry]`). Empty: "
         "no reports. Reports never carry request bodies, cookies, headers or local variables.",
     )
+    beat_lease_seconds: float = Field(
+        30.0,
+        description="Beat's leader lease: a standby beat takes over when the leader has not "
+        "renewed it for this long (renewed every third of it). Run a second beat anywhere.",
+    )
+    beat_stale_seconds: float = Field(
+        120.0,
+        description="`/readyz` says `degraded` (still 200) when beat's heartbeat is older "
+        "than this.",
+    )
+    worker_heartbeat_seconds: float = Field(
+        30.0,
+        description="How often each worker writes its heartbeat (the operations page shows "
+        "a worker silent for three times this as stale).",
+    )
+    outbox_stale_seconds: float = Field(
+        900.0,
+        description="`/readyz` says `degraded` when the oldest outbox row not yet done is "
+        "older than this; the operations page lists such rows as stuck.",
+    )
+    unrouted_after_seconds: float = Field(
+        900.0,
+        description="The operations page lists intakes still submitted (not routed) after "
+        "this long.",
+    )
     staff_idle_timeout: Annotated[int, Table.STAFF] = Field(
         900,
         description="Seconds without activity before a staff session ends; a warning "

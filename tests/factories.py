@@ -19,6 +19,7 @@ import pyotp
 from flask import current_app
 from sqlalchemy import select
 
+from clinic.api import idempotency
 from clinic.api.tokens import create_token
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
@@ -26,6 +27,7 @@ from clinic.extensions import db
 from clinic.intake.drafts import save_answers, start_draft
 from clinic.intake.services import submit_intake
 from clinic.models import (
+    ApiIdempotencyKey,
     ApiToken,
     AuditChainHead,
     AuditEvent,
@@ -38,6 +40,7 @@ from clinic.models import (
     Referral,
     ReferralEvent,
     ReferralNote,
+    ServiceHeartbeat,
     StaffAlert,
     StaffQueue,
     StaffRecoveryCode,
@@ -47,6 +50,7 @@ from clinic.models import (
 from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications import queue_submission_confirmation
 from clinic.notifications.on_call import alert_for
+from clinic.operations.heartbeats import write_worker_heartbeat
 from clinic.routing.follow_up import follow_up_referral
 from clinic.routing.record import record_routing
 from clinic.security import audit, audit_seal
@@ -379,7 +383,25 @@ def outbox_message(**overrides: Any) -> OutboxMessage:
     return message
 
 
+def service_heartbeat(**overrides: Any) -> ServiceHeartbeat:
+    """A worker's heartbeat (default: a new worker host name), as the worker writes it."""
+    return write_worker_heartbeat(overrides.pop("hostname", f"w-{uuid.uuid4().hex[:8]}@test"))
+
+
+def api_idempotency_key(**overrides: Any) -> ApiIdempotencyKey:
+    """A claimed Idempotency-Key of a token (default: a new coordinator's), with its response."""
+    token: ApiToken = overrides.pop("token", None) or api_token()
+    claim = idempotency.begin(token.id, overrides.pop("key", uuid.uuid4().hex), {"path": "x"})
+    assert isinstance(claim, idempotency.Claimed)
+    idempotency.record(claim, 201, {"id": str(uuid.uuid4())})
+    db.session.flush()
+    row = db.session.get(ApiIdempotencyKey, claim.row_id)
+    assert row is not None
+    return row
+
+
 FACTORIES: dict[type[Any], tuple[Callable[..., Any], ...]] = {
+    ApiIdempotencyKey: (api_idempotency_key,),
     ApiToken: (api_token,),
     AuditChainHead: (audit_chain_head,),
     AuditEvent: (audit_event,),
@@ -392,6 +414,7 @@ FACTORIES: dict[type[Any], tuple[Callable[..., Any], ...]] = {
     Referral: (referral,),
     ReferralEvent: (referral_event,),
     ReferralNote: (referral_note,),
+    ServiceHeartbeat: (service_heartbeat,),
     StaffAlert: (staff_alert,),
     StaffQueue: (staff_queue,),
     StaffRecoveryCode: (recovery_code,),

@@ -13,20 +13,18 @@ worker that dies mid-task gives its message back (`reject_on_worker_lost`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from celery import Celery, Task, signals
+from celery import Celery, Task
 from celery.exceptions import Retry
 from flask import Flask
-from sqlalchemy import Connection
 
-from clinic.broker.beat_lock import hold_beat_lock
 from clinic.broker.celery_app import celery_config, check_visibility_timeout
 from clinic.broker.names import TaskNames
 from clinic.models.unit_of_work import is_connection_loss, unit_of_work
 from clinic.notifications.sending import lease_seconds, send_time_limit
 from workers import tasks  # noqa: F401  registers the tasks (shared tasks: with every app)
+from workers.heartbeat import WorkerHeartbeat
 from workers.retrying import RETRY_KWARGS, retry_later
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
@@ -75,8 +73,8 @@ def worker_config(app: Flask) -> dict[str, Any]:
         "task_annotations": {
             TaskNames.SEND_NOTIFICATION: {"time_limit": send_time_limit(app.config)}
         },
-        "beat_scheduler": "workers.beat_scheduler:HeartbeatScheduler",
-        "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
+        # Beat runs only while it holds the leader lease; a second beat stands by.
+        "beat_scheduler": "workers.beat:LeaderScheduler",
     }
 
 
@@ -102,21 +100,8 @@ def init_celery(app: Flask) -> Celery:
     celery.config_from_object(worker_config(app))
     celery.conf.update(app.config.get("CELERY_OVERRIDES", {}))
     celery.set_default()
+    celery.flask_app = app  # the beat scheduler and the worker heartbeat use its context
+    celery.steps["worker"].add(WorkerHeartbeat)
 
     app.extensions["celery"] = celery
-    _hold_beat_lock_at_start(app)
     return celery
-
-
-_BEAT_LOCK: list[Connection] = []  # kept open for the life of the beat process
-
-
-def _hold_beat_lock_at_start(app: Flask) -> None:
-    """Beat takes the lock of clinic.broker.beat_lock as it starts, or stops."""
-
-    def take(**_: Any) -> None:
-        connection = hold_beat_lock(app.config["SQLALCHEMY_DATABASE_URI"])
-        if connection is not None:
-            _BEAT_LOCK.append(connection)
-
-    signals.beat_init.connect(take, weak=False, dispatch_uid="clinic-beat-lock")

@@ -45,6 +45,16 @@ def create(owner: TokenOwner, body: Mapping[str, Any]) -> IntakeSubmission:
     )
 
 
+def replayed(owner: TokenOwner, submission_id: object) -> None:
+    """A retry with an Idempotency-Key was answered with the first result."""
+    audit.record(
+        "api.intake_create_replayed",
+        target_type="submission",
+        target_id=submission_id,
+        actor=owner.user,
+    )
+
+
 def read(owner: TokenOwner, submission_id: uuid.UUID) -> IntakeSubmission | None:
     """A submitted intake (None for a draft or no such intake)."""
     submission = db.session.get(IntakeSubmission, submission_id)

@@ -78,6 +78,10 @@ class TokenOwner:
     user: StaffUser
     token: ApiToken
 
+    @property
+    def token_id(self) -> uuid.UUID:
+        return self.token.id
+
     def refusal(self, scope: str) -> str | None:
         """Why this request may not use `scope`, or None when it may."""
         if scope not in self.token.scopes:

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 import forms
-from clinic.api import bp, intakes
+from clinic.api import bp, idempotency, intakes
 from clinic.api.scopes import CATALOGUE
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import csrf
@@ -29,6 +29,8 @@ from clinic.models.documents import (
     explanation_of,
     parse,
 )
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 csrf.exempt(bp)
 
@@ -104,6 +106,27 @@ def _contact_errors(contact: dict[str, Any]) -> list[dict[str, str]]:
 @token_required("intakes:write")
 def create_intake() -> Response:
     body = request.get_json(silent=True)
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return _create(body)
+    if not 0 < len(key) <= idempotency.MAX_KEY_LENGTH:
+        return _error(422, f"the {IDEMPOTENCY_HEADER} header must be 1 to 255 characters")
+    claim = idempotency.begin(_owner().token_id, key, body)
+    if isinstance(claim, idempotency.Mismatch):
+        return _error(
+            422, f"this {IDEMPOTENCY_HEADER} was already used with a different request body"
+        )
+    if isinstance(claim, idempotency.Replay):
+        intakes.replayed(_owner(), claim.body.get("id"))
+        return _created(claim.status, claim.body)
+    response = _create(body)
+    if response.status_code < 400:
+        idempotency.record(claim, response.status_code, response.get_json())
+    return response
+
+
+def _create(body: Any) -> Response:
+    """Validate and create the intake; 201 with its id, or 422 naming each bad field."""
     errors = _request_errors(body)
     if not errors and isinstance(body, dict):
         errors = [
@@ -113,9 +136,14 @@ def create_intake() -> Response:
     if errors or not isinstance(body, dict):
         return _error(422, "the intake is not valid", errors=errors)
     submission = intakes.create(_owner(), body)
-    response = jsonify({"id": str(submission.id)})
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/intakes/{submission.id}"
+    return _created(201, {"id": str(submission.id)})
+
+
+def _created(status: int, body: dict[str, Any]) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    if status == 201:
+        response.headers["Location"] = f"/api/v1/intakes/{body['id']}"
     return response
 
 

@@ -328,3 +328,16 @@ def mark_failed(kind: str, target_id: object, error: str) -> None:
 def mark_done(kind: str, target_id: object) -> None:
     """In the task's own transaction: its outbox rows are done."""
     _finish_unfinished(kind, target_id, status="done", done_at=utcnow())
+
+
+def requeue(message: OutboxMessage) -> None:
+    """Admin: publish a failed or stuck row again, with a fresh count of attempts.
+
+    In the caller's transaction; the row is published after its commit, as a new one is.
+    """
+    message.status = "pending"
+    message.attempts = 0
+    message.last_error = None
+    message.next_attempt_at = utcnow()
+    db.session.flush()
+    db.session.info.setdefault(_NEW_IDS, []).append(message.id)

@@ -6,6 +6,8 @@ hold (`documents`)."""
 from clinic.models.api_token import ApiToken
 from clinic.models.audit import AuditChainHead, AuditEvent
 from clinic.models.fhir_export import FhirExport
+from clinic.models.heartbeat import ServiceHeartbeat
+from clinic.models.idempotency import ApiIdempotencyKey
 from clinic.models.intake_reference import IntakeReferenceCounter
 from clinic.models.notification import NotificationMessage, OnCallAlert, StaffAlert
 from clinic.models.outbox import OutboxMessage
@@ -16,6 +18,7 @@ from clinic.models.submission import IntakeSubmission
 from clinic.models.submission_flag import SubmissionFlag
 
 __all__ = [
+    "ApiIdempotencyKey",
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
@@ -28,6 +31,7 @@ __all__ = [
     "Referral",
     "ReferralEvent",
     "ReferralNote",
+    "ServiceHeartbeat",
     "StaffAlert",
     "StaffQueue",
     "StaffRecoveryCode",

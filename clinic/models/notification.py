@@ -7,6 +7,12 @@ marks it sent. The address and any secret (a resume link) are encrypted in
 `payload` and wiped once the message is sent; a message that failed for good
 keeps it (for a retry) until FAILED_MESSAGE_RETENTION_DAYS have passed
 (clinic.notifications.retention), then stays `failed` with no payload.
+
+`unknown`: a client message whose send began but whose outcome was never
+recorded (the worker died between send and mark). Client messages are sent at
+most once, so it is not sent again by itself; staff see "delivery unknown" and
+an admin may send it again (clinic.notifications.sending). It keeps its
+payload as a failed message does, for the same time.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from clinic.models.columns import (
     uuid_pk,
 )
 
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped", "unknown")
 CHANNELS = ("email", "sms", "none")
 
 
@@ -37,7 +43,8 @@ class NotificationMessage(HasEncryptedValues, Model):
     __table_args__ = (
         UniqueConstraint("event", "recipient", "channel", name="uq_notification_message_key"),
         CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="status"
+            "status IN ('pending', 'sending', 'sent', 'failed', 'skipped', 'unknown')",
+            name="status",
         ),
         CheckConstraint("channel IN ('email', 'sms', 'none')", name="channel"),
         db.Index("ix_notification_message_status_created_at", "status", "created_at"),
@@ -78,8 +85,9 @@ class NotificationMessage(HasEncryptedValues, Model):
 
     @property
     def details_removed(self) -> bool:
-        """Failed, and its details were removed after the retention limit: no retry."""
-        return self.status == "failed" and self.payload_encrypted is None
+        """Failed (or delivery unknown), and its details were removed after the retention
+        limit: no retry."""
+        return self.status in ("failed", "unknown") and self.payload_encrypted is None
 
 
 class StaffAlert(Model):

@@ -1,4 +1,5 @@
-"""Failed messages keep their details for a limited time only.
+"""Failed messages (and those whose delivery is unknown) keep their details for a limited
+time only.
 
 A message that failed for good keeps its encrypted `payload` (the address and
 values such as a resume link) so that an admin can send it again (*Retry*).
@@ -49,7 +50,7 @@ def remove_expired_details(now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=days)
     failed_at = func.coalesce(NotificationMessage.claimed_at, NotificationMessage.created_at)
     still_expired = (
-        NotificationMessage.status == "failed",
+        NotificationMessage.status.in_(("failed", "unknown")),
         NotificationMessage.payload_encrypted.is_not(None),
         NotificationMessage.created_at <= cutoff,  # implied by the next; uses the index
         failed_at <= cutoff,

@@ -1,25 +1,38 @@
-"""Sending one message exactly once in the normal case: claim, send, mark sent.
+"""Sending one message: claim, send, mark sent; what happens when the worker dies between.
 
 1. Claim: the row goes from `pending` to `sending` (attempts + 1) in a unit of
    work of its own, committed before anything is sent, guarded by the attempts
    counter, so two deliveries of the same task cannot both claim it.
 2. Send through the channel (SMTP, SMS provider, development files).
 3. Mark: `sent` (payload wiped), `pending` again with a backoff for a temporary
-   failure, or `failed`; a unit of work of its own, committed at once.
+   failure, or `failed`; a unit of work of its own, committed at once. A mark
+   `sent` that fails for a database error is tried again here, a few times with
+   backoff (MARK_SENT_RETRY_DELAYS), before the task gives up: the message went,
+   so it is never turned into a resend.
 
 The claim and the mark (each way) are `unit_of_work()` blocks, the only commits
 here; anything else (a message already finished or missing) is committed by the task.
 
 A task delivered again after the row was marked sent does nothing. One finding
 the row `sending` waits out the lease (a hard time limit keeps a live send
-shorter), then sends: the previous worker died before the far end accepted, or
-— the one at-least-once window — after it accepted and before step 3 committed.
+shorter): the previous worker died before the far end accepted, or after it
+accepted and before step 3 committed; nobody can tell which. Then the delivery
+semantics of the message's kind decide:
+
+- staff and on-call messages are **at least once**: sent again, with the same
+  Message-ID (the row id), so a mail program shows one; the alert pages say a
+  duplicate may arrive;
+- client messages are **at most once** (a second "we tried to reach you" or
+  resume link can do harm where it is not safe): never sent again by itself,
+  the row becomes `unknown` ("delivery unknown" for staff, audited), and an
+  admin may send it again from the operations page (audited).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +41,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
@@ -43,11 +57,20 @@ from clinic.notifications.channels import (
 )
 from clinic.notifications.render import render
 from clinic.observability import metrics
+from clinic.security import audit
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 2.0
-FINISHED = ("sent", "failed", "skipped")
+FINISHED = ("sent", "failed", "skipped", "unknown")
+AT_MOST_ONCE_RECIPIENTS = ("client",)
+MARK_SENT_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+"""Waits between tries of the mark `sent` (about 7.5 s in all, inside the send's time limit)."""
+
+
+def at_most_once(message: NotificationMessage) -> bool:
+    """Client messages: never sent again when the outcome of a send is unknown."""
+    return message.recipient in AT_MOST_ONCE_RECIPIENTS
 
 
 def send_time_limit(config: Mapping[str, Any]) -> float:
@@ -89,6 +112,8 @@ def send_message(message_id: str) -> Outcome:
         lease_end = message.claimed_at + timedelta(seconds=lease_seconds(current_app.config))
         if lease_end > now:
             return Outcome("sending", retry_in=(lease_end - now).total_seconds() + 1)
+        if at_most_once(message):
+            return _mark_unknown(message)
         log.warning("message %s: the last send did not finish; sending again", message_id)
         metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="unknown").inc()
     if not _claim(message, now):
@@ -134,15 +159,70 @@ def _send_claimed(message: NotificationMessage) -> Outcome:
     except Exception as exc:  # a bug or an unexpected library error: never loop on it
         log.exception("message %s: unexpected error while sending", message.id)
         return _fail(message, type(exc).__name__)
-    with unit_of_work():  # step 3
-        message.status = "sent"
-        message.sent_at = utcnow()
-        message.last_error = None
-        message.payload = None  # the address and any link are no longer needed
-        _finish_outbox(str(message.id))
-    log.info("message %s sent by %s", message.id, message.channel)
-    metrics.NOTIFICATIONS.labels(channel=message.channel, outcome="sent").inc()
+    message_id, channel = message.id, message.channel
+    _mark_sent(message_id)
+    log.info("message %s sent by %s", message_id, channel)
+    metrics.NOTIFICATIONS.labels(channel=channel, outcome="sent").inc()
     return Outcome("sent")
+
+
+def _mark_sent(message_id: uuid.UUID) -> None:
+    """Step 3 for a message the far end took: retried on a database error, then raised."""
+    for delay in (*MARK_SENT_RETRY_DELAYS, None):
+        try:
+            with unit_of_work():
+                db.session.execute(
+                    update(NotificationMessage)
+                    .where(
+                        NotificationMessage.id == message_id,
+                        NotificationMessage.status.in_(("sending", "unknown")),
+                    )
+                    .values(
+                        status="sent",
+                        sent_at=utcnow(),
+                        last_error=None,
+                        payload_encrypted=None,  # the address and any link are not needed now
+                    )
+                )
+                _finish_outbox(str(message_id))
+            return
+        except SQLAlchemyError as exc:
+            if delay is None:
+                raise
+            log.warning(
+                "message %s was sent but not marked sent (%s); marking again in %.1fs",
+                message_id,
+                type(exc).__name__,
+                delay,
+            )
+            _discard_session()
+            time.sleep(delay)
+
+
+def _discard_session() -> None:
+    """After a database error: a fresh connection for the next try."""
+    try:
+        db.session.close()
+    except SQLAlchemyError:
+        db.session.remove()
+
+
+def _mark_unknown(message: NotificationMessage) -> Outcome:
+    """A client message whose last send never recorded its outcome: not sent again."""
+    with unit_of_work():
+        message.status = "unknown"
+        message.last_error = "delivery unknown: the send began and its outcome was not recorded"
+        _finish_outbox(str(message.id))
+        audit.record(
+            "message.delivery_unknown",
+            target_type="notification_message",
+            target_id=message.id,
+            actor_kind="system",
+        )
+    log.warning(
+        "message %s: the last send did not finish; delivery unknown, not resent", message.id
+    )
+    return Outcome("unknown")
 
 
 def _temporary(message: NotificationMessage, error: str) -> Outcome:

@@ -61,13 +61,17 @@ class Retry(enum.Enum):
     """What became of an admin's retry."""
 
     QUEUED = "queued"
-    NOT_FAILED = "not failed"  # missing, or no longer failed (retried already, sent)
+    NOT_FAILED = "not failed"  # missing, or no longer failed or unknown (retried already, sent)
     DETAILS_REMOVED = "details removed"  # past FAILED_MESSAGE_RETENTION_DAYS: nothing to send
 
 
+RETRYABLE = ("failed", "unknown")
+
+
 def retry(message_id: uuid.UUID) -> Retry:
-    """Admin: send a failed message again (a fresh set of tries), audited; published after
-    the commit.
+    """Admin: send a failed message, or one whose delivery is unknown, again (a fresh set
+    of tries), audited (`message.retried`, or `message.resent` for an unknown delivery:
+    the person may get it twice); published after the commit.
 
     The row is locked, so the retention sweep cannot wipe it between this check
     and the commit (and a row it is wiping is read after its wipe).
@@ -78,13 +82,14 @@ def retry(message_id: uuid.UUID) -> Retry:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
-    if message is None or message.status != "failed":
+    if message is None or message.status not in RETRYABLE:
         return Retry.NOT_FAILED
     if message.details_removed:
         return Retry.DETAILS_REMOVED
+    action = "message.resent" if message.status == "unknown" else "message.retried"
     message.status = "pending"
     message.attempts = 0
     message.next_attempt_at = utcnow()
     outbox.enqueue(TaskNames.SEND_NOTIFICATION, message.id)
-    audit.record("message.retried", target_type="notification_message", target_id=message_id)
+    audit.record(action, target_type="notification_message", target_id=message_id)
     return Retry.QUEUED

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import redis
@@ -23,9 +24,9 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from clinic.broker.beat_lock import beat_lock_holders, on_postgres
 from clinic.models.encryption import KeyRing
 from clinic.notifications.sending import send_time_limit
+from clinic.operations.heartbeats import BEAT
 from config.settings import Settings
 
 PROBE_TIMEOUT = 5.0
@@ -199,23 +200,35 @@ def _database(settings: Settings) -> Iterator[Connection]:
         engine.dispose()
 
 
-def check_beat_lock(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
-    if not on_postgres(settings.database_url):
-        return []
+def on_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+def check_beat_lease(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
+    """A beat holds the leader lease (workers.beat): one runs the sweeps, others stand by."""
     try:
         with _database(settings) as connection:
-            holders = beat_lock_holders(connection)
+            lease_until = connection.scalar(
+                text("SELECT lease_until FROM service_heartbeat WHERE name = :name"),
+                {"name": BEAT},
+            )
     except SQLAlchemyError as problem:
-        return [_unsafe(f"DATABASE_URL: the database cannot be reached ({_first_line(problem)}).")]
-    if holders:
+        return [_unsafe(f"DATABASE_URL: the database cannot be read ({_first_line(problem)}).")]
+    if lease_until is not None and _aware(lease_until) >= datetime.now(UTC):
         return []
     return [
         _risky(
-            "No celery beat holds the beat lock on this database: nothing re-publishes the "
-            "outbox, sweeps drafts or repeats urgent pages. Run exactly one "
-            "`celery -A workers.entry beat`."
+            "No celery beat holds the leader lease: nothing re-publishes the outbox, sweeps "
+            "drafts, seals the audit log or repeats urgent pages. Run "
+            "`celery -A workers.entry beat` (a second one stands by)."
         )
     ]
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """A time read back from the database (SQLite gives text without a zone)."""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def check_smtp(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
@@ -247,7 +260,7 @@ def check_clock_skew(
             database_time = float(connection.scalar(text("SELECT extract(epoch FROM now())")))
             after = clock()
     except SQLAlchemyError:
-        return []  # check_beat_lock says the database cannot be reached
+        return []  # check_beat_lease says the database cannot be reached
     skew = database_time - (before + after) / 2
     if abs(skew) <= CLOCK_SKEW_RISKY:
         return []
@@ -275,7 +288,7 @@ CHECKS: tuple[Check, ...] = (
     check_trusted_proxy,
     check_redis_persistence,
     check_visibility_timeout,
-    check_beat_lock,
+    check_beat_lease,
     check_smtp,
     check_clock_skew,
 )

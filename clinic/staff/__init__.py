@@ -28,6 +28,7 @@ from clinic.staff import (  # noqa: E402,F401
     hooks,
     labels,
     notification_views,
+    operations_views,
     overview_views,
     referral_views,
     token_views,

@@ -88,6 +88,7 @@ MESSAGE_STATUS_LABELS: Final[Mapping[str, Any]] = MappingProxyType(
         "sent": lazy_gettext("Sent"),
         "failed": lazy_gettext("Failed"),
         "skipped": lazy_gettext("Not sent"),
+        "unknown": lazy_gettext("Delivery unknown"),
     }
 )
 _DETAIL_CODES: Final[Mapping[str, Any]] = MappingProxyType(

@@ -1,11 +1,22 @@
-"""Liveness and readiness probes for load balancers and orchestrators."""
+"""Liveness and readiness probes for load balancers and orchestrators.
+
+`/readyz` answers 503 when the database or the broker cannot be reached, and
+otherwise 200, with `status` `ready` or `degraded`: degraded when beat's
+heartbeat is older than BEAT_STALE_SECONDS (or no beat has run yet), or when
+the oldest outbox row not yet done is older than OUTBOX_STALE_SECONDS. A
+degraded instance still serves (taking it out of a load balancer would help
+nothing); the reasons say what to look at (the admins' operations page).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, current_app
 from sqlalchemy import text
 
 from clinic.extensions import db
+from clinic.operations import backlog, heartbeats
 
 bp = Blueprint("health", __name__)
 
@@ -33,8 +44,32 @@ def _broker_ok() -> bool:
     return True
 
 
+def _operations() -> tuple[dict[str, Any], list[str]]:
+    """Beat's liveness and the outbox's oldest unfinished row, and what is degraded."""
+    degraded = []
+    beat = heartbeats.beat()
+    if beat is None or beat.stale:
+        degraded.append("beat")
+    outbox_age = backlog.oldest_unfinished_outbox_age()
+    if outbox_age is not None and outbox_age > current_app.config["OUTBOX_STALE_SECONDS"]:
+        degraded.append("outbox")
+    operations = {
+        "beat": {
+            "alive": beat is not None and not beat.stale,
+            "age_seconds": None if beat is None else round(beat.age_seconds, 1),
+        },
+        "outbox": {
+            "oldest_unfinished_age_seconds": None if outbox_age is None else round(outbox_age, 1)
+        },
+    }
+    return operations, degraded
+
+
 @bp.route("/readyz")
 def readyz() -> tuple[dict[str, object], int]:
     checks = {"database": _database_ok(), "broker": _broker_ok()}
-    ready = all(checks.values())
-    return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
+    if not all(checks.values()):
+        return {"status": "not ready", "checks": checks}, 503
+    operations, degraded = _operations()
+    status = "degraded" if degraded else "ready"
+    return {"status": status, "checks": checks, "operations": operations, "degraded": degraded}, 200

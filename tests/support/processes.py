@@ -83,7 +83,7 @@ def start_worker(
     return worker
 
 
-def start_beat(env: Mapping[str, str], log_dir: Path) -> LiveProcess:
-    beat = LiveProcess("beat", celery_commands(sys.executable)["beat"], env, log_dir / "beat.log")
+def start_beat(env: Mapping[str, str], log_dir: Path, name: str = "beat") -> LiveProcess:
+    beat = LiveProcess(name, celery_commands(sys.executable)["beat"], env, log_dir / f"{name}.log")
     beat.wait_for_output("beat: Starting")
     return beat

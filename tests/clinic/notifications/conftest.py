@@ -106,3 +106,4 @@ def sign_in_as(client: FlaskClient, user: StaffUser) -> None:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session[sessions.SEEN] = time.time()
+        session[sessions.SIGNED_IN_AT] = time.time()

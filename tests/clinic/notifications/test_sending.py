@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
-from clinic.models import NotificationMessage, OutboxMessage
+from clinic.models import AuditEvent, NotificationMessage, OutboxMessage
 from clinic.models.columns import utcnow
-from clinic.notifications import queue_submission_confirmation
-from clinic.notifications.sending import lease_seconds, retry_delay, send_message
+from clinic.notifications import queue_staff_alerts, queue_submission_confirmation, status
+from clinic.notifications.sending import (
+    MARK_SENT_RETRY_DELAYS,
+    lease_seconds,
+    retry_delay,
+    send_message,
+)
 from tests.clinic.notifications.conftest import (
     CANARY_EMAIL,
     CANARY_NAME,
     CANARY_PHONE,
     contact,
+    referral_for,
+    staff,
     submission_with,
 )
 from tests.support.smtp import SmtpServer
@@ -86,19 +95,113 @@ def test_a_send_in_progress_elsewhere_is_left_alone_until_its_lease_ends(
     assert smtp_server.received() == []
 
 
-def test_a_send_whose_worker_died_is_sent_after_the_lease(
-    mail_app: Flask, smtp_server: SmtpServer
-) -> None:
-    message = _queued_message()
-    lease = timedelta(seconds=lease_seconds(mail_app.config) + 1)
+def _staff_message() -> NotificationMessage:
+    """A staff alert's message (at least once), to the one coordinator of its queue."""
+    staff("coordinator@example.net")
+    queue_staff_alerts([referral_for(submission_with(contact(email=False)), queue="family")])
+    db.session.commit()
+    return db.session.scalars(
+        select(NotificationMessage).where(NotificationMessage.template == "staff_alert")
+    ).one()
+
+
+def _died_mid_send(config: Any, message: NotificationMessage) -> None:
+    """The row as a worker killed between send and mark leaves it, its lease over."""
+    lease = timedelta(seconds=lease_seconds(config) + 1)
     message.status, message.claimed_at, message.attempts = "sending", utcnow() - lease, 1
     db.session.commit()
 
+
+def test_a_staff_message_whose_worker_died_is_sent_again_with_the_same_message_id(
+    mail_app: Flask, smtp_server: SmtpServer
+) -> None:
+    message = _staff_message()
+    _died_mid_send(mail_app.config, message)
+
     assert send_message(str(message.id)).status == "sent"
 
-    assert len(smtp_server.received()) == 1
+    [email] = smtp_server.received()
+    assert email["Message-ID"].startswith(f"<{message.id}@")
     db.session.refresh(message)
     assert message.attempts == 2
+
+
+def test_a_client_message_whose_worker_died_is_not_sent_again_but_delivery_unknown(
+    mail_app: Flask, smtp_server: SmtpServer
+) -> None:
+    message = _queued_message()
+    _died_mid_send(mail_app.config, message)
+
+    assert send_message(str(message.id)).status == "unknown"
+    assert send_message(str(message.id)).status == "unknown"  # delivered again: still nothing
+
+    assert smtp_server.received() == []
+    db.session.refresh(message)
+    assert (message.status, message.attempts) == ("unknown", 1)
+    assert message.payload is not None  # kept, so that an admin can resend it
+    assert _outbox_status(message) == "done"
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("message.delivery_unknown") == 1
+
+    assert status.retry(message.id) is status.Retry.QUEUED  # an admin resends it
+    db.session.commit()
+    assert "message.resent" in db.session.scalars(select(AuditEvent.action)).all()
+    assert send_message(str(message.id)).status == "sent"
+    assert len(smtp_server.received()) == 1
+
+
+class _MarkSentFails:
+    """Fault injection at the driver: the UPDATE that marks a message sent fails `times` times."""
+
+    def __init__(self, times: int) -> None:
+        self.left = times
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        marking_sent = (
+            statement.startswith("UPDATE notification_message") and "sent_at" in statement
+        )
+        if self.left and marking_sent:
+            self.left -= 1
+            raise OperationalError(statement, {}, ConnectionError("server closed the connection"))
+
+
+def test_a_mark_sent_that_fails_for_a_database_error_is_retried_not_resent(
+    mail_app: Flask, smtp_server: SmtpServer
+) -> None:
+    message = _queued_message()
+    message_id = message.id
+    fault = _MarkSentFails(times=2)
+    event.listen(db.engine, "before_cursor_execute", fault)
+    try:
+        assert send_message(str(message.id)).status == "sent"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", fault)
+
+    assert fault.left == 0
+    assert len(smtp_server.received()) == 1
+    stored = db.session.get(NotificationMessage, message_id)  # the session was renewed
+    assert stored is not None and (stored.status, stored.attempts) == ("sent", 1)
+    assert _outbox_status(stored) == "done"
+
+
+def test_a_mark_sent_that_keeps_failing_gives_up_leaving_the_row_sending(
+    mail_app: Flask, smtp_server: SmtpServer
+) -> None:
+    message = _queued_message()
+    message_id = message.id
+    fault = _MarkSentFails(times=len(MARK_SENT_RETRY_DELAYS) + 1)
+    event.listen(db.engine, "before_cursor_execute", fault)
+    try:
+        with pytest.raises(OperationalError):
+            send_message(str(message.id))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", fault)
+
+    assert len(smtp_server.received()) == 1
+    stored = db.session.get(NotificationMessage, message_id)  # the session was renewed
+    assert (
+        stored is not None and stored.status == "sending"
+    )  # after the lease: delivery unknown, never a resend
 
 
 def test_smtp_down_backs_off_then_sends_when_it_is_back(

@@ -12,14 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
-from clinic.broker.beat_lock import BeatLockTaken, hold_beat_lock
 from clinic.operations import doctor
 from clinic.operations.doctor import Finding, Severity
 from clinic.security.instance_secrets import new_encryption_key_entry
 from config.settings import settings_from_env
+from tests.conftest import fresh_postgres_database
 from tests.support.redis_server import private_redis
-from tests.support.services import create_postgres_database, drop_postgres_database, service_url
+from tests.support.services import drop_postgres_database
 from tests.support.smtp import SmtpServer, free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    url = create_postgres_database(service_url("postgres"))
+    url = fresh_postgres_database()
     yield url
     drop_postgres_database(url)
 
@@ -133,20 +134,28 @@ def test_a_visibility_timeout_shorter_than_the_longest_task_is_unsafe() -> None:
     assert findings(doctor.check_visibility_timeout, production(**redis_broker)) == []
 
 
-def test_no_beat_holding_the_lock_is_risky_and_a_second_beat_is_refused(
-    database_url: str,
-) -> None:
+def _lease(database_url: str, seconds_from_now: float) -> None:
+    """Beat's leader lease, ending that many seconds from now (negative: ended)."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM service_heartbeat WHERE name = 'beat'"))
+        connection.execute(
+            text(
+                "INSERT INTO service_heartbeat (name, owner, beat_at, lease_until) "
+                "VALUES ('beat', 'test:1', now(), now() + make_interval(secs => :s))"
+            ),
+            {"s": seconds_from_now},
+        )
+    engine.dispose()
+
+
+def test_no_beat_holding_the_leader_lease_is_risky(database_url: str) -> None:
     environ = production(DATABASE_URL=database_url)
-    assert "No celery beat" in only(doctor.check_beat_lock, environ, Severity.RISKY)
-    held = hold_beat_lock(database_url)
-    assert held is not None
-    try:
-        assert findings(doctor.check_beat_lock, environ) == []
-        with pytest.raises(BeatLockTaken):
-            hold_beat_lock(database_url)
-    finally:
-        held.close()
-    assert findings(doctor.check_beat_lock, environ) != []
+    assert "No celery beat" in only(doctor.check_beat_lease, environ, Severity.RISKY)
+    _lease(database_url, 60)
+    assert findings(doctor.check_beat_lease, environ) == []
+    _lease(database_url, -1)
+    assert "No celery beat" in only(doctor.check_beat_lease, environ, Severity.RISKY)
 
 
 def test_an_unreachable_or_missing_smtp_server_is_unsafe(smtp_server: SmtpServer) -> None:
@@ -205,11 +214,7 @@ def test_the_command_exits_1_on_an_unsafe_setting_and_0_on_a_sound_deployment(
         MAIL_PORT=str(smtp_server.port),
         MAIL_USE_TLS="false",
     )
-    held = hold_beat_lock(database_url)
-    try:
-        result = _flask(sound, "doctor")
-    finally:
-        assert held is not None
-        held.close()
+    _lease(database_url, 60)
+    result = _flask(sound, "doctor")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "UNSAFE" not in result.stdout

@@ -61,6 +61,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff.admin_reset_mfa": ADMIN_PAGE,
     "staff.admin_temporary_password": ADMIN_PAGE,
     "staff.admin_audit": ADMIN_PAGE,
+    "staff.admin_operations": ADMIN_PAGE,
+    "staff.admin_republish": ADMIN_PAGE,
+    "staff.admin_resend": ADMIN_PAGE,
     "staff.account": ANY_SIGNED_IN,
     "staff.password": ANY_SIGNED_IN,
     "staff.account_recovery_codes": ANY_SIGNED_IN,
@@ -127,6 +130,7 @@ def world(app: Flask) -> dict[str, object]:
             "message_id": message.id,
             "page_id": page.id,
             "token_id": token.id,
+            "row_id": factories.outbox_message().id,
         },
     }
 
