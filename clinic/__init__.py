@@ -19,16 +19,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # process imports clinic but must not load a page.
     from clinic import api, staff
     from clinic.api import cli as api_cli
+    from clinic.api import errors as api_errors
     from clinic.development import demo_cli
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
     from clinic.routing import cli as routing_cli
     from clinic.security import keys_cli
-    from clinic.web import health, security_headers
+    from clinic.web import health, input_checks, security_headers
 
     app = create_base_app(overrides)
     unit_of_work.init_app(app)  # first, so the request commits after every other hook
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    input_checks.init_app(app)  # before CSRF: a control character is refused first
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
@@ -37,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    api_errors.init_app(app)
     app.register_blueprint(intake_pages.bp)
     staff.init_app(app)  # blueprint, session rules, rate limits, commands
     security_headers.init_app(app)

@@ -16,29 +16,24 @@ from flask import Response, g, jsonify, request
 
 import forms
 from clinic.api import bp, intakes
+from clinic.api.errors import json_body, json_error
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import csrf
 from clinic.models import Referral, unit_of_work
 from clinic.models.documents import (
-    ContactDocument,
+    ContactInput,
     Explanation,
+    Reading,
     UnreadableDocument,
-    decision_of,
-    explanation_of,
+    decision_reading,
+    explanation_reading,
     parse,
+    scores_reading,
 )
 
 API_ROLES = ("intake_coordinator",)
 
 csrf.exempt(bp)
-
-
-def _error(status: int, message: str, **extra: Any) -> Response:
-    response = jsonify({"error": message, **extra})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
 
 
 def token_required(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -47,11 +42,11 @@ def token_required(view: Callable[..., Response]) -> Callable[..., Response]:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         owner = authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
         if owner is None:
-            return _error(401, "a valid bearer token is required")
+            return json_error(401, "a valid bearer token is required")
         if owner.role not in API_ROLES:
             intakes.refuse_role(owner, request.path)
             unit_of_work.keep_despite_refusal()
-            return _error(403, "this token's role may not use the intake API")
+            return json_error(403, "this token's role may not use the intake API")
         g.api_owner = owner
         return view(*args, **kwargs)
 
@@ -83,19 +78,23 @@ def _request_errors(body: Any) -> list[dict[str, str]]:
 
 
 def _contact_errors(contact: dict[str, Any]) -> list[dict[str, str]]:
-    """Each key of the contact document whose value is not as the document defines it."""
+    """Each key of the contact document whose value is not as the web form's contact
+    document allows (clinic.models.documents.ContactInput)."""
     try:
-        parse(ContactDocument, contact, what="contact document")
+        document = parse(ContactInput, contact, what="contact document")
     except UnreadableDocument as exc:
         message = "not as the contact document defines it (see the README)"
         return [{"field": f"contact.{name}", "message": message} for name in exc.fields]
-    return []
+    return [
+        {"field": f"contact.{name}", "message": "needed by the channel allowed"}
+        for name in document.missing_details()
+    ]
 
 
 @bp.post("/intakes")
 @token_required
 def create_intake() -> Response:
-    body = request.get_json(silent=True)
+    body = json_body()
     errors = _request_errors(body)
     if not errors and isinstance(body, dict):
         errors = [
@@ -103,7 +102,7 @@ def create_intake() -> Response:
             for error in forms.validate_answers(body["path"], body["subject_age"], body["answers"])
         ]
     if errors or not isinstance(body, dict):
-        return _error(422, "the intake is not valid", errors=errors)
+        return json_error(422, "the intake is not valid", errors=errors)
     submission = intakes.create(_owner(), body)
     response = jsonify({"id": str(submission.id)})
     response.status_code = 201
@@ -117,28 +116,35 @@ def read_intake(submission_id: str) -> Response:
     try:
         key = uuid.UUID(submission_id)
     except ValueError:
-        return _error(404, "no such intake")
+        return json_error(404, "no such intake")
     submission = intakes.read(_owner(), key)
     if submission is None:
-        return _error(404, "no such intake")
-    decision = decision_of(submission)
+        return json_error(404, "no such intake")
+    decision = decision_reading(submission)
+    scores = scores_reading(submission)
+    explanations = [explanation_reading(referral) for referral in submission.referrals]
+    parts: list[tuple[str, Reading[Any]]] = [("decision", decision), ("scores", scores)]
+    parts += [(f"referrals[{n}].explanation", reading) for n, reading in enumerate(explanations)]
     return jsonify(
         {
             "id": str(submission.id),
             "path": submission.path,
             "status": submission.status,
-            "scores": submission.scores or {},
-            "flags": decision.flags if decision is not None else [],
-            "priority": decision.priority if decision is not None else None,
+            "scores": scores.document or {},
+            "flags": decision.document.flags if decision.document is not None else [],
+            "priority": decision.document.priority if decision.document is not None else None,
             "rules_version": submission.rules_version,
             "routing_error": submission.routing_error,
-            "referrals": [_referral(referral) for referral in submission.referrals],
+            "referrals": [
+                _referral(referral, reading.document or Explanation())
+                for referral, reading in zip(submission.referrals, explanations, strict=True)
+            ],
+            "unreadable": [part for part, reading in parts if reading.unreadable],
         }
     )
 
 
-def _referral(referral: Referral) -> dict[str, object]:
-    explanation = explanation_of(referral) or Explanation()
+def _referral(referral: Referral, explanation: Explanation) -> dict[str, object]:
     return {
         "id": str(referral.id),
         "queue": referral.queue,

@@ -37,8 +37,6 @@ SESSION_RETURN_TO_REVIEW = "intake_return_to_review"
 SESSION_NEW_CODE = "intake_new_code"
 SESSION_SENT = "intake_sent"
 
-SAFE_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weekend")
-
 
 def definitions_version() -> str:
     """Which questions were asked: a digest of every section's version and the flows'."""
