@@ -42,6 +42,7 @@ from tests.support.html import csrf_token
 
 pytestmark = [pytest.mark.usefixtures("app_context"), pytest.mark.postgres]
 
+
 def _examples(count: int) -> settings:
     """The loaded profile (`ci`) with `count` examples; the world is built once per test."""
     return settings(
@@ -49,6 +50,7 @@ def _examples(count: int) -> settings:
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         deadline=None,
     )
+
 
 ENDS_THE_SESSION = {"staff.logout", "intake.quick_exit", "intake.close_draft"}
 """Fuzzed like every route, but last: a session that ended would make the rest anonymous."""
