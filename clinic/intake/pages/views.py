@@ -72,12 +72,12 @@ def safety_tips() -> str:
 @bp.post("/language")
 @csrf_exempt  # only a display preference changes; a timed-out page must still switch
 def language() -> Response:
-    chosen = request.form.get("language")
-    if chosen in LANGUAGES:
-        session[LANGUAGE_KEY] = chosen
     target = request.form.get("next", "")
     if text_problem(target) is not None:
         abort(400)  # a line break in a redirect would be a header of its own
+    chosen = request.form.get("language")
+    if chosen in LANGUAGES:
+        session[LANGUAGE_KEY] = chosen
     if not target.startswith("/intake") or "//" in target or "\\" in target:
         target = url_for("intake.start")
     return redirect(target)
