@@ -20,6 +20,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # Imported here, not above: every `import clinic.…` runs this module, and a worker
     # process imports clinic but must not load a page.
     from clinic import api, staff
+    from clinic.api import errors as api_errors
     from clinic.development import demo_cli
     from clinic.fhir import rest as fhir_rest
     from clinic.intake import languages
@@ -28,7 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic.operations.doctor_cli import doctor
     from clinic.routing import cli as routing_cli
     from clinic.security import keys_cli, ratelimit
-    from clinic.web import health, metrics, request_ids, security_headers
+    from clinic.web import health, input_checks, metrics, request_ids, security_headers
 
     try:
         app = create_base_app(overrides)
@@ -51,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         logs.configure(app.config)
         errors.init(app.config)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    input_checks.init_app(app)  # before CSRF: a control character is refused first
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.login"
@@ -61,6 +63,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(fhir_rest.bp)
+    api_errors.init_app(app)
     app.register_blueprint(intake_pages.bp)
     staff.init_app(app)  # blueprint, session rules, rate limits, commands
     security_headers.init_app(app)

@@ -17,30 +17,25 @@ from flask import Response, g, jsonify, request
 
 import forms
 from clinic.api import bp, idempotency, intakes
+from clinic.api.errors import json_body, json_error
 from clinic.api.scopes import CATALOGUE
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import csrf
 from clinic.models import Referral, unit_of_work
 from clinic.models.documents import (
-    ContactDocument,
+    ContactInput,
     Explanation,
+    Reading,
     UnreadableDocument,
-    decision_of,
-    explanation_of,
+    decision_reading,
+    explanation_reading,
     parse,
+    scores_reading,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 csrf.exempt(bp)
-
-
-def _error(status: int, message: str, **extra: Any) -> Response:
-    response = jsonify({"error": message, **extra})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
 
 
 def token_required(scope: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
@@ -54,12 +49,12 @@ def token_required(scope: str) -> Callable[[Callable[..., Response]], Callable[.
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             owner = authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
             if owner is None:
-                return _error(401, "a valid bearer token is required")
+                return json_error(401, "a valid bearer token is required")
             refusal = owner.refusal(scope)
             if refusal is not None:
                 intakes.refuse(owner, request.path, scope)
                 unit_of_work.keep_despite_refusal()
-                return _error(403, refusal, scope=scope)
+                return json_error(403, refusal, scope=scope)
             g.api_owner = owner
             return view(*args, **kwargs)
 
@@ -93,27 +88,31 @@ def _request_errors(body: Any) -> list[dict[str, str]]:
 
 
 def _contact_errors(contact: dict[str, Any]) -> list[dict[str, str]]:
-    """Each key of the contact document whose value is not as the document defines it."""
+    """Each key of the contact document whose value is not as the web form's contact
+    document allows (clinic.models.documents.ContactInput)."""
     try:
-        parse(ContactDocument, contact, what="contact document")
+        document = parse(ContactInput, contact, what="contact document")
     except UnreadableDocument as exc:
         message = "not as the contact document defines it (see the README)"
         return [{"field": f"contact.{name}", "message": message} for name in exc.fields]
-    return []
+    return [
+        {"field": f"contact.{name}", "message": "needed by the channel allowed"}
+        for name in document.missing_details()
+    ]
 
 
 @bp.post("/intakes")
 @token_required("intakes:write")
 def create_intake() -> Response:
-    body = request.get_json(silent=True)
+    body = json_body()
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         return _create(body)
     if not 0 < len(key) <= idempotency.MAX_KEY_LENGTH:
-        return _error(422, f"the {IDEMPOTENCY_HEADER} header must be 1 to 255 characters")
+        return json_error(422, f"the {IDEMPOTENCY_HEADER} header must be 1 to 255 characters")
     claim = idempotency.begin(_owner().token_id, key, body)
     if isinstance(claim, idempotency.Mismatch):
-        return _error(
+        return json_error(
             422, f"this {IDEMPOTENCY_HEADER} was already used with a different request body"
         )
     if isinstance(claim, idempotency.Replay):
@@ -134,7 +133,7 @@ def _create(body: Any) -> Response:
             for error in forms.validate_answers(body["path"], body["subject_age"], body["answers"])
         ]
     if errors or not isinstance(body, dict):
-        return _error(422, "the intake is not valid", errors=errors)
+        return json_error(422, "the intake is not valid", errors=errors)
     submission = intakes.create(_owner(), body)
     return _created(201, {"id": str(submission.id)})
 
@@ -153,11 +152,15 @@ def read_intake(submission_id: str) -> Response:
     try:
         key = uuid.UUID(submission_id)
     except ValueError:
-        return _error(404, "no such intake")
+        return json_error(404, "no such intake")
     submission = intakes.read(_owner(), key)
     if submission is None:
-        return _error(404, "no such intake")
-    decision = decision_of(submission)
+        return json_error(404, "no such intake")
+    decision = decision_reading(submission)
+    scores = scores_reading(submission)
+    explanations = [explanation_reading(referral) for referral in submission.referrals]
+    parts: list[tuple[str, Reading[Any]]] = [("decision", decision), ("scores", scores)]
+    parts += [(f"referrals[{n}].explanation", reading) for n, reading in enumerate(explanations)]
     return jsonify(
         {
             "id": str(submission.id),
@@ -166,18 +169,21 @@ def read_intake(submission_id: str) -> Response:
             "status": submission.status,
             "partial": submission.submitted_partial,
             "left_at_crisis_page": submission.left_at_crisis_page,
-            "scores": submission.scores or {},
-            "flags": decision.flags if decision is not None else [],
-            "priority": decision.priority if decision is not None else None,
+            "scores": scores.document or {},
+            "flags": decision.document.flags if decision.document is not None else [],
+            "priority": decision.document.priority if decision.document is not None else None,
             "rules_version": submission.rules_version,
             "routing_error": submission.routing_error,
-            "referrals": [_referral(referral) for referral in submission.referrals],
+            "referrals": [
+                _referral(referral, reading.document or Explanation())
+                for referral, reading in zip(submission.referrals, explanations, strict=True)
+            ],
+            "unreadable": [part for part, reading in parts if reading.unreadable],
         }
     )
 
 
-def _referral(referral: Referral) -> dict[str, object]:
-    explanation = explanation_of(referral) or Explanation()
+def _referral(referral: Referral, explanation: Explanation) -> dict[str, object]:
     return {
         "id": str(referral.id),
         "queue": referral.queue,

@@ -36,8 +36,6 @@ SESSION_DRAFT = "intake_draft"
 SESSION_RETURN_TO_REVIEW = "intake_return_to_review"
 SESSION_SENT = "intake_sent"
 
-SAFE_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weekend")
-
 
 def definitions_version() -> str:
     """Which questions were asked: a digest of every section's version and the flows'."""

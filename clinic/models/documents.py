@@ -11,22 +11,30 @@ stored JSON (a contact document sent through the API keeps its own shape), and
 keys this module does not define are kept as they were. Values are checked
 strictly, as JSON has them: a flag is `true` or `false`, never `"yes"` or `1`.
 
-A stored document that does not match its definition cannot be read; the error
-names the fields, never their values (which may be answers or contact details).
-Pages and messages treat such a document as missing (and it is logged, by row id);
-the intake and routing, which cannot go on without it, raise `UnreadableDocument`.
+A stored document that does not match its definition, holds text that is not
+acceptable (clinic.text: an unpaired surrogate, a control character) or cannot
+be decrypted cannot be read; the error names the fields, never their values
+(which may be answers or contact details). Messages treat such a document as
+missing, staff pages say that part could not be displayed (`Reading`), and it
+is logged by row id; the intake and routing, which cannot go on without it,
+raise `UnreadableDocument`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any, Self, TypeAlias, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Self, TypeAlias, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
-from clinic.models import IntakeSubmission, Referral, ReferralEvent
+from clinic.models import IntakeSubmission, Referral, ReferralEvent, ReferralNote
+from clinic.models.encryption import DecryptionError
+from clinic.settings.languages import LANGUAGES
+from clinic.text import json_problems
 from referrals import Decision
 
 log = logging.getLogger(__name__)
@@ -65,8 +73,17 @@ class Document(BaseModel):
 D = TypeVar("D", bound=Document)
 
 
+def _top(path: str, what: str) -> str:
+    """The document's own key a dotted path starts with (`what` for the whole document)."""
+    return re.split(r"[.\[]", path, maxsplit=1)[0] or what
+
+
 def parse(definition: type[D], value: object, *, what: str) -> D:
-    """`value` read as `definition`, or `UnreadableDocument` naming the fields that do not fit."""
+    """`value` read as `definition`, or `UnreadableDocument` naming the fields that do not fit
+    (a value or key that is not acceptable text, clinic.text, does not fit either)."""
+    bad_text = {_top(path, what) for path, _problem in json_problems(value, lines=True)}
+    if bad_text:
+        raise UnreadableDocument(what, sorted(bad_text))
     try:
         return definition.model_validate(value)
     except ValidationError as exc:
@@ -74,15 +91,44 @@ def parse(definition: type[D], value: object, *, what: str) -> D:
         raise UnreadableDocument(what, sorted(fields)) from None
 
 
-def _read(definition: type[D], value: object, *, what: str, row: tuple[str, object]) -> D | None:
-    """A stored document, or None when there is none or it cannot be read (logged by row id)."""
-    if value is None:
-        return None
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Reading(Generic[T]):
+    """A stored document as a page reads it: the document, or why there is none."""
+
+    document: T | None
+    unreadable: bool = False
+    """It is stored but could not be decrypted or does not fit its definition."""
+
+
+UNREADABLE_STORED_VALUE = (DecryptionError, ValueError)
+"""What reading an encrypted value raises when it cannot be read (ValueError: not JSON)."""
+
+
+def stored_value(load: Callable[[], object], *, row: tuple[str, object], what: str) -> Reading[Any]:
+    """A stored encrypted value, or unreadable when it cannot be decrypted (logged by row id)."""
     try:
-        return parse(definition, value, what=what)
+        return Reading(load())
+    except UNREADABLE_STORED_VALUE as exc:
+        problem = type(exc).__name__
+        log.warning("%s %s: the %s cannot be decrypted: %s", row[0], row[1], what, problem)
+        return Reading(None, unreadable=True)
+
+
+def _reading(
+    definition: type[D], load: Callable[[], object], *, what: str, row: tuple[str, object]
+) -> Reading[D]:
+    """A stored document: absent, read, or unreadable (logged by row id, never a value)."""
+    stored = stored_value(load, row=row, what=what)
+    if stored.unreadable or stored.document is None:
+        return Reading(None, unreadable=stored.unreadable)
+    try:
+        return Reading(parse(definition, stored.document, what=what))
     except UnreadableDocument as exc:
         log.warning("%s %s: %s", row[0], row[1], exc)
-        return None
+        return Reading(None, unreadable=True)
 
 
 # Answers ---------------------------------------------------------------------------------
@@ -115,9 +161,16 @@ def answers_of(submission: IntakeSubmission) -> AnswersDocument:
     return parse(AnswersDocument, value, what="answers document")
 
 
+def answers_reading(submission: IntakeSubmission) -> Reading[AnswersDocument]:
+    """The intake's answers for a page: absent, read or unreadable."""
+    return _reading(
+        AnswersDocument, lambda: submission.answers, what="answers document", row=_row(submission)
+    )
+
+
 def readable_answers_of(submission: IntakeSubmission) -> AnswersDocument | None:
     """The intake's answers for a page: None when there are none or they cannot be read."""
-    return _read(AnswersDocument, submission.answers, what="answers document", row=_row(submission))
+    return answers_reading(submission).document
 
 
 # Contact wishes ----------------------------------------------------------------------------
@@ -184,9 +237,75 @@ class ContactDocument(Document):
         return "caregiver_contact_ok" in self.model_fields_set
 
 
+def contact_reading(submission: IntakeSubmission) -> Reading[ContactDocument]:
+    """The intake's contact wishes for a page: absent, read or unreadable."""
+    return _reading(
+        ContactDocument, lambda: submission.contact, what="contact document", row=_row(submission)
+    )
+
+
 def contact_of(submission: IntakeSubmission) -> ContactDocument | None:
     """The intake's contact wishes; None when there are none or they cannot be read."""
-    return _read(ContactDocument, submission.contact, what="contact document", row=_row(submission))
+    return contact_reading(submission).document
+
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9 ()./-]{7,24}$"
+SAFE_TIMES = ("weekday_morning", "weekday_afternoon", "weekday_evening", "weekend")
+
+
+class ChannelWishInput(ChannelWish):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PhoneWishInput(PhoneWish):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChannelWishesInput(ChannelWishes):
+    model_config = ConfigDict(extra="forbid")
+
+    email: ChannelWishInput = ChannelWishInput()
+    phone: PhoneWishInput = PhoneWishInput()
+    text: ChannelWishInput = ChannelWishInput()
+
+
+class ContactInput(ContactDocument):
+    """A contact document sent to the clinic (the JSON API): the web form's rules.
+
+    The contact form (clinic.intake.pages.forms.ContactForm) writes only documents
+    that fit these; the API is refused one that does not, key by key.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(max_length=80)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)] | None = None
+    phone: Annotated[str, StringConstraints(pattern=PHONE_PATTERN)] | None = None
+    channels: ChannelWishesInput = ChannelWishesInput()
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        if value is not None and value not in LANGUAGES:
+            raise ValueError("not a language of the intake")
+        return value
+
+    @field_validator("safe_times")
+    @classmethod
+    def _known_times(cls, value: list[str]) -> list[str]:
+        if any(time not in SAFE_TIMES for time in value) or len(set(value)) != len(value):
+            raise ValueError("not safe times of the contact form")
+        return value
+
+    def missing_details(self) -> list[str]:
+        """The details an allowed channel needs and the document leaves out (as the form)."""
+        missing = []
+        if (self.channels.phone.allowed or self.channels.text.allowed) and not self.phone:
+            missing.append("phone")
+        if self.channels.email.allowed and not self.email:
+            missing.append("email")
+        return missing
 
 
 # Routing: the decision and each referral's explanation ---------------------------------------
@@ -239,21 +358,59 @@ class DecisionDocument(Document):
         return parse(cls, decision.as_dict(), what="routing decision")
 
 
+def decision_reading(submission: IntakeSubmission) -> Reading[DecisionDocument]:
+    """The intake's routing decision for a page: absent, read or unreadable."""
+    return _reading(
+        DecisionDocument,
+        lambda: submission.decision,
+        what="decision document",
+        row=_row(submission),
+    )
+
+
 def decision_of(submission: IntakeSubmission) -> DecisionDocument | None:
     """The intake's routing decision; None when it has none or it cannot be read."""
-    return _read(
-        DecisionDocument, submission.decision, what="decision document", row=_row(submission)
+    return decision_reading(submission).document
+
+
+def explanation_reading(referral: Referral) -> Reading[Explanation]:
+    """Why the referral was made, for a page: absent, read or unreadable."""
+    return _reading(
+        Explanation,
+        lambda: referral.explanation,
+        what="explanation document",
+        row=("referral", referral.id),
     )
 
 
 def explanation_of(referral: Referral) -> Explanation | None:
     """Why the referral was made; None when it has no explanation or it cannot be read."""
-    return _read(
-        Explanation,
-        referral.explanation,
-        what="explanation document",
-        row=("referral", referral.id),
-    )
+    return explanation_reading(referral).document
+
+
+def scores_reading(submission: IntakeSubmission) -> Reading[dict[str, dict[str, Any]]]:
+    """The intake's scores for a page: absent, read (an object of objects) or unreadable."""
+    stored = stored_value(lambda: submission.scores, row=_row(submission), what="scores")
+    value = stored.document
+    if stored.unreadable or value is None:
+        return Reading(None, unreadable=stored.unreadable)
+    fits = isinstance(value, dict) and all(isinstance(v, dict) for v in value.values())
+    if not fits or any(True for _ in json_problems(value)):
+        log.warning("%s %s: the scores do not fit", *_row(submission))
+        return Reading(None, unreadable=True)
+    return Reading(value)
+
+
+def note_text_reading(note: ReferralNote) -> Reading[str]:
+    """A note's text for a page: read, or unreadable (not decrypted, or not acceptable text)."""
+    stored = stored_value(lambda: note.text, row=("referral_note", note.id), what="note")
+    text = stored.document
+    if stored.unreadable:
+        return Reading(None, unreadable=True)
+    if not isinstance(text, str) or any(True for _ in json_problems(text, lines=True)):
+        log.warning("referral_note %s: the note is not acceptable text", note.id)
+        return Reading(None, unreadable=True)
+    return Reading(text)
 
 
 # Referral events ---------------------------------------------------------------------------
@@ -283,9 +440,12 @@ class ReferralEventDetail(Document):
 
 def event_detail_of(event: ReferralEvent) -> ReferralEventDetail:
     """The event's detail; an empty one when it cannot be read."""
-    detail = _read(
-        ReferralEventDetail, event.detail, what="event detail", row=("referral_event", event.id)
-    )
+    detail = _reading(
+        ReferralEventDetail,
+        lambda: event.detail,
+        what="event detail",
+        row=("referral_event", event.id),
+    ).document
     return detail or ReferralEventDetail()
 
 

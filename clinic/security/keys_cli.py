@@ -1,10 +1,16 @@
-"""`flask keys`: the encryption keys of the answers and contact details."""
+"""`flask keys`: the encryption keys of the answers, contact details, notes and messages.
+
+Which columns are encrypted is read from the models themselves (every `EncryptedJSON`
+of every mapped class), so `rotate` and `status` cover a new encrypted column the day
+it is added; a test compares the list with the tables' `*_encrypted` columns.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -12,8 +18,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from clinic.extensions import db
-from clinic.models import IntakeSubmission, Referral, ReferralNote, StaffUser
+from clinic.extensions import Model, db
 from clinic.models.columns import EncryptedJSON
 from clinic.models.encryption import KeyRing
 from clinic.models.unit_of_work import reported_after_commit, unit_of_work
@@ -25,14 +30,39 @@ from clinic.security.key_backup import BackupError, seal, unseal
 
 keys_cli = AppGroup("keys", help="Encryption keys of the answers and contact details.")
 
-ENCRYPTED_MODELS = (IntakeSubmission, Referral, StaffUser, ReferralNote)
 BATCH_SIZE = 200
 
 
-def _encrypted_fields(model: type) -> Iterator[str]:
-    for name, value in vars(model).items():
-        if isinstance(value, EncryptedJSON):
-            yield name
+@dataclass(frozen=True)
+class EncryptedModel:
+    """A mapped class and the names of its encrypted values (each in `<name>_encrypted`)."""
+
+    model: type[Any]
+    names: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f"{self.model.__tablename__}.{name}_encrypted" for name in self.names)
+
+
+def encrypted_models() -> list[EncryptedModel]:
+    """Every mapped class with an encrypted value, by table name."""
+    found = []
+    for mapper in Model.registry.mappers:
+        model = mapper.class_
+        names = tuple(
+            sorted(
+                {
+                    name
+                    for cls in model.__mro__
+                    for name, value in vars(cls).items()
+                    if isinstance(value, EncryptedJSON)
+                }
+            )
+        )
+        if names:
+            found.append(EncryptedModel(model, names))
+    return sorted(found, key=lambda m: m.model.__tablename__)
 
 
 @keys_cli.command("generate")
@@ -111,16 +141,16 @@ def rotate_keys() -> str:
     """
     ring: KeyRing = current_app.extensions["keyring"]
     changed = 0
-    for model in ENCRYPTED_MODELS:
-        names = list(_encrypted_fields(model))
+    for found in encrypted_models():
+        model = found.model
         ids = list(db.session.scalars(select(model.id).order_by(model.id)))
         for start in range(0, len(ids), BATCH_SIZE):
             with unit_of_work():
-                changed += _re_encrypt(ring, model, names, ids[start : start + BATCH_SIZE])
+                changed += _re_encrypt(ring, model, found.names, ids[start : start + BATCH_SIZE])
     return f"Re-encrypted {changed} value(s) with key {ring.primary_id}."
 
 
-def _re_encrypt(ring: KeyRing, model: type[Any], names: list[str], ids: list[Any]) -> int:
+def _re_encrypt(ring: KeyRing, model: type[Any], names: tuple[str, ...], ids: list[Any]) -> int:
     """Re-encrypt the values of these rows not under the primary key; how many."""
     changed = 0
     for row in db.session.scalars(select(model).where(model.id.in_(ids))):
@@ -130,6 +160,45 @@ def _re_encrypt(ring: KeyRing, model: type[Any], names: list[str], ids: list[Any
                 setattr(row, name, getattr(row, name))
                 changed += 1
     return changed
+
+
+def values_per_key() -> dict[str, Counter[str]]:
+    """For each encrypted column (`table.column`), how many values each key id encrypted."""
+    counts: dict[str, Counter[str]] = {}
+    for found in encrypted_models():
+        for name, column in zip(found.names, found.columns, strict=True):
+            attribute = getattr(found.model, f"{name}_encrypted")
+            tokens = db.session.scalars(
+                select(attribute).where(attribute.is_not(None)).execution_options(yield_per=1000)
+            )
+            counts[column] = Counter(_key_id(token) for token in tokens)
+    return counts
+
+
+def _key_id(token: str) -> str:
+    parts = token.split(".", 2)
+    return parts[1] if len(parts) == 3 else "(not encrypted)"
+
+
+@keys_cli.command("status")
+def status() -> None:
+    """How many stored values each key encrypted, by column: a key can go once it has none."""
+    ring: KeyRing = current_app.extensions["keyring"]
+    counts = values_per_key()
+    totals: Counter[str] = Counter()
+    for column, per_key in counts.items():
+        totals.update(per_key)
+        shown = ", ".join(f"{key} {n}" for key, n in sorted(per_key.items())) or "no values"
+        click.echo(f"{column}: {shown}")
+    click.echo("")
+    for key_id in [ring.primary_id, *sorted(set(ring.keys) - {ring.primary_id})]:
+        role = "first: encrypts new values" if key_id == ring.primary_id else "decrypts only"
+        advice = ""
+        if key_id != ring.primary_id:
+            advice = " — can be removed" if not totals[key_id] else " — run `flask keys rotate`"
+        click.echo(f"key {key_id} ({role}): {totals[key_id]} value(s){advice}")
+    for key_id in sorted(set(totals) - set(ring.keys)):
+        click.echo(f"key {key_id} (not in ENCRYPTION_KEYS): {totals[key_id]} value(s) unreadable")
 
 
 def register_commands(app: Flask) -> None:

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
 from clinic.staff import (  # noqa: E402,F401
     admin_views,
     auth_views,
+    bad_request,
     dashboard_views,
     hooks,
     labels,

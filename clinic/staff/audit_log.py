@@ -7,7 +7,6 @@ import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -15,6 +14,7 @@ from sqlalchemy import Select, select
 from clinic.extensions import db
 from clinic.models import AuditEvent, StaffUser
 from clinic.security import audit
+from clinic.staff.query_args import day_start, event_id_before
 
 AUDIT_PAGE = 100
 
@@ -27,14 +27,6 @@ class AuditLogPage:
     """The `before` of the next page; None on the last one."""
 
 
-def _day(raw: str | None, zone: ZoneInfo, days_after: int = 0) -> datetime | None:
-    try:
-        day = date.fromisoformat(raw or "")
-    except ValueError:
-        return None
-    return datetime.combine(day + timedelta(days=days_after), time(), tzinfo=zone)
-
-
 def _filtered(args: Mapping[str, str], zone: ZoneInfo) -> Select[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)
     if args.get("action"):
@@ -44,12 +36,12 @@ def _filtered(args: Mapping[str, str], zone: ZoneInfo) -> Select[AuditEvent]:
             query = query.where(AuditEvent.actor_id == uuid.UUID(args["actor"]))
     if args.get("target"):
         query = query.where(AuditEvent.target_id == args["target"].strip())
-    if (start := _day(args.get("from"), zone)) is not None:
+    if (start := day_start(args.get("from"), zone)) is not None:
         query = query.where(AuditEvent.at >= start)
-    if (end := _day(args.get("to"), zone, days_after=1)) is not None:
+    if (end := day_start(args.get("to"), zone, days_after=1)) is not None:
         query = query.where(AuditEvent.at < end)
-    if args.get("before", "").isdigit():
-        query = query.where(AuditEvent.id < int(args["before"]))
+    if (before := event_id_before(args.get("before"))) is not None:
+        query = query.where(AuditEvent.id < before)
     return query
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from clinic.extensions import db
@@ -25,6 +25,7 @@ from clinic.staff.access import (
     visible_queues,
 )
 from clinic.staff.hooks import clinic_zone
+from clinic.staff.query_args import day_start
 from clinic.staff.queue_query import (
     ALL_STATUSES,
     ANY_FLAG,
@@ -61,18 +62,10 @@ def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters
         statuses=statuses or OPEN_STATUSES,
         priorities=(priority,) if priority in PRIORITY_ORDER else PRIORITY_ORDER,
         assignee=assignee,
-        received_from=_day_start(args.get("from")),
-        received_before=_day_start(args.get("to"), days_after=1),
+        received_from=day_start(args.get("from"), clinic_zone()),
+        received_before=day_start(args.get("to"), clinic_zone(), days_after=1),
         flag=flag if flag in FLAG_LABELS or flag == ANY_FLAG else None,
     )
-
-
-def _day_start(raw: str | None, days_after: int = 0) -> datetime | None:
-    try:
-        day = date.fromisoformat(raw or "")
-    except ValueError:
-        return None
-    return datetime.combine(day + timedelta(days=days_after), time(), tzinfo=clinic_zone())
 
 
 def _render(queue: str | None) -> str:
@@ -81,13 +74,20 @@ def _render(queue: str | None) -> str:
     if not queue and chosen in queues:
         queues = (chosen,)
     filters = parse_filters(request.args, queues)
-    page = viewing.queue_page(queue or "mine", filters, Cursor.parse(request.args.get("after")))
+    try:
+        after = Cursor.parse(request.args.get("after"))
+    except ValueError:
+        raise BadRequest("That page of the list does not exist: start from the first.") from None
+    page = viewing.queue_page(queue or "mine", filters, after)
     counts = open_counts(queues)
     assignees: list[StaffUser] = []
     for q in queues:
         assignees += [a for a in eligible_assignees(q) if a not in assignees]
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
-    here = {**(request.view_args or {}), **args}
+    view_args = request.view_args or {}
+    args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k != "after" and k not in view_args
+    }
+    here = {**view_args, **args}
     next_url = None
     if page.next_cursor is not None:
         next_url = url_for(str(request.endpoint), **here, after=page.next_cursor.token())

@@ -4,6 +4,10 @@ The decision (`referrals` Decision.as_dict()), the scores (`forms`
 Score.as_dict() by instrument) and the answers are turned into plain values
 for the templates: risk lines, explanation sentences, score bars, answers by
 section ("prefer not to answer" is not "not asked") and contact wishes.
+
+A stored part that cannot be read (not decrypted, or not as its definition says)
+is marked unreadable, and the page says that part could not be displayed; it
+never guesses (an unreadable contact document is not "do not contact").
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from clinic.models.documents import (
     ContactDocument,
     DecisionDocument,
     FactRecord,
-    explanation_of,
-    readable_answers_of,
+    Reading,
+    answers_reading,
+    explanation_reading,
 )
 from clinic.staff.charts import ScoreBar, score_bar
 
@@ -84,6 +89,33 @@ class ContactView:
     channels: tuple[ChannelView, ...]
     safe_times: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unreadable: bool = False
+    """The stored contact document could not be read: nothing above is known."""
+
+
+@dataclass(frozen=True)
+class Sentences:
+    sentences: list[str]
+    unreadable: bool
+    """The referral's explanation or the decision is stored but could not be read."""
+
+
+@dataclass(frozen=True)
+class ScoresView:
+    scores: list[ScoreView]
+    unreadable: bool
+    """The scores, or one instrument's, are stored but could not be read."""
+
+
+@dataclass(frozen=True)
+class AnswersView:
+    sections: list[SectionView]
+    unreadable: bool
+    """The answers are stored but could not be read."""
+
+
+UNREADABLE_SCORE = (AttributeError, KeyError, TypeError, ValueError)
+"""What building a score's line raises when its stored result is not as `forms` wrote it."""
 
 
 def risk_lines(referral: Referral, decision: DecisionDocument | None) -> list[RiskLine]:
@@ -104,27 +136,32 @@ def risk_lines(referral: Referral, decision: DecisionDocument | None) -> list[Ri
     return lines
 
 
-def explanation(referral: Referral, decision: DecisionDocument | None) -> list[str]:
+def explanation(referral: Referral, decision: Reading[DecisionDocument]) -> Sentences:
     """Plain sentences: why this referral, then the decision's own explanation."""
     sentences: list[str] = []
-    own = explanation_of(referral)
-    if own is not None and own.sentence:
-        sentences.append(own.sentence)
-    for sentence in decision.explanation if decision is not None else ():
+    own = explanation_reading(referral)
+    if own.document is not None and own.document.sentence:
+        sentences.append(own.document.sentence)
+    document = decision.document
+    for sentence in document.explanation if document is not None else ():
         if sentence not in sentences:
             sentences.append(sentence)
-    return sentences
+    return Sentences(sentences, unreadable=own.unreadable or decision.unreadable)
 
 
-def score_views(scores: Mapping[str, Mapping[str, Any]] | None) -> list[ScoreView]:
+def score_views(scores: Reading[dict[str, dict[str, Any]]]) -> ScoresView:
     views = []
-    for instrument, result in (scores or {}).items():
+    unreadable = scores.unreadable
+    for instrument, result in (scores.document or {}).items():
         try:
             definition = forms.get_definition(instrument)
         except forms.UnknownInstrument:
             continue
-        views.append(_score_view(definition, result))
-    return views
+        try:
+            views.append(_score_view(definition, result))
+        except UNREADABLE_SCORE:
+            unreadable = True
+    return ScoresView(views, unreadable)
 
 
 def _score_view(definition: forms.Definition, result: Mapping[str, Any]) -> ScoreView:
@@ -164,14 +201,20 @@ def _score_view(definition: forms.Definition, result: Mapping[str, Any]) -> Scor
     )
 
 
-def answer_sections(submission: IntakeSubmission) -> list[SectionView]:
+def answer_sections(submission: IntakeSubmission) -> AnswersView:
     """Every question of the intake's flow by section, with the answer or why there is none."""
-    document = readable_answers_of(submission)
+    reading = answers_reading(submission)
+    document = reading.document
     if document is None:
-        return []
-    answers = document.answers
+        return AnswersView([], unreadable=reading.unreadable)
+    return AnswersView(_sections(submission, document.subject_age, document.answers), False)
+
+
+def _sections(
+    submission: IntakeSubmission, subject_age: int, answers: Mapping[str, int | None]
+) -> list[SectionView]:
     try:
-        flow = forms.flow_for(submission.path, document.subject_age)
+        flow = forms.flow_for(submission.path, subject_age)
     except (KeyError, TypeError, ValueError):
         return [_loose_section(answers)] if answers else []
     sections: dict[str, list[AnswerView]] = {}
@@ -215,11 +258,14 @@ def _loose_section(answers: Mapping[str, int | None]) -> SectionView:
     return SectionView("other", "Other answers", items)
 
 
-def contact_view(contact: ContactDocument | None, path: str) -> ContactView:
+def contact_view(reading: Reading[ContactDocument], path: str) -> ContactView:
     """The client's contact details with, beside each, how it is safe to use them: the
     channels allowed first, then those not allowed; the parent-or-carer line only on
-    the teenager's path, the one that asks it."""
-    contact = contact or ContactDocument()
+    the teenager's path, the one that asks it. Nothing but "could not be read" when the
+    stored document cannot be read."""
+    if reading.unreadable:
+        return ContactView(None, False, (), (), unreadable=True)
+    contact = reading.document or ContactDocument()
     views = []
     for name, title, detail in (
         ("phone", "Phone call", contact.phone),

@@ -37,6 +37,18 @@ EXPORT_COLUMNS = (
 )
 FLAG_SEPARATOR = " "
 """Between the flag ids of one row's `flags` cell, e.g. `partner_safety safety_unknown`."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these would be a formula in a spreadsheet (OWASP CSV
+injection): it is written with a single quote before it."""
+
+
+def spreadsheet_safe(*values: object) -> tuple[object, ...]:
+    """The row's cells, each text cell that a spreadsheet would run as a formula quoted.
+    Numbers stay numbers (a negative one is not text)."""
+    return tuple(
+        "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+        for value in values
+    )
 
 
 @bp.route("/overview")
@@ -97,7 +109,7 @@ def export_queue(queue: str) -> Response:
             for row in rows_for(page.referrals):
                 r = row.referral
                 writer.writerow(
-                    (
+                    spreadsheet_safe(
                         r.id,
                         r.queue,
                         r.priority,

@@ -13,6 +13,7 @@ with that flag, or any flag (a primary-key lookup per candidate row).
 from __future__ import annotations
 
 import base64
+import binascii
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
 from clinic.models import Referral, SubmissionFlag
+from clinic.staff.query_args import FIRST_YEAR, LAST_YEAR
 
 PRIORITY_ORDER = ("urgent", "priority", "routine")
 OPEN_STATUSES = ("new", "in_review", "accepted", "contacted", "scheduled")
@@ -69,14 +71,23 @@ class Cursor:
 
     @classmethod
     def parse(cls, token: str | None) -> Cursor | None:
+        """The cursor `token()` wrote; None for no token; ValueError for any other text
+        (a rank or time the query could not compare, a time without its zone)."""
         if not token:
             return None
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             rank, created, ident = raw.split("|")
-            return cls(int(rank), datetime.fromisoformat(created), uuid.UUID(ident))
-        except ValueError:
-            return None
+            cursor = cls(int(rank), datetime.fromisoformat(created), uuid.UUID(ident))
+        except (ValueError, binascii.Error):
+            raise ValueError("not a cursor of this list") from None
+        if (
+            cursor.rank not in range(len(PRIORITY_ORDER))
+            or cursor.created_at.utcoffset() is None
+            or not FIRST_YEAR <= cursor.created_at.year <= LAST_YEAR
+        ):
+            raise ValueError("not a cursor of this list")
+        return cursor
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,13 @@ from werkzeug.wrappers import Response
 
 from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent, ReferralNote, StaffAlert, StaffUser
-from clinic.models.documents import contact_of, decision_of, event_detail_of
+from clinic.models.documents import (
+    contact_reading,
+    decision_reading,
+    event_detail_of,
+    note_text_reading,
+    scores_reading,
+)
 from clinic.notifications import status as notification_status
 from clinic.staff import bp, detail, viewing
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
@@ -64,7 +70,7 @@ def _history(referral: Referral) -> list[dict[str, object]]:
     details = {e.id: event_detail_of(e) for e in events}
     note_ids = [uuid.UUID(d.note_id) for d in details.values() if d.note_id]
     notes = {
-        n.id: n.text
+        n.id: note_text_reading(n)
         for n in db.session.scalars(select(ReferralNote).where(ReferralNote.id.in_(note_ids)))
     }
     assignees = {
@@ -102,7 +108,7 @@ def _history(referral: Referral) -> list[dict[str, object]]:
 def referral(referral_id: uuid.UUID) -> str:
     ref = viewing.referral(referral_id)
     submission = ref.submission
-    decision = decision_of(submission)
+    decision = decision_reading(submission)
     visible = set(visible_queues(me()))
     linked = [r for r in submission.referrals if r.id != ref.id and r.queue in visible]
     return render_template(
@@ -110,11 +116,12 @@ def referral(referral_id: uuid.UUID) -> str:
         referral=ref,
         row=rows_for([ref])[0],
         submission=submission,
-        risks=detail.risk_lines(ref, decision),
-        flags=labels_of(decision.flags if decision is not None else ()),
-        sentences=detail.explanation(ref, decision),
-        scores=detail.score_views(submission.scores),
-        contact=detail.contact_view(contact_of(submission), submission.path),
+        risks=detail.risk_lines(ref, decision.document),
+        decision_unreadable=decision.unreadable,
+        flags=labels_of(decision.document.flags if decision.document is not None else ()),
+        why=detail.explanation(ref, decision),
+        scores=detail.score_views(scores_reading(submission)),
+        contact=detail.contact_view(contact_reading(submission), submission.path),
         history=_history(ref),
         linked=linked,
         rerouted_to=[r for r in linked if r.rerouted_from_id == ref.id],
@@ -142,8 +149,10 @@ def referral(referral_id: uuid.UUID) -> str:
 @bp.route("/referrals/<uuid:referral_id>/answers")
 @require(CLINICAL)
 def answers(referral_id: uuid.UUID) -> str:
-    ref, sections = viewing.answers(referral_id)
-    return render_template("staff/answers.html", referral=ref, sections=sections)
+    ref, view = viewing.answers(referral_id)
+    return render_template(
+        "staff/answers.html", referral=ref, sections=view.sections, unreadable=view.unreadable
+    )
 
 
 def _none_if_blank(value: str | None) -> str | None:

@@ -22,12 +22,12 @@ def referral(referral_id: uuid.UUID) -> Referral:
     return ref
 
 
-def answers(referral_id: uuid.UUID) -> tuple[Referral, list[detail.SectionView]]:
+def answers(referral_id: uuid.UUID) -> tuple[Referral, detail.AnswersView]:
     """A referral's intake answers, by section (404 outside the user's queues)."""
     ref = referral_or_404(referral_id)
-    sections = detail.answer_sections(ref.submission)
+    view = detail.answer_sections(ref.submission)
     audit.record("referral.answers_viewed", target_type="referral", target_id=ref.id)
-    return ref, sections
+    return ref, view
 
 
 def queue_page(shown_as: str, filters: Filters, after: Cursor | None) -> Page:

@@ -2,7 +2,8 @@
 
 The answers in the refused request are not saved (they came without a valid
 token), but the page is shown again with them filled in and a fresh token,
-asking the client to press the button once more.
+asking the client to press the button once more. Any other bad request (a
+control character in a field, clinic.web.input_checks) gets a plain page.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 from clinic.intake import drafts
 from clinic.intake.pages import bp, navigation, review
@@ -45,3 +47,9 @@ def csrf_expired(error: CSRFError) -> tuple[str, int]:
         sections = review.sections(draft, navigation.position(draft))
         return render_template("intake/review.html", sections=sections, notice=_notice()), 400
     return render_template("intake/expired.html", has_draft=draft is not None), 400
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(_error: BadRequest) -> tuple[str, int]:
+    has_draft = drafts.current_draft() is not None
+    return render_template("intake/bad_request.html", has_draft=has_draft), 400

@@ -22,13 +22,20 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 import forms
-from clinic.intake.drafts import SAFE_TIMES
-from clinic.models.documents import ChannelWish, ChannelWishes, ContactDocument, PhoneWish
+from clinic.models.documents import (
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    SAFE_TIMES,
+    ChannelWish,
+    ChannelWishes,
+    ContactDocument,
+    PhoneWish,
+)
 from forms import PREFER_NOT_TO_ANSWER, Step, StepForm
 
 PREFER_NOT = PREFER_NOT_TO_ANSWER
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[0-9 ()./-]{7,24}$")
+EMAIL = re.compile(EMAIL_PATTERN)
+PHONE = re.compile(PHONE_PATTERN)
 MAX_AGE = 125
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from clinic.extensions import csrf_exempt
@@ -27,6 +27,7 @@ from clinic.models import IntakeSubmission
 from clinic.models.documents import ContactDocument, answers_of, contact_of
 from clinic.settings.clinic_settings import clinic_settings
 from clinic.settings.languages import LANGUAGES
+from clinic.text import text_problem
 
 
 @bp.after_request
@@ -71,10 +72,12 @@ def safety_tips() -> str:
 @bp.post("/language")
 @csrf_exempt  # only a display preference changes; a timed-out page must still switch
 def language() -> Response:
+    target = request.form.get("next", "")
+    if text_problem(target) is not None:
+        abort(400)  # a line break in a redirect would be a header of its own
     chosen = request.form.get("language")
     if chosen in LANGUAGES:
         session[LANGUAGE_KEY] = chosen
-    target = request.form.get("next", "")
     if not target.startswith("/intake") or "//" in target or "\\" in target:
         target = url_for("intake.start")
     return redirect(target)
