@@ -29,6 +29,15 @@ def celery_commands(
     return {"worker": worker, "beat": [*celery, "beat", "--loglevel", "INFO"]}
 
 
+def worker_environment(host: str, port: int) -> dict[str, str]:
+    """The workers' environment: links in messages on the address the web app serves on,
+    unless CLINIC_BASE_URL says otherwise (the web app itself uses the browser's)."""
+    env = dict(os.environ)
+    if not env.get("CLINIC_BASE_URL"):
+        env["CLINIC_BASE_URL"] = f"http://{host}:{port}"
+    return env
+
+
 def _commands(host: str, port: int) -> dict[str, list[str]]:
     python = sys.executable
     web = [python, "-m", "flask", "--app", "clinic", "run", "--host", host, "--port", str(port)]
@@ -51,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     _prepare()
+    workers = worker_environment(args.host, args.port)
     children = {
-        name: subprocess.Popen(command, start_new_session=True)
+        name: subprocess.Popen(
+            command, start_new_session=True, env=None if name == "web" else workers
+        )
         for name, command in _commands(args.host, args.port).items()
     }
     print(

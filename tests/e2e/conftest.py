@@ -20,7 +20,12 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from clinic import create_app
 from clinic.extensions import db
-from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY, apply_migrations
+from tests.conftest import (
+    TEST_BASE_URL,
+    TEST_ENCRYPTION_KEYS,
+    TEST_SECRET_KEY,
+    apply_migrations,
+)
 from tests.support.brokers import rabbitmq_vhost, redis_database
 from tests.support.browser import CHROMIUM_ARGS, LiveServer, NeutralSite, chromium_path
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
@@ -61,6 +66,7 @@ class Stack:
                 "CELERY_BROKER_URL": broker_url,
                 "SECRET_KEY": TEST_SECRET_KEY,
                 "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+                "CLINIC_BASE_URL": TEST_BASE_URL,
             }
         )
 
@@ -85,6 +91,7 @@ def _environment(database_url: str, broker_url: str, instance_path: Path) -> dic
         "CELERY_BROKER_URL": broker_url,
         "SECRET_KEY": TEST_SECRET_KEY,
         "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        "CLINIC_BASE_URL": TEST_BASE_URL,
         "OUTBOX_SWEEP_SECONDS": "1",
         "OUTBOX_REPUBLISH_AFTER": "60",
     }

@@ -256,3 +256,15 @@ def test_no_email_is_offered_when_email_is_not_a_safe_way_to_contact(
     save_for_later(walker)
     assert "We only send email if you told us it is a safe way to contact you" in walker.html
     assert not any(f.action.endswith("/saved/email") for f in page_forms(walker.html))
+
+
+@pytest.mark.usefixtures("app_context")
+def test_without_a_base_url_the_resume_link_is_on_the_address_the_client_used(
+    app: Flask, walker: IntakeWalker
+) -> None:
+    app.config["CLINIC_BASE_URL"] = ""
+    walker.start("adult_self", 52)  # the test client asks for http://localhost/...
+    walker.walk_to("safety")
+    code = save_for_later(walker)
+    assert f'href="http://localhost/intake/resume#{code.replace("-", "")}"' in walker.html
+    assert ":5000" not in walker.html
