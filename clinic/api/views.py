@@ -33,6 +33,13 @@ API_ROLES = ("intake_coordinator",)
 csrf.exempt(bp)
 
 
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """API answers carry answers and contact details: never kept in any cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _error(status: int, message: str, **extra: Any) -> Response:
     response = jsonify({"error": message, **extra})
     response.status_code = status

@@ -192,3 +192,11 @@ def test_flask_staff_token_create_prints_a_working_token(client: FlaskClient, ap
     missing = app.test_cli_runner().invoke(args=["staff", "token", "create", "x@example.org"])
     assert missing.exit_code != 0
     assert "no active staff account" in missing.output
+
+
+def test_api_responses_are_never_cached(client: FlaskClient, app: Flask) -> None:
+    token = _token()
+    refused = client.post("/api/v1/intakes", json={})
+    answered = _post(client, token, {})
+    for response in (refused, answered):
+        assert response.headers["Cache-Control"] == "no-store"
