@@ -1,4 +1,4 @@
-"""`flask demo setup` / `flask demo logins`: demo staff and synthetic intakes, never in production."""
+"""`flask demo setup` and `flask demo logins`: demo staff and synthetic intakes."""
 
 from __future__ import annotations
 
