@@ -170,8 +170,11 @@ class Settings(BaseSettings):
         "defaults in `config/clinic.yaml`. Checked at start-up.",
     )
     clinic_base_url: str = Field(
-        "http://127.0.0.1:5000",
-        description="Public address of the site, used in links in messages.",
+        "",
+        description="Public address of the site (`https://intake.example.org`), used in "
+        "links in messages and resume links. Empty: a page uses the address the browser "
+        "used, and `make run` gives its worker the address it serves on. Set it in "
+        "production: a worker has no other way to know it.",
     )
     mail_server: str = Field(
         "", description="SMTP host. Empty: messages go to the development channel."

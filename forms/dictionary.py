@@ -174,10 +174,11 @@ def _variants(text: Text | None) -> str | None:
 
 
 def _markdown_section(definition: Definition) -> list[str]:
-    title = definition.title.default
+    title = definition.name
     out = [f"### `{definition.id}` — {title}", ""]
     facts = [
         ("Version", definition.version),
+        ("Heading shown to clients", _variants(definition.title)),
         ("Why we ask", definition.why.default),
         ("Content note", definition.content_note.default if definition.content_note else None),
         ("Time frame", definition.time_frame),
@@ -278,7 +279,7 @@ def _changes_sections() -> list[str]:
     entries: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
     sources = [("Flows (`forms/flows.yaml`)", FLOWS.changes)] + [
         (
-            f"`{section_id}` — {DEFINITIONS[section_id].title.default}",
+            f"`{section_id}` — {DEFINITIONS[section_id].name}",
             DEFINITIONS[section_id].changes,
         )
         for section_id in (*INSTRUMENT_IDS, *CLINIC_SECTION_IDS)
@@ -314,7 +315,7 @@ def csv_text() -> str:
                 (
                     definition.id,
                     definition.kind,
-                    definition.title.default,
+                    definition.name,
                     definition.version,
                     step_of(definition, item.id),
                     item.id,

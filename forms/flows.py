@@ -40,12 +40,22 @@ from forms.conditions import (
 )
 from forms.fields import read_yaml
 from forms.flows_schema import MAX_AGE, AgesEntry, FlowsEntry, PathEntry
-from forms.model import PATHS, SOURCE_LANGUAGE, Definition, Option, StepWording
+from forms.model import (
+    PATHS,
+    SOURCE_LANGUAGE,
+    Definition,
+    Option,
+    StepSpec,
+    StepWording,
+    Text,
+)
 from forms.registry import DEFINITIONS, ITEMS
 from forms.schema import definition_error
 from forms.scoring import score, total_bounds
 
 FLOWS_FILE = Path(__file__).parent / "flows.yaml"
+MAX_QUESTIONS = 5
+"""The most questions on one screen: a longer step is asked over consecutive screens."""
 
 
 class LocalText(NamedTuple):
@@ -64,10 +74,12 @@ class Question:
 
 @dataclass(frozen=True)
 class Step:
-    """One screen. ``language`` is the language of its title, instructions, questions and
-    answer labels; ``note_language`` that of ``why`` and ``content_note``. Either is
-    English when the section has no translation (or no translated wording) for the
-    language asked for, and the web layer marks such text with ``lang``."""
+    """One screen of at most :data:`MAX_QUESTIONS` questions. ``title`` is the plain
+    heading clients see (never the instrument's name). ``language`` is the language of its
+    instructions, questions and answer labels; ``note_language`` that of ``why`` and
+    ``content_note``; ``title_language`` that of ``title``. Each is English when the
+    section has no translation (or no translated wording) for the language asked for,
+    and the web layer marks such text with ``lang``."""
 
     id: str
     section: str
@@ -78,6 +90,7 @@ class Step:
     questions: tuple[Question, ...]
     language: str = SOURCE_LANGUAGE
     note_language: str = SOURCE_LANGUAGE
+    title_language: str = SOURCE_LANGUAGE
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -210,21 +223,38 @@ def _checked_spec(path: str, subject_age: int) -> _PathSpec:
     return spec
 
 
+def _screens_of(step: Step) -> tuple[Step, ...]:
+    """``step`` split into consecutive screens of at most MAX_QUESTIONS questions, as even
+    as possible. The first keeps the step's id; the others add ``-2``, ``-3``..."""
+    count = -(-len(step.questions) // MAX_QUESTIONS)
+    if count <= 1:
+        return (step,)
+    size, extra = divmod(len(step.questions), count)
+    screens, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        step_id = step.id if index == 0 else f"{step.id}-{index + 1}"
+        screens.append(replace(step, id=step_id, questions=step.questions[start:end]))
+        start = end
+    return tuple(screens)
+
+
 @cache
 def section_steps(section_id: str, path: str, language: str = SOURCE_LANGUAGE) -> tuple[Step, ...]:
-    """All steps of a section, worded for ``path`` in ``language`` where translated."""
+    """All steps of a section, worded for ``path`` in ``language`` where translated, each
+    of at most MAX_QUESTIONS questions (answer ids, order and branching are unchanged:
+    an item's show-when looks only at items of earlier steps, so of earlier screens)."""
     definition: Definition = DEFINITIONS[section_id]
     translation = definition.translations.get(language)
     wording = translation.wording if translation is not None else None
     notes = translation if translation is not None else definition
-    steps = []
+    steps: list[Step] = []
     for spec in definition.steps:
         items = [definition.items_by_id[i] for i in spec.items]
         if wording is None:
             questions = tuple(
                 Question(item.id, item.text.for_path(path), item.options) for item in items
             )
-            title = spec.title or definition.title
             instructions = spec.instructions or definition.instructions
         else:
             questions = tuple(
@@ -235,31 +265,43 @@ def section_steps(section_id: str, path: str, language: str = SOURCE_LANGUAGE) -
                 )
                 for item in items
             )
-            step_wording = wording.steps.get(spec.id, StepWording())
-            title = step_wording.title or wording.title
-            instructions = step_wording.instructions or wording.instructions
-        steps.append(
-            Step(
-                id=spec.id,
-                section=section_id,
-                title=title.for_path(path),
-                instructions=instructions.for_path(path),
-                why=notes.why.for_path(path),
-                content_note=notes.content_note.for_path(path) if notes.content_note else None,
-                questions=questions,
-                language=language if wording is not None else SOURCE_LANGUAGE,
-                note_language=language if translation is not None else SOURCE_LANGUAGE,
+            instructions = (
+                wording.steps.get(spec.id, StepWording()).instructions or wording.instructions
             )
+        step = Step(
+            id=spec.id,
+            section=section_id,
+            title=_step_title(definition, spec, language).for_path(path),
+            instructions=instructions.for_path(path),
+            why=notes.why.for_path(path),
+            content_note=notes.content_note.for_path(path) if notes.content_note else None,
+            questions=questions,
+            language=language if wording is not None else SOURCE_LANGUAGE,
+            note_language=language if translation is not None else SOURCE_LANGUAGE,
+            title_language=language if translation is not None else SOURCE_LANGUAGE,
         )
+        steps.extend(_screens_of(step))
     return tuple(steps)
 
 
+def _step_title(definition: Definition, spec: StepSpec, language: str) -> Text:
+    """The step's own heading where it has one (translated with the wording), else the
+    section's plain title; in ``language`` whenever the section is translated."""
+    translation = definition.translations.get(language)
+    if translation is None:
+        return spec.title or definition.title
+    wording = translation.wording
+    if wording is not None and spec.id in wording.steps:
+        return wording.steps[spec.id].title or translation.title
+    return translation.title
+
+
 def section_title(section_id: str, path: str, language: str = SOURCE_LANGUAGE) -> LocalText:
-    """A section's title for ``path``, in ``language`` where its wording is translated."""
+    """A section's plain title for ``path``, in ``language`` where the section is translated."""
     definition = DEFINITIONS[section_id]
     translation = definition.translations.get(language)
-    if translation is not None and translation.wording is not None:
-        return LocalText(translation.wording.title.for_path(path), language)
+    if translation is not None:
+        return LocalText(translation.title.for_path(path), language)
     return LocalText(definition.title.for_path(path), SOURCE_LANGUAGE)
 
 

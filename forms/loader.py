@@ -231,6 +231,7 @@ class DefinitionFile(Entry):
     kind: Annotated[Kind, PlainValidator(_kind)]
     version: Version
     changes: Changes | None = None
+    name: StrippedStr | None = None
     title: TextValue
     instructions: TextValue
     time_frame: Str | None = None
@@ -283,6 +284,7 @@ class DefinitionFile(Entry):
             version=self.version,
             changes=self.changes or {},
             title=self.title,
+            name=self.name or self.title.default,
             instructions=self.instructions,
             why=self.why,
             source=self.source,
@@ -340,6 +342,8 @@ def _asked_problem(entry: ItemEntry, section: _Section) -> Problem | None:
 
 
 def _scoring_presence(entry: DefinitionFile) -> Problem | None:
+    if entry.kind == "instrument" and entry.name is None:
+        return ("name",), "is required: the instrument's published name, for staff"
     if entry.kind == "clinic" and entry.scoring is not None:
         return ("scoring",), "clinic questions have no scoring"
     if entry.kind == "instrument" and entry.scoring is None:

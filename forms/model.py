@@ -200,7 +200,6 @@ class Wording:
     """
 
     source: str | None
-    title: Text
     instructions: Text
     items: Mapping[str, Text]
     options: Mapping[str, Mapping[int, str]]  # item id -> code -> label
@@ -213,6 +212,7 @@ class Translation:
     note) and, where one exists, the wording of the questions themselves."""
 
     language: str
+    title: Text
     why: Text
     content_note: Text | None
     wording: Wording | None
@@ -227,6 +227,7 @@ class Definition:
     kind: Kind
     version: str
     title: Text
+    """The plain heading clients see ("How you have been feeling lately")."""
     instructions: Text
     why: Text
     source: str
@@ -234,6 +235,9 @@ class Definition:
     items: tuple[Item, ...]
     steps: tuple[StepSpec, ...]
     file: Path
+    name: str = ""
+    """The instrument's published name and abbreviation, for staff and the data dictionary
+    (a clinic section's name is its title)."""
     time_frame: str | None = None
     content_note: Text | None = None
     loinc_panel: str | None = None

@@ -1,9 +1,10 @@
 """Load and check a section's translation: ``definitions/<language>/<section>.yaml``.
 
-A translation always gives the clinic's framing of the section (``why``, and the
-``content_note`` when the section has one). Its ``wording`` block -- the questions and
-answer choices -- is optional, and when present it must be complete: every item, every
-answer label, every step heading and every per-path variant the English has. An
+A translation always gives the clinic's framing of the section (its plain ``title``,
+``why``, and the ``content_note`` when the section has one). Its ``wording`` block --
+the questions and answer choices -- is optional, and when present it must be complete:
+every item, every answer label, every step heading and every per-path variant the
+English has. An
 instrument's wording must cite the published translation it reproduces (``source``);
 where none exists the block is left out and the questions are shown in English.
 """
@@ -36,7 +37,7 @@ def load_translation(file: Path, definitions: Mapping[str, Definition]) -> Trans
     base = definitions.get(file.stem)
     if base is None:
         raise DefinitionError(file, "<file>", f"no section {file.stem!r} to translate")
-    top = Fields(file, "", read_yaml(file), ("why", "content_note", "wording"))
+    top = Fields(file, "", read_yaml(file), ("title", "why", "content_note", "wording"))
     content_note = None
     if base.content_note is not None:
         content_note = _matching(top, "content_note", base.content_note)
@@ -47,6 +48,7 @@ def load_translation(file: Path, definitions: Mapping[str, Definition]) -> Trans
         wording = _wording(Fields(file, "wording", top.raw("wording"), _WORDING_KEYS), base)
     return Translation(
         language=language,
+        title=_matching(top, "title", base.title),
         why=_matching(top, "why", base.why),
         content_note=content_note,
         wording=wording,
@@ -54,7 +56,7 @@ def load_translation(file: Path, definitions: Mapping[str, Definition]) -> Trans
     )
 
 
-_WORDING_KEYS = ("source", "title", "instructions", "option_sets", "items", "steps")
+_WORDING_KEYS = ("source", "instructions", "option_sets", "items", "steps")
 
 
 def _matching(fields: Fields, key: str, english: Text) -> Text:
@@ -89,7 +91,6 @@ def _wording(wording: Fields, base: Definition) -> Wording:
             options[item.id] = labels[item.option_set]
     return Wording(
         source=None if source is None else source.strip(),
-        title=_matching(wording, "title", base.title),
         instructions=_matching(wording, "instructions", base.instructions),
         items=texts,
         options=options,

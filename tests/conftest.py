@@ -54,6 +54,7 @@ settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
+TEST_BASE_URL = "http://127.0.0.1:5000"  # the links messages carry in tests
 TEST_ENCRYPTION_KEYS = new_encryption_key_entry("t1")
 
 
@@ -65,6 +66,7 @@ def app_overrides(database_url: str, instance_path: Path, **extra: Any) -> dict[
         "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "CELERY_BROKER_URL": "memory://",
+        "CLINIC_BASE_URL": TEST_BASE_URL,
         **extra,
     }
 

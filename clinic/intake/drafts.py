@@ -216,10 +216,11 @@ def save_sex(draft: IntakeSubmission, sex: str | None) -> None:
     mark_done(draft, "about")
 
 
-def save_contact(draft: IntakeSubmission, contact: ContactDocument) -> None:
+def save_contact(draft: IntakeSubmission, contact: ContactDocument, screen_id: str) -> None:
+    """Keep the contact document as one contact screen updated it; that screen is done."""
     current = contact_of(draft) or ContactDocument()
     draft.contact = current.merged(contact).stored()
-    mark_done(draft, "contact")
+    mark_done(draft, screen_id)
 
 
 def issue_resume_code(draft: IntakeSubmission) -> str:

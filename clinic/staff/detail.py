@@ -196,9 +196,12 @@ def _score_view(definition: forms.Definition, result: Mapping[str, Any]) -> Scor
     answered, expected = result.get("answered"), result.get("expected")
     if answered is not None and expected and answered < expected:
         details.append(f"{answered} of {expected} questions answered")
-    return ScoreView(
-        definition.id, definition.title.default, " · ".join(parts), bar, tuple(details)
-    )
+    return ScoreView(definition.id, definition.name, " · ".join(parts), bar, tuple(details))
+
+
+def _section_name(definition: forms.Definition, path: str) -> str:
+    """An instrument's published name for staff; a clinic section's own heading."""
+    return definition.name if definition.is_instrument else definition.title.for_path(path)
 
 
 def answer_sections(submission: IntakeSubmission) -> AnswersView:
@@ -227,7 +230,7 @@ def _sections(
             )
     views = [
         SectionView(
-            section, forms.get_definition(section).title.for_path(submission.path), tuple(items)
+            section, _section_name(forms.get_definition(section), submission.path), tuple(items)
         )
         for section, items in sections.items()
     ]

@@ -229,3 +229,11 @@ def test_a_partial_intake_says_so_and_whether_the_client_left_at_the_crisis_page
     assert body["reference"] == left.reference and body["reference"].startswith("INT-")
     body = client.get(f"/api/v1/intakes/{whole.id}", headers=_auth(token)).json
     assert (body["partial"], body["left_at_crisis_page"]) == (False, False)
+
+
+def test_api_responses_are_never_cached(client: FlaskClient, app: Flask) -> None:
+    token = _token()
+    refused = client.post("/api/v1/intakes", json={})
+    answered = _post(client, token, {})
+    for response in (refused, answered):
+        assert response.headers["Cache-Control"] == "no-store"

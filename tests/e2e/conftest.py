@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from clinic import create_app
 from clinic.extensions import db
 from tests.conftest import (
+    TEST_BASE_URL,
     TEST_ENCRYPTION_KEYS,
     TEST_SECRET_KEY,
     fresh_postgres_database,
@@ -66,6 +67,7 @@ class Stack:
                 "CELERY_BROKER_URL": broker_url,
                 "SECRET_KEY": TEST_SECRET_KEY,
                 "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+                "CLINIC_BASE_URL": TEST_BASE_URL,
             }
         )
 
@@ -90,6 +92,7 @@ def _environment(database_url: str, broker_url: str, instance_path: Path) -> dic
         "CELERY_BROKER_URL": broker_url,
         "SECRET_KEY": TEST_SECRET_KEY,
         "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        "CLINIC_BASE_URL": TEST_BASE_URL,
         "OUTBOX_SWEEP_SECONDS": "1",
         "OUTBOX_REPUBLISH_AFTER": "60",
         # Redis: the visibility timeout at most the republish interval, and longer than

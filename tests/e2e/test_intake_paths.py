@@ -36,9 +36,9 @@ def _submitted(app: Flask) -> tuple[str, str, int]:
 @pytest.mark.parametrize(
     ("path", "label", "age", "screens"),
     [
-        ("adult_self", "Me – I am 18 or older", 35, 14),
-        ("teen_self", "Me – I am 12 to 17 years old", 15, 11),
-        ("caregiver_child", "A child or teenager I care for", 5, 10),
+        ("adult_self", "Me – I am 18 or older", 35, 28),
+        ("teen_self", "Me – I am 12 to 17 years old", 15, 20),
+        ("caregiver_child", "A child or teenager I care for", 5, 20),
     ],
 )
 def test_a_new_user_completes_each_path(
@@ -47,7 +47,7 @@ def test_a_new_user_completes_each_path(
     app, url = live
     intake = BrowserIntake(page, url, path)
     intake.start(label, age)
-    expect(page.get_by_text(f"Step 1 of {screens}", exact=True)).to_be_visible()
+    expect(page.get_by_text(f"Step 1 of up to {screens}", exact=True)).to_be_visible()
     intake.walk()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
     intake.send()
@@ -89,7 +89,7 @@ def test_errors_are_summarised_and_linked_to_each_question(
     page.get_by_role("button", name="Continue", exact=True).click()  # nothing chosen
     summary = page.locator(".error-summary")
     expect(summary).to_be_focused()
-    expect(page).to_have_title("Error: Step 3 of 14 – Community Therapy Clinic")
+    expect(page).to_have_title("Error: Step 6 of up to 28 – Community Therapy Clinic")
     intake.check_page("step-errors")
     summary.get_by_role("link").first.click()
     expect(page.locator('input[name="safety.now"]').first).to_be_focused()

@@ -42,27 +42,28 @@ def test_a_new_user_completes_a_path_in_spanish(page: Page, tmp_path: Path) -> N
             page.get_by_label("¿Qué edad tiene usted").fill("16")
             page.get_by_label("He leído el aviso de privacidad").check()
             page.get_by_role("button", name="Empezar", exact=True).click()
-            expect(page.get_by_text("Paso 1 de 11", exact=True)).to_be_visible()
+            expect(page.get_by_text("Paso 1 de 20 como máximo", exact=True)).to_be_visible()
             intake.contact(no_contact="y", caregiver_contact_ok="prefer_not_to_answer")
             expect(page.locator("legend").first).to_have_text(
                 "¿Está a salvo en el lugar donde se encuentra en este momento?"
             )
             languages = _walk_in_spanish(intake, page)
             # Clinic questions and the published Spanish PHQ-9 and ASQ are in Spanish; other
-            # instruments are in English, marked as such, with a note saying why.
+            # instruments are in English, marked as such, with a note saying why, once at
+            # the top of the section: on its content note (the CATS), else its first screen.
+            cats = ("events", "events-2", "events-3", "symptoms_1", "symptoms_1-2")
+            cats += ("symptoms_2", "symptoms_2-2", "impairment")
             assert {screen: lang for screen, (lang, _note) in languages.items()} == {
                 "safety": None,
                 "rel": None,
                 "apgar": "en",
                 "phq9": None,
+                "phq9-2": None,
                 "asq-screen": None,
-                "cats_7_17-events": "en",
-                "cats_7_17-symptoms_1": "en",
-                "cats_7_17-symptoms_2": "en",
-                "cats_7_17-impairment": "en",
+                **{f"cats_7_17-{screen}": "en" for screen in cats},
                 "reg": None,
             }
-            assert all(note == (lang == "en") for lang, note in languages.values())
+            assert {screen for screen, (_lang, note) in languages.items() if note} == {"apgar"}
             expect(page.get_by_role("heading", level=1)).to_have_text("Revise sus respuestas")
             intake.check_page("review")
             page.get_by_role("button", name="Enviar mis respuestas").click()
@@ -208,7 +209,7 @@ def _resume_from_the_link(browser: Browser, base_url: str, link: str, code: str)
         # The same page, so only the "#" part changes (no reload): the script still acts.
         fresh.goto(link)
         expect(fresh.get_by_text("Welcome back.")).to_be_visible()
-        assert fresh.url == f"{base_url}/intake/step/7"  # the first unanswered step
+        assert fresh.url == f"{base_url}/intake/step/10"  # the first unanswered step
         assert "#" not in fresh.url and urlsplit(fresh.url).fragment == ""
         _assert_answers_kept(fresh)
 
@@ -241,7 +242,7 @@ def _resume_without_javascript(browser: Browser, base_url: str, link: str, code:
         field.fill(code)
         fresh.get_by_role("button", name="Continue", exact=True).click()
         expect(fresh.get_by_text("Welcome back.")).to_be_visible()
-        assert fresh.url == f"{base_url}/intake/step/7"
+        assert fresh.url == f"{base_url}/intake/step/10"
         _assert_answers_kept(fresh)
     finally:
         context.close()

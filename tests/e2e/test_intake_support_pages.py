@@ -80,7 +80,7 @@ def test_a_caregivers_abuse_answer_shows_the_child_abuse_page_next(
     expect(page.get_by_role("link", name="In an emergency, call 911")).to_be_visible()
     intake.check_page("page")
     page.get_by_role("link", name="Continue the form").click()
-    expect(page.locator('input[name="screen"]')).to_have_value("cats_7_17-symptoms_1")
+    expect(page.locator('input[name="screen"]')).to_have_value("cats_7_17-events-3")  # next
 
 
 def test_the_child_abuse_page_in_spanish(page: Page, live: tuple[Flask, str]) -> None:
@@ -101,7 +101,7 @@ def test_the_child_abuse_page_in_spanish(page: Page, live: tuple[Flask, str]) ->
     expect(page.get_by_role("link", name="Salir rápido de este sitio")).to_be_visible()
     intake.check_page("page")
     page.get_by_role("link", name="Continuar con el formulario").click()
-    expect(page.locator('input[name="screen"]')).to_have_value("cats_7_17-symptoms_1")
+    expect(page.locator('input[name="screen"]')).to_have_value("cats_7_17-events-2")  # next
 
 
 def test_the_support_page_works_without_javascript(

@@ -85,7 +85,7 @@ def test_what_changed_in_version_2_is_generated_from_the_changes_fields() -> Non
         assert f"  - {line}" in section
     for section_id in changed:
         definition = get_definition(section_id)
-        assert f"**`{section_id}` — {definition.title.default}** (version 2.0)" in section
+        assert f"**`{section_id}` — {definition.name}** (version 2.0)" in section
         for line in definition.changes[definition.version]:
             assert f"  - {line}" in section
     unchanged = set(SECTION_IDS) - set(changed)

@@ -47,17 +47,24 @@ def test_an_untranslated_instrument_keeps_english_wording_with_spanish_framing()
     ace = next(s for s in flow_for("adult_self", 30, language="es").steps if s.section == "ace")
     english = next(s for s in flow_for("adult_self", 30).steps if s.section == "ace")
     assert (ace.language, ace.note_language) == ("en", "es")
-    assert ace.questions == english.questions and ace.title == english.title
+    assert ace.questions == english.questions and ace.title_language == "es"
     assert ace.why != english.why and ace.content_note != english.content_note
 
 
 def test_translated_answer_labels_keep_the_published_codes() -> None:
-    spanish = next(s for s in flow_for("adult_self", 30, language="es").steps if s.id == "phq9")
-    english = next(s for s in flow_for("adult_self", 30).steps if s.id == "phq9")
-    for es, en in zip(spanish.questions, english.questions, strict=True):
+    spanish = [
+        q
+        for s in flow_for("adult_self", 30, language="es").steps
+        if s.section == "phq9"
+        for q in s.questions
+    ]
+    english = [
+        q for s in flow_for("adult_self", 30).steps if s.section == "phq9" for q in s.questions
+    ]
+    for es, en in zip(spanish, english, strict=True):
         assert es.id == en.id
         assert [o.code for o in es.options] == [o.code for o in en.options]
-    assert spanish.questions[9].options[0].label == "No ha sido difícil"
+    assert spanish[9].options[0].label == "No ha sido difícil"
 
 
 def test_per_path_variants_are_translated() -> None:
@@ -70,10 +77,12 @@ def test_per_path_variants_are_translated() -> None:
 
 def test_section_title_says_which_language_it_is_in() -> None:
     assert section_title("gad7", "adult_self", "es").language == "es"
+    # The plain title is the clinic's own words: Spanish even where the questions are not.
     assert section_title("ace", "adult_self", "es") == (
-        get_definition("ace").title.default,
-        "en",
+        get_definition("ace").translations["es"].title.default,
+        "es",
     )
+    assert section_title("ace", "adult_self") == (get_definition("ace").title.default, "en")
     assert section_title("gad7", "adult_self", "fr").language == "en"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from wtforms import Form
 
@@ -26,7 +28,13 @@ def step(path: str, age: int, step_id: str) -> Step:
     return next(s for s in flow_for(path, age).steps if s.id == step_id)
 
 
-PHQ9 = step("adult_self", 30, "phq9")
+def whole_section(path: str, age: int, section: str) -> Step:
+    """A section's screens as one step (a form class works on any set of questions)."""
+    screens = [s for s in flow_for(path, age).steps if s.section == section]
+    return replace(screens[0], questions=tuple(q for s in screens for q in s.questions))
+
+
+PHQ9 = whole_section("adult_self", 30, "phq9")
 
 
 def phq9_submission(**changes: str) -> FormData:

@@ -1,11 +1,11 @@
-"""The intake's own forms (start, contact wishes, about you, resume) and the step forms
-built from `forms` definitions with CSRF added. Labels and messages go through Babel."""
+"""The intake's own forms (start, about you, resume) and the step forms built from
+`forms` definitions with CSRF added (the contact screens' forms are in `contact_forms`).
+Labels and messages go through Babel."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,22 +14,15 @@ from wtforms import (
     Field,
     HiddenField,
     RadioField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import InputRequired, ValidationError
 
 import forms
 from clinic.models.documents import (
     EMAIL_PATTERN,
     PHONE_PATTERN,
-    SAFE_TIMES,
-    ChannelWish,
-    ChannelWishes,
-    ContactDocument,
-    PhoneWish,
 )
 from forms import PREFER_NOT_TO_ANSWER, Step, StepForm
 
@@ -134,161 +127,6 @@ class AboutForm(FlaskForm):  # type: ignore[misc]
 
     def value(self) -> str | None:
         return None if self.sex.data == PREFER_NOT else str(self.sex.data)
-
-
-class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class ContactForm(FlaskForm):  # type: ignore[misc]
-    """How, when and whether the clinic may contact the client (the contact document)."""
-
-    phone_allowed = BooleanField(_l("Phone call"))
-    text_allowed = BooleanField(_l("Text message"))
-    email_allowed = BooleanField(_l("Email"))
-    no_contact = BooleanField(_l("Please do not contact me"))
-    phone = StringField(
-        _l("Phone number"),
-        validators=[Optional(), Length(max=24)],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-    )
-    phone_leave_message = BooleanField(_l("It is OK to leave a voicemail"))
-    phone_mention_clinic = BooleanField(_l("It is OK to say the clinic’s name on a call"))
-    text_mention_clinic = BooleanField(_l("It is OK to use the clinic’s name in a text"))
-    email = StringField(
-        _l("Email address"),
-        validators=[Optional(), Length(max=254)],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-    )
-    email_mention_clinic = BooleanField(_l("It is OK to use the clinic’s name in an email"))
-    safe_times = MultiCheckboxField(
-        _l("When is it safe to contact you?"),
-        choices=[
-            SelectChoice("weekday_morning", _l("Weekday mornings")),
-            SelectChoice("weekday_afternoon", _l("Weekday afternoons")),
-            SelectChoice("weekday_evening", _l("Weekday evenings")),
-            SelectChoice("weekend", _l("Weekends")),
-        ],
-        validate_choice=True,
-    )
-    name = StringField(
-        _l("What would you like us to call you? (optional)"),
-        validators=[
-            Optional(),
-            Length(max=80, message=_l("Please keep this under 80 characters.")),
-        ],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
-    )
-    caregiver_contact_ok = RadioField(
-        _l("May we contact a parent or carer of yours?"),
-        choices=[
-            SelectChoice("yes", _l("Yes")),
-            SelectChoice("no", _l("No")),
-            SelectChoice(PREFER_NOT, _l("Prefer not to answer")),
-        ],
-        validators=[InputRequired(_l("Please choose an answer, or “Prefer not to answer”."))],
-    )
-
-    def __init__(self, *args: Any, teen: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not teen:
-            del self.caregiver_contact_ok
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid: bool = super().validate(extra_validators)
-        channels = (self.phone_allowed.data, self.text_allowed.data, self.email_allowed.data)
-        if self.no_contact.data and any(channels):
-            self.no_contact.errors.append(
-                _l(
-                    "You chose “Please do not contact me” and also a way to contact you. "
-                    "Please choose one."
-                )
-            )
-            valid = False
-        elif not self.no_contact.data and not any(channels):
-            self.phone_allowed.errors.append(
-                _l("Please choose at least one way to contact you, or “Please do not contact me”.")
-            )
-            valid = False
-        if (self.phone_allowed.data or self.text_allowed.data) and not self.phone.errors:
-            if not self.phone.data:
-                self.phone.errors.append(_l("Please give a phone number, for calls or texts."))
-                valid = False
-            elif not PHONE.match(self.phone.data):
-                self.phone.errors.append(
-                    _l("Please give a phone number using digits, like 555 123 4567.")
-                )
-                valid = False
-        elif self.phone.data and not self.phone.errors and not PHONE.match(self.phone.data):
-            self.phone.errors.append(
-                _l("Please give a phone number using digits, like 555 123 4567.")
-            )
-            valid = False
-        if self.email.data and not self.email.errors and not EMAIL.match(self.email.data):
-            self.email.errors.append(_l("Please give an email address like name@example.com."))
-            valid = False
-        elif self.email_allowed.data and not self.email.data:
-            self.email.errors.append(_l("Please give an email address, or untick Email."))
-            valid = False
-        return valid
-
-    def document(self, language: str) -> ContactDocument:
-        """The contact document (README "The client intake"; notifications obey it).
-
-        Every key but `resume_email_ok`, which the client sets on the saved page.
-        """
-        phone_ok = bool(self.phone_allowed.data)
-        text_ok = bool(self.text_allowed.data)
-        email_ok = bool(self.email_allowed.data)
-        caregiver: bool | None = None
-        if self.caregiver_contact_ok is not None:
-            caregiver = {"yes": True, "no": False}.get(self.caregiver_contact_ok.data)
-        return ContactDocument(
-            language=language,
-            name=self.name.data or None,
-            email=self.email.data or None,
-            phone=self.phone.data or None,
-            channels=ChannelWishes(
-                email=ChannelWish(
-                    allowed=email_ok,
-                    mention_clinic=email_ok and bool(self.email_mention_clinic.data),
-                ),
-                phone=PhoneWish(
-                    allowed=phone_ok,
-                    leave_message=phone_ok and bool(self.phone_leave_message.data),
-                    mention_clinic=phone_ok and bool(self.phone_mention_clinic.data),
-                ),
-                text=ChannelWish(
-                    allowed=text_ok,
-                    mention_clinic=text_ok and bool(self.text_mention_clinic.data),
-                ),
-            ),
-            safe_times=[t for t in SAFE_TIMES if t in (self.safe_times.data or [])],
-            caregiver_contact_ok=caregiver,
-        )
-
-    @staticmethod
-    def initial(contact: ContactDocument, teen: bool) -> dict[str, Any]:
-        """Form data from a stored contact document (to show what was chosen)."""
-        channels = contact.channels
-        data: dict[str, Any] = {
-            "phone_allowed": channels.phone.allowed,
-            "text_allowed": channels.text.allowed,
-            "email_allowed": channels.email.allowed,
-            "phone": contact.phone or "",
-            "email": contact.email or "",
-            "name": contact.name or "",
-            "phone_leave_message": channels.phone.leave_message,
-            "phone_mention_clinic": channels.phone.mention_clinic,
-            "text_mention_clinic": channels.text.mention_clinic,
-            "email_mention_clinic": channels.email.mention_clinic,
-            "safe_times": list(contact.safe_times),
-        }
-        if teen and contact.caregiver_question_recorded:
-            value = contact.caregiver_contact_ok
-            data["caregiver_contact_ok"] = {True: "yes", False: "no", None: PREFER_NOT}[value]
-        return data
 
 
 class ResumeForm(FlaskForm):  # type: ignore[misc]

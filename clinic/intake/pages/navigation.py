@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from clinic.intake import drafts, screens
 from clinic.models import IntakeSubmission
-from clinic.models.documents import answers_of
+from clinic.models.documents import answers_of, contact_of
 
 
 def require_draft() -> IntakeSubmission:
@@ -35,7 +35,9 @@ def leave(location: str) -> NoReturn:
 
 
 def position(draft: IntakeSubmission) -> screens.Position:
-    return screens.position(draft.path, answers_of(draft), drafts.progress(draft)["done"])
+    return screens.position(
+        draft.path, answers_of(draft), drafts.progress(draft)["done"], contact_of(draft)
+    )
 
 
 def step_url(index: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -12,6 +12,7 @@ from clinic.intake.pages.forms import EmailLinkForm, ResumeForm
 from clinic.models import IntakeSubmission
 from clinic.models.documents import ContactDocument, contact_of
 from clinic.notifications import queue_resume_link
+from clinic.notifications.links import site_link
 
 
 def resume_link(code: str) -> str:
@@ -21,8 +22,7 @@ def resume_link(code: str) -> str:
     proxy logs; intake.js on the resume page puts it in the form, removes it from
     the address bar and posts it. Without JavaScript the client types the code.
     """
-    base = str(current_app.config["CLINIC_BASE_URL"]).rstrip("/")
-    return base + url_for("intake.resume", _anchor=code)
+    return site_link(url_for("intake.resume", _anchor=code))
 
 
 def _render_saved(draft: IntakeSubmission, code: str | None, email_form: EmailLinkForm) -> str:

@@ -91,6 +91,8 @@ def sections(draft: IntakeSubmission, place: screens.Position) -> list[Section]:
             rows = contact_rows(contact, draft.path == "teen_self")
             result.append(Section("contact", _("How we may contact you"), index + 1, rows))
             continue
+        if screen.kind in screens.CONTACT_KINDS:  # its rows are in the contact section
+            continue
         if screen.kind == screens.ABOUT:
             sexes = {
                 "female": _("Female"),

@@ -14,10 +14,10 @@ from clinic.intake.languages import SESSION_KEY as LANGUAGE_KEY
 from clinic.intake.languages import current_language
 from clinic.intake.pages import bp, navigation
 from clinic.intake.pages import review as review_rows
+from clinic.intake.pages.contact_forms import ChannelsForm, EmailForm, MoreForm, PhoneForm
 from clinic.intake.pages.forms import (
     PREFER_NOT,
     AboutForm,
-    ContactForm,
     StartForm,
     step_answers,
     web_step_form,
@@ -91,14 +91,33 @@ def continue_form() -> Response:
     return redirect(navigation.continue_url(draft))
 
 
+def _contact_form(draft: IntakeSubmission, kind: str, *, shown: bool) -> Any:
+    """The form of a contact screen: as posted, or (``shown``) with what was chosen before."""
+    contact = contact_of(draft) or ContactDocument()
+    teen = draft.path == "teen_self"
+    initial: dict[str, Any] | None = None
+    if shown and kind in drafts.progress(draft)["done"]:
+        initial = {
+            screens.CONTACT: lambda: ChannelsForm.initial(contact),
+            screens.CONTACT_PHONE: lambda: PhoneForm.initial(contact),
+            screens.CONTACT_EMAIL: lambda: EmailForm.initial(contact),
+            screens.CONTACT_MORE: lambda: MoreForm.initial(contact, teen),
+        }[kind]()
+    data = {"data": initial} if shown else {}
+    if kind == screens.CONTACT:
+        return ChannelsForm(**data)
+    if kind == screens.CONTACT_PHONE:
+        return PhoneForm(contact=contact, **data)
+    if kind == screens.CONTACT_EMAIL:
+        return EmailForm(**data)
+    return MoreForm(teen=teen, contact=contact, **data)
+
+
 def _screen_form(draft: IntakeSubmission, screen: screens.Screen) -> Any:
     document = answers_of(draft)
     done = drafts.progress(draft)["done"]
-    if screen.kind == screens.CONTACT:
-        teen = draft.path == "teen_self"
-        contact = contact_of(draft) or ContactDocument()
-        initial = ContactForm.initial(contact, teen) if "contact" in done else None
-        return ContactForm(teen=teen, data=initial)
+    if screen.kind in screens.CONTACT_KINDS:
+        return _contact_form(draft, screen.kind, shown=True)
     if screen.kind == screens.ABOUT:
         initial = None
         if "about" in done:
@@ -120,18 +139,26 @@ def render_screen(
 ) -> tuple[str, int]:
     screen = place.screens[index]
     error_items = None
+    english_note = False
     if screen.step is not None:  # the summary names each question left unanswered
         language = screen.step.language if screen.step.language != current_language() else None
         error_items = [
             (f"{q.id}-0", q.text, language) for q in screen.step.questions if form[q.id].errors
         ]
+        # Said once, at the top of the section: on its content note, else its first screen.
+        english_note = bool(
+            language
+            and place.first_of_section(screen.section) == index
+            and not screen.step.content_note
+        )
     page = render_template(
         "intake/step.html",
         error_items=error_items,
         draft=draft,
         screen=screen,
         number=index + 1,
-        total=place.total,
+        progress=place.progress(index),
+        english_note=english_note,
         form=form,
         notice=notice,
         back_url=navigation.step_url(index - 1) if index > 0 else url_for("intake.start"),
@@ -158,8 +185,7 @@ def step(number: int) -> str | Response | tuple[str, int]:
             "intake/note.html",
             screen=screen,
             number=number,
-            total=place.total,
-            section_title=screens.section_title(screen.section, draft.path),
+            progress=place.progress(index),
             can_skip=screens.can_skip_section(screen.section, draft.path, subject_age),
             back_url=navigation.step_url(index - 1) if index > 0 else url_for("intake.start"),
         )
@@ -178,11 +204,13 @@ def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response |
     form = posted_form(draft, screen)
     valid = form.validate()
     crisis = False
-    if screen.kind == screens.CONTACT:
+    if screen.kind in screens.CONTACT_KINDS:
         if not valid and action == "continue":
             return render_screen(draft, place, index, form)
         if valid:
-            drafts.save_contact(draft, form.document(current_language()))
+            contact = contact_of(draft) or ContactDocument.empty(current_language())
+            updated = form.updated(contact).model_copy(update={"language": current_language()})
+            drafts.save_contact(draft, updated, screen.id)
     elif screen.kind == screens.ABOUT:
         if not valid and action == "continue":
             return render_screen(draft, place, index, form)
@@ -202,8 +230,8 @@ def _save_screen(draft: IntakeSubmission, place: screens.Position) -> Response |
 
 
 def posted_form(draft: IntakeSubmission, screen: screens.Screen) -> Any:
-    if screen.kind == screens.CONTACT:
-        return ContactForm(teen=draft.path == "teen_self")
+    if screen.kind in screens.CONTACT_KINDS:
+        return _contact_form(draft, screen.kind, shown=False)
     if screen.kind == screens.ABOUT:
         return AboutForm()
     assert screen.step is not None

@@ -33,6 +33,7 @@ class BrowserIntake:
     keyboard: bool = False
     checked_pages: set[str] = field(default_factory=set)
     audit: bool = True  # axe and screenshots; off where page scripts cannot run
+    answered: set[str] = field(default_factory=set)  # the questions of the last screen
 
     # --- what is on screen ---------------------------------------------------------------
     def screen(self) -> str | None:
@@ -137,10 +138,22 @@ class BrowserIntake:
         assert self.focused("e.value") == value
 
     def contact(self, **choices: str) -> None:
-        self.check_page("contact")
+        """Fill in the contact screens (the ways, each way's details, when and what to call
+        the client), each with the `choices` it shows; stop where a screen is refused."""
         fields = choices or {"no_contact": "y"}
+        while (self.screen() or "").startswith("contact"):
+            screen = self.screen() or ""
+            self.contact_screen(screen, fields)
+            if self.screen() == screen:
+                return
+
+    def contact_screen(self, screen: str, fields: Mapping[str, str]) -> None:
+        """Fill in one contact screen with the `fields` it shows, and continue."""
+        self.check_page(screen)
         for name, value in fields.items():
             box = self.page.locator(f'input[name="{name}"]')
+            if not box.count():
+                continue
             if box.first.get_attribute("type") == "checkbox":
                 if self.keyboard:
                     self.tab_to_name(name)
@@ -182,9 +195,31 @@ class BrowserIntake:
         choose: Callable[[str, list[str]], str] = calm,
         action: str = "continue",
     ) -> None:
+        """Answer the screen; given answers on later screens of the same section are
+        answered there (the screens between as `choose` says)."""
+        section = (self.screen() or "").split("-")[0]
+        pending = set(answers or {})
+        while True:
+            screen = self.screen()
+            self._answer_screen(answers, choose, action)
+            pending -= self.answered
+            later = {name for name in pending if name.split(".")[0] == section}
+            now = self.screen()
+            if action != "continue" or not later or now == screen or not now:
+                return
+            if now.split("-")[0] != section:
+                return
+
+    def _answer_screen(
+        self,
+        answers: Mapping[str, object] | None,
+        choose: Callable[[str, list[str]], str],
+        action: str,
+    ) -> None:
         screen = self.screen()
         assert screen, self.heading()
         self.check_page(screen)
+        self.answered = set()
         groups = self.page.locator("fieldset.question")
         for index in range(groups.count()):
             radios = groups.nth(index).locator('input[type="radio"]')
@@ -200,6 +235,7 @@ class BrowserIntake:
                 self.choose_radio(name, value)
             else:
                 groups.nth(index).locator(f'input[value="{value}"]').check()
+            self.answered.add(name)
         labels = {"continue": "Continue", "back": "Back", "save": "Save and come back later"}
         self.press_button(action, labels[action])
 
@@ -226,6 +262,8 @@ class BrowserIntake:
                 self.note()
             elif self.screen() == "contact":
                 self.contact()
+            elif (self.screen() or "").startswith("contact"):
+                self.contact_screen(self.screen() or "", {})
             elif self.screen() == "about":
                 self.about()
             elif self.screen():

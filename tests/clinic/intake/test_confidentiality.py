@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from clinic.intake.languages import SESSION_KEY as LANGUAGE_KEY
-from tests.clinic.intake.walker import IntakeWalker
+from tests.clinic.intake.walker import IntakeWalker, main_form
 
 LIMITS = {
     "en": (
@@ -47,7 +47,9 @@ def test_teenagers_read_it_again_right_before_the_caregiver_contact_question(
     walker: IntakeWalker,
 ) -> None:
     walker.start("teen_self", 14)
-    assert walker.screen() == "contact"
+    channels = main_form(walker.html)
+    walker.post(channels.action, {**channels.hidden, "action": "continue", "no_contact": "y"})
+    assert walker.screen() == "contact-more"
     page = walker.html
     question = page.index("May we contact a parent or carer of yours?")
     note = page.index("Whatever you choose here, if your answers show that a child is being harmed")

@@ -86,7 +86,7 @@ def test_after_quick_exit_the_resume_code_still_opens_the_draft(
     again = IntakeWalker(app.test_client())
     resume_by_code(again, code)
     assert again.path.startswith("/intake/step/")
-    again.get("/intake/step/1")
+    again.get("/intake/step/2")  # the email screen follows the ways chosen
     assert EMAIL in again.html  # the client who has the code sees their own answers
 
 

@@ -35,7 +35,7 @@ def test_the_review_lists_every_answer_by_section_with_a_change_link(
         "contact", "about", "safety", "rel", "ace", "apgar", "phq9", "gad7",
         "pcptsd5", "asq", "auditc", "rship", "parent", "reg",
     ]  # fmt: skip
-    assert links["phq9"] == "/intake/step/7?change=1"
+    assert links["phq9"] == "/intake/step/9?change=1"  # after contact, contact-more, about...
     assert "Trouble falling or staying asleep, or sleeping too much" in page
     assert "More than half the days" in page
     assert "Please do not contact me" in page
@@ -49,6 +49,8 @@ def test_changing_a_section_returns_to_the_review(walker: IntakeWalker) -> None:
     walker.get(change_links(walker.html)["gad7"])
     assert walker.screen() == "gad7"
     walker.answer({"gad7.1": 3})
+    assert walker.screen() == "gad7-2"  # the rest of the section, then the review
+    walker.answer()
     assert walker.path == "/intake/review"
     assert only_submission().answers["answers"]["gad7.1"] == 3
 

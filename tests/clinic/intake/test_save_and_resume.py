@@ -85,7 +85,7 @@ def test_a_draft_saved_closed_and_resumed_by_code_loses_nothing(
     walker.start("adult_self", 52)
     walker.walk_to("phq9")
     walker.note()
-    code = save_for_later(walker, {"phq9.1": 3, "phq9.9": 0}, leave_out=("phq9.4", "phq9.10"))
+    code = save_for_later(walker, {"phq9.1": 3, "phq9.5": 0}, leave_out=("phq9.4",))
     close = next(f for f in page_forms(walker.html) if f.action.endswith("/close"))
     walker.post(close.action, close.hidden)
     assert walker.path == "/intake"
@@ -99,7 +99,7 @@ def test_a_draft_saved_closed_and_resumed_by_code_loses_nothing(
     assert other_browser.screen() == "phq9", (other_browser.path, other_browser.heading())
     assert "Welcome back" in other_browser.html
     assert re.search(r'id="phq9\.1-3"[^>]*checked|checked[^>]*id="phq9\.1-3"', other_browser.html)
-    assert only_submission().answers["answers"]["phq9.9"] == 0
+    assert only_submission().answers["answers"]["phq9.5"] == 0
     assert "phq9.4" not in only_submission().answers["answers"]
     assert "draft.resumed" in audit_actions()
 
@@ -140,7 +140,7 @@ def test_the_resume_links_page_is_the_code_form_and_its_code_opens_the_first_unf
     form = next(f for f in page_forms(other_browser.html) if f.action == "/intake/resume")
     response = other_browser.client.post(form.action, data={**form.hidden, "code": link.fragment})
     assert response.status_code == 302
-    assert response.location == "/intake/step/5"  # no code and no answer in the address
+    assert response.location == "/intake/step/6"  # no code and no answer in the address
     other_browser.get(response.location)
     assert other_browser.screen() == "apgar"
     assert "Welcome back" in other_browser.html
@@ -285,3 +285,15 @@ def test_the_resume_code_never_travels_in_the_session_cookie(
     shown = CODE.search(made.get_data(as_text=True))
     assert made.status_code == 200 and shown, "a new code is shown on the response that makes it"
     assert shown.group(1).replace("-", "") not in _session_text(client)
+
+
+@pytest.mark.usefixtures("app_context")
+def test_without_a_base_url_the_resume_link_is_on_the_address_the_client_used(
+    app: Flask, walker: IntakeWalker
+) -> None:
+    app.config["CLINIC_BASE_URL"] = ""
+    walker.start("adult_self", 52)  # the test client asks for http://localhost/...
+    walker.walk_to("safety")
+    code = save_for_later(walker)
+    assert f'href="http://localhost/intake/resume#{code.replace("-", "")}"' in walker.html
+    assert ":5000" not in walker.html

@@ -27,6 +27,7 @@ class PageForm:
     radios: dict[str, list[str]] = field(default_factory=dict)
     checked: dict[str, str] = field(default_factory=dict)
     checkboxes: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -52,6 +53,8 @@ class _Forms(HTMLParser):
                     form.checked[a["name"]] = a["value"]
             elif kind == "checkbox":
                 form.checkboxes.append(a["name"])
+            elif "name" in a:
+                form.texts.append(a["name"])
         elif tag == "button":
             self.forms[-1].buttons.append((a.get("name", ""), a.get("value", "")))
 
@@ -150,13 +153,34 @@ class IntakeWalker:
             data["consent"] = "y"
         return self.post("/intake", data)
 
+    def on_contact(self) -> bool:
+        return (self.screen() or "").startswith("contact")
+
     def contact(self, **fields: Any) -> TestResponse:
+        """Fill in the contact screens (the ways, each way's details, when and what to call
+        the client), each with the `fields` it shows; stop where a screen shows an error."""
         assert self.screen() == "contact", self.heading()
+        fields = fields or {"no_contact": "y"}
+        while self.on_contact():
+            screen = self.screen()
+            form = main_form(self.html)
+            names = {*form.radios, *form.checkboxes, *form.texts}
+            data = {**form.hidden, "action": "continue"}
+            data.update({name: value for name, value in fields.items() if name in names})
+            if "caregiver_contact_ok" in form.radios and "caregiver_contact_ok" not in data:
+                data["caregiver_contact_ok"] = "no"
+            self.post(form.action, data)
+            if self.screen() == screen:  # refused: the test looks at the errors
+                break
+        assert self.response is not None
+        return self.response
+
+    def answer_contact_details(self) -> TestResponse:
+        """Continue from a later contact screen as it stands (e.g. after Back)."""
         form = main_form(self.html)
         data = {**form.hidden, "action": "continue"}
-        data.update(fields or {"no_contact": "y"})
-        if "caregiver_contact_ok" in form.radios and "caregiver_contact_ok" not in data:
-            data["caregiver_contact_ok"] = "no"
+        if "caregiver_contact_ok" in form.radios:
+            data["caregiver_contact_ok"] = form.checked.get("caregiver_contact_ok", "no")
         return self.post(form.action, data)
 
     def about(self, sex: str = "female") -> TestResponse:
@@ -172,19 +196,40 @@ class IntakeWalker:
         action: str = "continue",
         leave_out: tuple[str, ...] = (),
     ) -> TestResponse:
-        """Answer the current question step (given answers win, else `choose`)."""
-        form = main_form(self.html)
-        assert "screen" in form.hidden, f"not a question step: {self.heading()}"
-        data: dict[str, Any] = {**form.hidden, "action": action}
-        for name, values in form.radios.items():
-            if name in leave_out:
-                continue
-            given = (answers or {}).get(name, "unset")
-            if given == "unset":
-                data[name] = choose(name, values)
-            else:
-                data[name] = PREFER_NOT if given is None else str(given)
-        return self.post(form.action, data)
+        """Answer the current question step (given answers win, else `choose`).
+
+        A section longer than five questions is asked over consecutive screens: given
+        answers that are on a later screen of the same section are answered there, the
+        screens in between as `choose` says (as if the section were one screen)."""
+        section = self.section()
+        pending = set(answers or {})
+        while True:
+            form = main_form(self.html)
+            assert "screen" in form.hidden, f"not a question step: {self.heading()}"
+            data: dict[str, Any] = {**form.hidden, "action": action}
+            for name, values in form.radios.items():
+                if name in leave_out:
+                    continue
+                given = (answers or {}).get(name, "unset")
+                if given == "unset":
+                    data[name] = choose(name, values)
+                else:
+                    data[name] = PREFER_NOT if given is None else str(given)
+            pending -= set(form.radios)
+            screen = form.hidden["screen"]
+            response = self.post(form.action, data)
+            later = {name for name in pending if name.split(".")[0] == section}
+            if action != "continue" or not later or self.section() != section:
+                return response
+            if self.screen() == screen:  # refused: the test looks at the errors
+                return response
+
+    def section(self) -> str | None:
+        """The section of the question screen shown (its screen id up to the first '-')."""
+        screen = self.screen()
+        if screen is None or screen.startswith(("contact", "about")):
+            return None
+        return screen.split("-")[0]
 
     def note(self, action: str = "continue") -> TestResponse:
         form = main_form(self.html)
@@ -210,8 +255,8 @@ class IntakeWalker:
                 continue
             if self.on_note():
                 self.note()
-            elif self.screen() == "contact":
-                self.contact()
+            elif self.on_contact():
+                self.contact() if self.screen() == "contact" else self.answer_contact_details()
             elif self.screen() == "about":
                 self.about()
             elif self.screen():
