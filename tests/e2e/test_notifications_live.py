@@ -319,7 +319,7 @@ def test_a_permanent_failure_is_failed_at_once_and_shown_to_staff(
             client = app.test_client()
             sign_in_as(client, staff("viewer@example.net"))
             page = client.get(f"/staff/alerts/{alert_id}").get_data(as_text=True)
-        assert "failed" in page and "SMTP 550" in page
+        assert "Failed" in page and "SMTP 550" in page
     finally:
         worker.stop()
 
