@@ -56,12 +56,16 @@ def canonical(resource_type: str, resource_id: str) -> str:
     return f"{base_url()}/{resource_type}/{resource_id}"
 
 
+QUEUE_SYSTEM_ID: Final = "clinic-queue"
+FLAG_SYSTEM_ID: Final = "clinic-safety-flag"
+
+
 def queue_system() -> str:
-    return canonical("CodeSystem", "clinic-queue")
+    return canonical("CodeSystem", QUEUE_SYSTEM_ID)
 
 
 def flag_system() -> str:
-    return canonical("CodeSystem", "clinic-safety-flag")
+    return canonical("CodeSystem", FLAG_SYSTEM_ID)
 
 
 def fhir_id(value: str) -> str:

@@ -113,40 +113,42 @@ def provenance(referral: Referral) -> Provenance:
     )
 
 
-def queue_code_system() -> CodeSystem:
+def _code_system(
+    system_id: str, name: str, title: str, concepts: list[tuple[str, str, str]]
+) -> CodeSystem:
+    """One of our complete code systems, published at its read address."""
     return CodeSystem(
-        id="clinic-queue",
-        url=codes.queue_system(),
-        name="ClinicQueue",
-        title="Specialist queues a referral can be routed to",
+        id=system_id,
+        url=codes.canonical("CodeSystem", system_id),
+        name=name,
+        title=title,
         status="active",
         content="complete",
         caseSensitive=True,
         concept=[
-            CodeSystemConcept(code=queue.id, display=queue.name, definition=queue.description)
-            for queue in QUEUES.values()
-        ],
-    )
-
-
-def flag_code_system() -> CodeSystem:
-    return CodeSystem(
-        id="clinic-safety-flag",
-        url=codes.flag_system(),
-        name="ClinicSafetyFlag",
-        title="Safety flags the routing policy raises",
-        status="active",
-        content="complete",
-        caseSensitive=True,
-        concept=[
-            CodeSystemConcept(code=label.id, display=label.label, definition=label.explanation)
-            for label in codes.safety_flag_labels()
+            CodeSystemConcept(code=code, display=display, definition=definition)
+            for code, display, definition in concepts
         ],
     )
 
 
 def code_systems() -> dict[str, CodeSystem]:
-    return {"clinic-queue": queue_code_system(), "clinic-safety-flag": flag_code_system()}
+    """Our code systems by id: the queues and the safety flags."""
+    systems = (
+        _code_system(
+            codes.QUEUE_SYSTEM_ID,
+            "ClinicQueue",
+            "Specialist queues a referral can be routed to",
+            [(q.id, q.name, q.description) for q in QUEUES.values()],
+        ),
+        _code_system(
+            codes.FLAG_SYSTEM_ID,
+            "ClinicSafetyFlag",
+            "Safety flags the routing policy raises",
+            [(f.id, f.label, f.explanation) for f in codes.safety_flag_labels()],
+        ),
+    )
+    return {str(system.id): system for system in systems}
 
 
 def _queue_concept(queue: str) -> CodeableConcept:

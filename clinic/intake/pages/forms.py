@@ -4,7 +4,6 @@ Labels and messages go through Babel."""
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
@@ -20,15 +19,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 import forms
-from clinic.models.documents import (
-    EMAIL_PATTERN,
-    PHONE_PATTERN,
-)
 from forms import PREFER_NOT_TO_ANSWER, Step, StepForm
 
 PREFER_NOT = PREFER_NOT_TO_ANSWER
-EMAIL = re.compile(EMAIL_PATTERN)
-PHONE = re.compile(PHONE_PATTERN)
 MAX_AGE = 125
 
 
