@@ -16,6 +16,7 @@ from clinic.models import AuditEvent, NotificationMessage, Referral
 from clinic.models.columns import utcnow
 from clinic.routing.follow_up import follow_up_referral
 from clinic.routing.record import record_routing
+from clinic.staff.hooks import clinic_zone
 from clinic.staff.queue_query import Filters, fetch_page
 from clinic.staff.sla import parse_targets, sla_state
 from tests import factories
@@ -61,8 +62,9 @@ def test_filters_narrow_the_list(app: Flask, client: FlaskClient) -> None:
     assert str(mine.id)[:8] in page and str(other.id)[:8] not in page
     page = client.get("/staff?queue=dbt&priority=priority").get_data(as_text=True)
     assert str(other.id)[:8] in page and str(mine.id)[:8] not in page
-    today = utcnow().date().isoformat()
-    assert str(mine.id)[:8] in client.get(f"/staff?from={today}&to={today}").get_data(as_text=True)
+    received = mine.created_at.astimezone(clinic_zone()).date().isoformat()
+    page = client.get(f"/staff?from={received}&to={received}").get_data(as_text=True)
+    assert str(mine.id)[:8] in page
 
 
 @pytest.mark.usefixtures("app_context")
