@@ -41,6 +41,9 @@ from clinic.staff.rows import cases_of, rows_for
 from clinic.staff.sla import parse_targets
 from referrals.flags import FLAG_LABELS
 
+WORSE = "worse"
+"""`?waiting=worse`: only the referrals a re-screen while waiting showed worse."""
+
 
 def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters:
     """Filters from the query string; anything unknown is ignored, never trusted."""
@@ -65,6 +68,7 @@ def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters
         received_from=day_start(args.get("from"), clinic_zone()),
         received_before=day_start(args.get("to"), clinic_zone(), days_after=1),
         flag=flag if flag in FLAG_LABELS or flag == ANY_FLAG else None,
+        worse=args.get("waiting") == WORSE,
     )
 
 
