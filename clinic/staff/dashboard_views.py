@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, StaffUser
+from clinic.routing.waits import WINDOW, cached_waits
 from clinic.staff import bp, viewing
 from clinic.staff.access import (
     CLINICAL,
@@ -84,6 +85,8 @@ def _render(queue: str | None) -> str:
         raise BadRequest("That page of the list does not exist: start from the first.") from None
     page = viewing.queue_page(queue or "mine", filters, after)
     counts = open_counts(queues)
+    figures = cached_waits().by_queue
+    waits = {q: {p: figures.get((q, p)) for p in PRIORITY_ORDER} for q in queues}
     assignees: list[StaffUser] = []
     for q in queues:
         assignees += [a for a in eligible_assignees(q) if a not in assignees]
@@ -105,6 +108,8 @@ def _render(queue: str | None) -> str:
         first_url=url_for(str(request.endpoint), **here),
         next_url=next_url,
         counts=counts,
+        waits=waits,
+        wait_window_days=WINDOW.days,
         assignees=assignees,
         statuses=ALL_STATUSES,
         priorities=PRIORITY_ORDER,
