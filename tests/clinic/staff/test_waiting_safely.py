@@ -3,6 +3,8 @@ referral page's scores over time (chart, summary in words, table)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -98,3 +100,12 @@ def test_the_referral_page_draws_each_rescreened_instrument_with_words_and_a_tab
     assert section.count('class="trend-dot"') == 2  # one point each, from the intake
     assert section.count("<td>the intake</td>") == 2
     assert " style=" not in section and "<script" not in section  # the CSP allows neither
+
+
+@pytest.mark.usefixtures("app_context")
+def test_the_csv_export_follows_the_filter(app: Flask, client: FlaskClient) -> None:
+    worse = _referral(worse_since=utcnow())
+    _referral()
+    support.sign_in(client, support.staff())
+    text = client.get(f"/staff/queues/{worse.queue}/export.csv?waiting=worse").text
+    assert [row["reference"] for row in csv.DictReader(io.StringIO(text))] == [str(worse.id)]
