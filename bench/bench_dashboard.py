@@ -2,7 +2,9 @@
 
 Loads 1,000,000 referrals (200,000 intakes x 5 queues, two years of them,
 about 6 % still open) into a fresh database, then measures a first page, a
-deep page (after 20 pages), one clinician's queue, and the counts by priority.
+deep page (after 20 pages), one clinician's queue, the counts by priority, the
+"worse while waiting" filter and the expected waits (each referral's "created" event and
+the scheduling steps of the last 120 days).
 The page query's plan must read `referral` only through index scans (no
 sequential scan, no sort of the whole table): that is checked, not timed.
 
@@ -24,6 +26,7 @@ from sqlalchemy import text
 
 from clinic import create_app
 from clinic.extensions import db
+from clinic.routing.waits import WINDOW, current_figures
 from clinic.staff.queue_query import Cursor, Filters, fetch_page, open_counts, page_query
 from tests.conftest import app_overrides, apply_migrations
 from tests.support.services import create_postgres_database, drop_postgres_database, reachable
@@ -52,6 +55,25 @@ LOAD = [
                  1 + floor(random() * 5)::int AS pick
           FROM intake_submission) AS s
     CROSS JOIN (VALUES {", ".join(f"('{q}', {i})" for i, q in enumerate(QUEUES))}) AS q(queue, rank)
+    """,
+    # Each referral's "created" event, as routing writes it.
+    """
+    INSERT INTO referral_event (referral_id, kind, to_status, detail, created_at)
+    SELECT id, 'created', 'new', '{}', created_at FROM referral
+    """,
+    # Every referral of the last 120 days that is scheduled or closed was scheduled 1 to
+    # 60 days after it was made (the expected waits' history).
+    """
+    INSERT INTO referral_event (referral_id, kind, from_status, to_status, detail, created_at)
+    SELECT id, 'transition', 'contacted', 'scheduled', '{}',
+           created_at + (1 + floor(random() * 60)::int) * interval '1 day'
+    FROM referral
+    WHERE status IN ('scheduled', 'closed') AND created_at > now() - interval '120 days'
+    """,
+    # One open referral in fifty was worse while waiting.
+    """
+    UPDATE referral SET worse_since = created_at + interval '14 days'
+    WHERE status IN ('new', 'in_review', 'accepted', 'contacted') AND random() < 0.02
     """,
     "ANALYZE",
 ]
@@ -128,3 +150,26 @@ def test_closed_history_of_a_queue(benchmark: BenchmarkFixture, million: Flask) 
 def test_counts_by_priority(benchmark: BenchmarkFixture, million: Flask) -> None:
     counts = benchmark(open_counts, QUEUES)
     assert sum(sum(c.values()) for c in counts.values()) > 0
+
+
+def test_worse_while_waiting(benchmark: BenchmarkFixture, million: Flask) -> None:
+    filters = Filters(queues=QUEUES, worse=True)
+    _assert_index_only(_plan(filters, None))
+    page = benchmark(fetch_page, filters)
+    assert page.referrals and all(r.worse_since is not None for r in page.referrals)
+
+
+def test_expected_waits(benchmark: BenchmarkFixture, million: Flask) -> None:
+    """What the dashboard reads at most once every five minutes per web process."""
+    since = f"now() - interval '{WINDOW.days} days'"
+    plan = "\n".join(
+        db.session.execute(
+            text(
+                "EXPLAIN SELECT 1 FROM referral_event WHERE kind = 'transition'"
+                f" AND to_status = 'scheduled' AND created_at >= {since}"
+            )
+        ).scalars()
+    )
+    assert "Seq Scan on referral_event" not in plan, plan
+    figures = benchmark(current_figures)
+    assert figures.by_queue and figures.for_clients is not None

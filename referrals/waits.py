@@ -15,6 +15,9 @@ from datetime import timedelta
 from typing import Final
 
 MINIMUM_SAMPLES: Final = 5
+CLIENT_MINIMUM_SAMPLES: Final = 20
+"""What a client is told needs more: a figure said to the public should rest on enough
+people that one unusual wait barely moves it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,20 @@ def expected_waits(
             queue, priority, nearest_rank(ordered, 50), nearest_rank(ordered, 90), len(ordered)
         )
     return estimates
+
+
+def wait_for_clients(
+    samples: Iterable[tuple[str, str, timedelta]], *, minimum: int = CLIENT_MINIMUM_SAMPLES
+) -> timedelta | None:
+    """What a client may be told on the confirmation page, before their intake is routed:
+    the 90th percentile of the waits of routine and priority referrals of every queue
+    together ("most people", nine in ten, waited no longer). Urgent referrals are left out
+    (they are contacted at once, and would make the figure shorter than most wait). None
+    with fewer than `minimum` waits."""
+    waits = sorted(wait for _, priority, wait in samples if priority != "urgent")
+    if len(waits) < minimum:
+        return None
+    return nearest_rank(waits, 90)
 
 
 def in_plain_words(wait: timedelta) -> str:

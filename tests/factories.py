@@ -251,12 +251,18 @@ def referral(**overrides: Any) -> Referral:
     """The primary referral (rank 0) of an intake the routing service routed.
 
     Overrides go to `submitted_intake`; `answers={"safety.now": 1}` routes to
-    general intake as routine.
+    general intake as routine. `worse_since`: when a re-screen while waiting showed the
+    client worse (as the routing worker records it).
     """
+    worse_since = overrides.pop("worse_since", None)
     submission = routed_intake(**overrides)
-    return db.session.scalars(
+    made = db.session.scalars(
         select(Referral).where(Referral.submission_id == submission.id, Referral.rank == 0)
     ).one()
+    if worse_since is not None:
+        made.worse_since = worse_since
+        db.session.flush()
+    return made
 
 
 def referral_event(**overrides: Any) -> ReferralEvent:

@@ -14,6 +14,7 @@ from clinic.extensions import Model, db
 from clinic.models.columns import (
     EncryptedJSON,
     HasEncryptedValues,
+    UTCDateTime,
     ciphertext,
     created_at,
     updated_at,
@@ -56,6 +57,13 @@ class Referral(HasEncryptedValues, Model):
     version: Mapped[int] = mapped_column(
         Integer, nullable=False, default=1, comment="optimistic lock counter"
     )
+    worse_since: Mapped[datetime | None] = mapped_column(
+        UTCDateTime,
+        nullable=True,
+        index=True,
+        comment="when a re-screen while waiting first showed a reliable deterioration or "
+        "new risk; null: not worse while waiting",
+    )
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -71,6 +79,10 @@ class Referral(HasEncryptedValues, Model):
 
 class ReferralEvent(Model):
     __tablename__ = "referral_event"
+    __table_args__ = (
+        # Expected waits read the steps to `scheduled` of the last 90 days.
+        db.Index("ix_referral_event_to_status_created_at", "to_status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     referral_id: Mapped[uuid.UUID] = mapped_column(

@@ -23,7 +23,13 @@ from urllib.parse import urlsplit
 
 import yaml
 from flask import current_app
-from pydantic import BeforeValidator, PlainValidator, ValidationError, model_validator
+from pydantic import (
+    BeforeValidator,
+    PlainValidator,
+    StrictBool,
+    ValidationError,
+    model_validator,
+)
 
 from clinic.settings.languages import DEFAULT_LANGUAGE, LANGUAGES
 from clinic.settings.notification_settings import NotificationSettings, parse_notifications
@@ -80,6 +86,7 @@ class ClinicSettings:
     suicide_risk_autosubmit_minutes: int
     privacy_notice_version: str
     notifications: NotificationSettings
+    expected_wait_on_confirmation: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -223,6 +230,7 @@ class ClinicFile(Section):
     acute_autosubmit_minutes: Minutes
     suicide_risk_autosubmit_minutes: Minutes
     privacy_notice_version: Annotated[str, PlainValidator(_required_text)]
+    expected_wait_on_confirmation: StrictBool
 
     @model_validator(mode="before")
     @classmethod
@@ -263,6 +271,7 @@ class ClinicFile(Section):
             suicide_risk_autosubmit_minutes=self.suicide_risk_autosubmit_minutes,
             privacy_notice_version=self.privacy_notice_version,
             notifications=notifications,
+            expected_wait_on_confirmation=self.expected_wait_on_confirmation,
             raw=raw,
         )
 

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, StaffUser
+from clinic.routing.waits import WINDOW, cached_waits
 from clinic.staff import bp, viewing
 from clinic.staff.access import (
     CLINICAL,
@@ -41,6 +42,9 @@ from clinic.staff.rows import cases_of, rows_for
 from clinic.staff.sla import parse_targets
 from referrals.flags import FLAG_LABELS
 
+WORSE = "worse"
+"""`?waiting=worse`: only the referrals a re-screen while waiting showed worse."""
+
 
 def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters:
     """Filters from the query string; anything unknown is ignored, never trusted."""
@@ -65,6 +69,7 @@ def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters
         received_from=day_start(args.get("from"), clinic_zone()),
         received_before=day_start(args.get("to"), clinic_zone(), days_after=1),
         flag=flag if flag in FLAG_LABELS or flag == ANY_FLAG else None,
+        worse=args.get("waiting") == WORSE,
     )
 
 
@@ -80,6 +85,8 @@ def _render(queue: str | None) -> str:
         raise BadRequest("That page of the list does not exist: start from the first.") from None
     page = viewing.queue_page(queue or "mine", filters, after)
     counts = open_counts(queues)
+    figures = cached_waits().by_queue
+    waits = {q: {p: figures.get((q, p)) for p in PRIORITY_ORDER} for q in queues}
     assignees: list[StaffUser] = []
     for q in queues:
         assignees += [a for a in eligible_assignees(q) if a not in assignees]
@@ -101,6 +108,8 @@ def _render(queue: str | None) -> str:
         first_url=url_for(str(request.endpoint), **here),
         next_url=next_url,
         counts=counts,
+        waits=waits,
+        wait_window_days=WINDOW.days,
         assignees=assignees,
         statuses=ALL_STATUSES,
         priorities=PRIORITY_ORDER,

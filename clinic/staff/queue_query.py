@@ -7,7 +7,8 @@ query per (queue, status, priority): each is an equality prefix of the index
 index order and cut at the page size. The union of those few short lists is
 sorted, so a page costs the same with a thousand referrals or a million.
 A flag filter keeps the referrals whose intake has a `submission_flag` row
-with that flag, or any flag (a primary-key lookup per candidate row).
+with that flag, or any flag (a primary-key lookup per candidate row); the "worse while
+waiting" filter keeps those with `worse_since` set.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Filters:
     received_before: datetime | None = None
     flag: str | None = None
     """A flag id, ANY_FLAG, or None: only referrals of intakes whose decision raised it."""
+    worse: bool = False
+    """Only referrals a re-screen while waiting showed worse (`Referral.worse_since` set)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,8 @@ def filtered_count(filters: Filters) -> int:
 
 
 def _narrowing(filters: Filters) -> list[ColumnElement[bool]]:
-    """The assignee, date and flag filters (queue, status and priority pick the branches)."""
+    """The assignee, date, flag and worse-while-waiting filters (queue, status and priority
+    pick the branches)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.assignee == UNASSIGNED:
         conditions.append(Referral.assignee_id.is_(None))
@@ -206,6 +210,8 @@ def _narrowing(filters: Filters) -> list[ColumnElement[bool]]:
         if filters.flag != ANY_FLAG:
             flagged = flagged.where(SubmissionFlag.flag == filters.flag)
         conditions.append(flagged)
+    if filters.worse:
+        conditions.append(Referral.worse_since.is_not(None))
     return conditions
 
 

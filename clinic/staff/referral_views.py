@@ -18,7 +18,7 @@ from clinic.models.documents import (
     scores_reading,
 )
 from clinic.notifications import status as notification_status
-from clinic.staff import bp, detail, viewing
+from clinic.staff import bp, detail, trends, viewing
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.forms import ActionForm, NoteForm
 from clinic.staff.queue_query import next_in_queue
@@ -121,6 +121,7 @@ def referral(referral_id: uuid.UUID) -> str:
         flags=labels_of(decision.document.flags if decision.document is not None else ()),
         why=detail.explanation(ref, decision),
         scores=detail.score_views(scores_reading(submission)),
+        trends=trends.trend_views(ref),
         contact=detail.contact_view(contact_reading(submission), submission.path),
         history=_history(ref),
         linked=linked,

@@ -75,6 +75,7 @@ def export_count(queue: str, filters: Filters) -> int:
             "statuses": list(filters.statuses),
             "priorities": list(filters.priorities),
             "flag": filters.flag,
+            "worse_while_waiting": filters.worse,
         },
     )
     return count

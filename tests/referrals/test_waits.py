@@ -49,3 +49,15 @@ def test_nearest_rank(values: list[int], percent: int, expected: int) -> None:
 )
 def test_waits_in_plain_words(wait: timedelta, words: str) -> None:
     assert in_plain_words(wait) == words
+
+
+def test_clients_are_told_the_90th_percentile_of_non_urgent_waits_from_20() -> None:
+    from referrals.waits import CLIENT_MINIMUM_SAMPLES, wait_for_clients
+
+    assert CLIENT_MINIMUM_SAMPLES == 20
+    routine = [("emdr", "routine", d * DAY) for d in range(1, 11)]
+    priority = [("dbt", "priority", d * DAY) for d in range(11, 20)]
+    urgent = [("intake", "urgent", DAY) for _ in range(30)]
+    assert wait_for_clients(routine + priority + urgent) is None  # 19 that count
+    enough = [*routine, *priority, ("play", "routine", 20 * DAY), *urgent]
+    assert wait_for_clients(enough) == 18 * DAY  # rank ceil(0.9 x 20) = 18 of 1..20 days

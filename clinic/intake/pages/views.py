@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +27,7 @@ from clinic.intake.pages.forms import (
 from clinic.intake.services import submit_draft
 from clinic.models import IntakeSubmission
 from clinic.models.documents import ContactDocument, answers_of, contact_of
+from clinic.routing.waits import cached_waits
 from clinic.settings.clinic_settings import clinic_settings
 from clinic.settings.languages import LANGUAGES
 from clinic.text import text_problem
@@ -299,4 +302,18 @@ def review() -> str | Response:
 @bp.route("/sent")
 def sent() -> str:
     kind = session.get(drafts.SESSION_SENT)
-    return render_template("intake/sent.html", partial=kind == "partial", sent=bool(kind))
+    return render_template(
+        "intake/sent.html", partial=kind == "partial", sent=bool(kind), wait=_wait_to_tell()
+    )
+
+
+def _wait_to_tell() -> tuple[int, int] | None:
+    """(days, weeks) most people waited lately, rounded up, where the clinic says so
+    (`expected_wait_on_confirmation`) and there is enough history; else None."""
+    if not clinic_settings().expected_wait_on_confirmation:
+        return None
+    wait = cached_waits().for_clients
+    if wait is None:
+        return None
+    days = max(1, math.ceil(wait / timedelta(days=1)))
+    return days, math.ceil(days / 7)

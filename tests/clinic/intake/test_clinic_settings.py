@@ -136,3 +136,13 @@ def test_the_app_reads_the_file_named_by_clinic_settings(
     monkeypatch.setenv("CLINIC_SETTINGS", str(tmp_path / "missing.yaml"))
     with pytest.raises(ClinicSettingsError, match="cannot be read"):
         create_app(app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "j"))
+
+
+def test_telling_clients_the_expected_wait_is_off_unless_turned_on(tmp_path: Path) -> None:
+    assert load_clinic_settings().expected_wait_on_confirmation is False
+    own = tmp_path / "clinic.yaml"
+    own.write_text("expected_wait_on_confirmation: true\n")
+    assert load_clinic_settings(own).expected_wait_on_confirmation is True
+    own.write_text('expected_wait_on_confirmation: "yes"\n')
+    with pytest.raises(ClinicSettingsError, match="expected_wait_on_confirmation"):
+        load_clinic_settings(own)

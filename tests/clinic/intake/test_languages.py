@@ -36,7 +36,11 @@ def _used_messages() -> set[str]:
 def test_every_client_message_has_a_spanish_translation() -> None:
     with (CATALOG / "messages.po").open("rb") as file:
         catalog = read_po(file, locale="es")
-    translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    translated = {
+        _singular(m.id): _singular(m.string)
+        for m in catalog
+        if m.id and all(_forms(m.string)) and not m.fuzzy
+    }
     used = _used_messages()
     assert len(used) > 150
     assert sorted(used - set(translated)) == []
@@ -44,12 +48,27 @@ def test_every_client_message_has_a_spanish_translation() -> None:
         assert spanish.count("%(") == english.count("%("), english
 
 
+def _forms(text: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (text,) if isinstance(text, str) else tuple(text)
+
+
+def _singular(text: str | tuple[str, ...]) -> str:
+    """A message's text; a plural message's first form."""
+    return _forms(text)[0]
+
+
 def test_the_compiled_catalog_matches_the_source() -> None:
     with (CATALOG / "messages.po").open("rb") as file:
-        source = {m.id: m.string for m in read_po(file, locale="es") if m.id}
+        source = {_plain(m.id): _plain(m.string) for m in read_po(file, locale="es") if m.id}
     with (CATALOG / "messages.mo").open("rb") as file:
-        compiled = {m.id: m.string for m in read_mo(file) if m.id}
+        compiled = {_plain(m.id): _plain(m.string) for m in read_mo(file) if m.id}
     assert compiled == source, "run: pybabel compile -d translations"
+
+
+def _plain(text: object) -> object:
+    """A message's text; a plural message's forms as a tuple (the compiled catalog gives
+    them as a list)."""
+    return tuple(text) if isinstance(text, list | tuple) else text
 
 
 def _switch_to_spanish(walker: IntakeWalker, at: str = "/intake") -> None:
