@@ -82,15 +82,22 @@ class Undocumented(LookupError):
     """An /api/v1 rule whose view declares no operation."""
 
 
+def _declared(endpoint: str, view: Any) -> Operation:
+    found: Operation | None = getattr(view, "openapi_operation", None)
+    if found is None:
+        raise Undocumented(f"{endpoint} declares no operation (clinic.api.openapi.operation)")
+    return found
+
+
 def _path(rule: str) -> tuple[str, list[str]]:
     names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule), names
 
 
-def _schemas() -> tuple[dict[tuple[type[BaseModel], str], Any], dict[str, Any]]:
+def _schemas() -> tuple[dict[Any, Any], dict[str, Any]]:
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
-    for view in _views(current_app).values():
-        found = view.openapi_operation
+    for endpoint, view in _views(current_app).items():
+        found = _declared(endpoint, view)
         if found.request is not None:
             models.append((found.request, "validation"))
         models += [(m, "serialization") for m in found.responses.values() if m is not None]
@@ -108,11 +115,9 @@ def _views(app: Flask) -> dict[str, Any]:
 
 
 def _operation(
-    endpoint: str, view: Any, parameters: list[str], refs: dict[tuple[type[BaseModel], str], Any]
+    endpoint: str, view: Any, parameters: list[str], refs: dict[Any, Any]
 ) -> dict[str, Any]:
-    found: Operation | None = getattr(view, "openapi_operation", None)
-    if found is None:
-        raise Undocumented(f"{endpoint} declares no operation (clinic.api.openapi.operation)")
+    found = _declared(endpoint, view)
     scope: str | None = getattr(view, "api_scope", None)
     statuses: dict[int, type[BaseModel] | None] = dict(found.responses)
     if scope is not None:
@@ -163,7 +168,7 @@ def _response(
     status: int,
     model: type[BaseModel] | None,
     found: Operation,
-    refs: dict[tuple[type[BaseModel], str], Any],
+    refs: dict[Any, Any],
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"description": REASONS.get(status, "OK")}
     headers: dict[str, Any] = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
