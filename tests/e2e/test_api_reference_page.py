@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 
 from tests.support.browser import assert_accessible
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 def test_the_reference_page_is_accessible_and_needs_nothing_else(

@@ -6,7 +6,9 @@ from the CapabilityStatement) are fuzzed over HTTP against a real server thread 
 database of the test's own, with a real bearer token of an intake coordinator and one
 routed intake to find. Every answer must be no server error, of a described status
 and content type, and valid against the described schema (so every FHIR error is an
-OperationOutcome). Examples are derandomised and bounded (EXAMPLES per operation).
+OperationOutcome). Examples are derandomised and bounded (EXAMPLES per operation), and a
+few explicit cases the fuzzer would hardly make (a valid intake, with and without an
+Idempotency-Key; a read of an id that exists, for every type) are checked the same way.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from tests.support.services import drop_postgres_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-EXAMPLES = 25
+EXAMPLES = 20
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -57,12 +59,17 @@ FUZZ = settings(
 )
 
 
+ANSWERS = {"safety.now": 1, "phq9.9": 1, **{f"pcptsd5.{n}": 1 for n in range(6)}}
+VALID_INTAKE = {"path": "adult_self", "subject_age": 34, "answers": ANSWERS, "contact": {}}
+
+
 @dataclass(frozen=True)
 class LiveApi:
     url: str
     headers: dict[str, str]
     spec: dict[str, Any]
     fhir_spec: dict[str, Any]
+    intake_id: str
 
 
 @pytest.fixture(scope="module")
@@ -81,15 +88,17 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
                 password="a long enough password for tests",
             )
             token = create_token(owner, "schemathesis")
-            answers = {"safety.now": 1, "phq9.9": 1, **{f"pcptsd5.{n}": 1 for n in range(6)}}
-            intake = submit_intake(path="adult_self", subject_age=34, answers=answers, contact={})
+            intake = submit_intake(path="adult_self", subject_age=34, answers=ANSWERS, contact={})
             db.session.commit()
             with unit_of_work():
                 record_routing(str(intake.id))
+            intake_id = str(intake.id)
             fhir_spec = fhir_openapi.document()
         with LiveServer(app) as server:
             spec = requests.get(f"{server.url}/api/v1/openapi.json", timeout=30).json()
-            yield LiveApi(server.url, {"Authorization": f"Bearer {token}"}, spec, fhir_spec)
+            yield LiveApi(
+                server.url, {"Authorization": f"Bearer {token}"}, spec, fhir_spec, intake_id
+            )
     finally:
         with app.app_context():
             db.engine.dispose()
@@ -117,9 +126,50 @@ def _fuzz(spec: dict[str, Any], live_api: LiveApi) -> int:
     return len(operations)
 
 
+def _explicit(spec: dict[str, Any], live_api: LiveApi, cases: list[dict[str, Any]]) -> list[int]:
+    """Cases the fuzzer would hardly make (a valid intake, an id that exists), checked the
+    same way; their statuses."""
+    schema = schemathesis.openapi.from_dict(spec)
+    statuses = []
+    for given_case in cases:
+        path, method = given_case.pop("path"), given_case.pop("method")
+        case = schema[path][method].Case(**given_case)
+        headers = {**live_api.headers, **given_case.get("headers", {})}
+        response = case.call_and_validate(base_url=live_api.url, headers=headers, checks=CHECKS)
+        statuses.append(response.status_code)
+    return statuses
+
+
 def test_the_json_api_answers_as_described(live_api: LiveApi) -> None:
     assert _fuzz(live_api.spec, live_api) == 5
+    intakes = "/api/v1/intakes"
+    keyed = {"Idempotency-Key": "schemathesis-1"}
+    statuses = _explicit(
+        live_api.spec,
+        live_api,
+        [
+            {"path": intakes, "method": "POST", "body": VALID_INTAKE},
+            {"path": intakes, "method": "POST", "body": VALID_INTAKE, "headers": keyed},
+            {"path": intakes, "method": "POST", "body": VALID_INTAKE, "headers": keyed},
+            {
+                "path": intakes + "/{submission_id}",
+                "method": "GET",
+                "path_parameters": {"submission_id": live_api.intake_id},
+            },
+        ],
+    )
+    assert statuses == [201, 201, 201, 200]
 
 
 def test_fhir_reads_and_searches_answer_as_described(live_api: LiveApi) -> None:
-    assert _fuzz(live_api.fhir_spec, live_api) == len(live_api.fhir_spec["paths"])
+    spec = live_api.fhir_spec
+    assert _fuzz(spec, live_api) == len(spec["paths"])
+    reads = []
+    for path in spec["paths"]:
+        if path.endswith("/{id}"):
+            search = requests.get(
+                live_api.url + path.removesuffix("/{id}"), headers=live_api.headers, timeout=30
+            ).json()
+            first = search["entry"][0]["resource"]["id"]
+            reads.append({"path": path, "method": "GET", "path_parameters": {"id": first}})
+    assert _explicit(spec, live_api, reads) == [200] * len(reads) != []
