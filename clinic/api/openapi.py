@@ -10,6 +10,7 @@ A rule whose view declares no operation is an error, not a silent gap.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -257,7 +258,12 @@ def reference() -> Response:
         for method, described in methods.items()
     ]
     schemas = [
-        (name, schema.get("description", ""), _properties(schema))
+        (
+            name,
+            schema.get("description", ""),
+            _properties(schema),
+            [json.dumps(example, indent=2) for example in schema.get("examples", [])],
+        )
         for name, schema in spec["components"]["schemas"].items()
     ]
     page = render_template(

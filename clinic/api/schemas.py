@@ -29,7 +29,22 @@ class IntakeRequest(Body):
     """An intake to submit: the respondent path, the subject's age, the answers (item id
     to answer code, or null for "prefer not to answer") and the contact wishes."""
 
-    model_config = ConfigDict(title="IntakeRequest")
+    model_config = ConfigDict(
+        title="IntakeRequest",
+        json_schema_extra={
+            "examples": [
+                {
+                    "path": "adult_self",
+                    "subject_age": 34,
+                    "answers": {"safety.now": 1, "phq9.1": 2, "phq9.9": None},
+                    "contact": {
+                        "email": "client@example.org",
+                        "channels": {"email": {"allowed": True}},
+                    },
+                }
+            ]
+        },
+    )
 
     path: Annotated[
         str,

@@ -125,3 +125,13 @@ def test_the_reference_page_shows_every_operation_without_script(client: FlaskCl
     assert "intakes:write" in page and "Idempotency-Key" in page and "ErrorBody" in page
     assert "<script" not in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_the_documented_example_intake_is_accepted(client: FlaskClient) -> None:
+    user = factories.staff_user(email="coordinator@example.org")
+    auth = {"Authorization": f"Bearer {create_token(user, 'test')}"}
+    db.session.commit()
+    examples = document()["components"]["schemas"]["IntakeRequest"]["examples"]
+    for example in examples:
+        response = client.post("/api/v1/intakes", json=example, headers=auth)
+        assert response.status_code == 201, response.get_json()
