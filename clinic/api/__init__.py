@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from clinic.api import queue_views, views  # noqa: E402,F401
+from clinic.api import openapi, queue_views, views  # noqa: E402,F401

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Response, g, jsonify
 
 from clinic.api import bp
+from clinic.api.openapi import operation
+from clinic.api.schemas import QueueWaits, WaitView
 from clinic.api.tokens import TokenOwner
 from clinic.api.views import token_required
 from clinic.routing.waits import WINDOW, current_waits
@@ -13,19 +15,22 @@ from clinic.security import audit
 
 
 @bp.get("/queues/waits")
+@operation(
+    "Each queue's expected wait to being scheduled, for the queues the token's owner works",
+    responses={200: QueueWaits},
+)
 @token_required("referrals:read")
 def queue_waits() -> Response:
     owner: TokenOwner = g.api_owner
     visible = owner.user.visible_queues
     waits = current_waits()
     audit.record("api.queue_waits_viewed", actor=owner.user)
-    return jsonify(
-        {
-            "window_days": WINDOW.days,
-            "waits": [
-                estimate.as_dict()
-                for (queue, _), estimate in sorted(waits.items())
-                if queue in visible
-            ],
-        }
+    body = QueueWaits(
+        window_days=WINDOW.days,
+        waits=[
+            WaitView.model_validate(estimate.as_dict())
+            for (queue, _), estimate in sorted(waits.items())
+            if queue in visible
+        ],
     )
+    return jsonify(body.model_dump(mode="json"))

@@ -14,10 +14,20 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, g, jsonify, request
+from pydantic import ValidationError
 
 import forms
 from clinic.api import bp, idempotency, intakes
 from clinic.api.errors import json_body, json_error
+from clinic.api.openapi import operation
+from clinic.api.schemas import (
+    REQUEST_FIELD_MESSAGES,
+    ErrorBody,
+    IntakeCreated,
+    IntakeRequest,
+    IntakeView,
+    ReferralView,
+)
 from clinic.api.scopes import CATALOGUE
 from clinic.api.tokens import TokenOwner, authenticate
 from clinic.extensions import csrf
@@ -58,6 +68,7 @@ def token_required(scope: str) -> Callable[[Callable[..., Response]], Callable[.
             g.api_owner = owner
             return view(*args, **kwargs)
 
+        wrapper.api_scope = scope  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -69,20 +80,22 @@ def _owner() -> TokenOwner:
 
 
 def _request_errors(body: Any) -> list[dict[str, str]]:
+    """Each top-level field of the body that `IntakeRequest` does not accept; a contact
+    document is checked key by key (`_contact_errors`), answers by forms.validate_answers."""
     if not isinstance(body, dict):
         return [{"field": "", "message": "the body must be a JSON object"}]
-    errors = []
-    if not isinstance(body.get("path"), str):
-        errors.append({"field": "path", "message": f"one of {', '.join(forms.PATHS)}"})
-    age = body.get("subject_age")
-    if isinstance(age, bool) or not isinstance(age, int) or age < 0:
-        errors.append({"field": "subject_age", "message": "a whole number of years"})
-    if not isinstance(body.get("answers", {}), dict):
-        errors.append({"field": "answers", "message": "an object of item id to code or null"})
+    try:
+        IntakeRequest.model_validate(body)
+        named: set[str] = set()
+    except ValidationError as exc:
+        named = {str(error["loc"][0]) for error in exc.errors() if len(error["loc"]) == 1}
+    errors = [
+        {"field": name, "message": message}
+        for name, message in REQUEST_FIELD_MESSAGES.items()
+        if name in named
+    ]
     contact = body.get("contact", {})
-    if not isinstance(contact, dict):
-        errors.append({"field": "contact", "message": "an object"})
-    else:
+    if isinstance(contact, dict):
         errors.extend(_contact_errors(contact))
     return errors
 
@@ -102,6 +115,17 @@ def _contact_errors(contact: dict[str, Any]) -> list[dict[str, str]]:
 
 
 @bp.post("/intakes")
+@operation(
+    "Submit an intake",
+    description=(
+        "Validated with the same definitions as the web form, then routed by the same "
+        "pipeline; 201 with the new intake's id and its Location."
+    ),
+    request=IntakeRequest,
+    responses={201: IntakeCreated, 400: ErrorBody, 422: ErrorBody},
+    idempotency_key=True,
+    created_location=True,
+)
 @token_required("intakes:write")
 def create_intake() -> Response:
     body = json_body()
@@ -130,12 +154,14 @@ def _create(body: Any) -> Response:
     if not errors and isinstance(body, dict):
         errors = [
             error.as_dict()
-            for error in forms.validate_answers(body["path"], body["subject_age"], body["answers"])
+            for error in forms.validate_answers(
+                body["path"], body["subject_age"], body.get("answers", {})
+            )
         ]
     if errors or not isinstance(body, dict):
         return json_error(422, "the intake is not valid", errors=errors)
     submission = intakes.create(_owner(), body)
-    return _created(201, {"id": str(submission.id)})
+    return _created(201, IntakeCreated(id=str(submission.id)).model_dump(mode="json"))
 
 
 def _created(status: int, body: dict[str, Any]) -> Response:
@@ -147,6 +173,10 @@ def _created(status: int, body: dict[str, Any]) -> Response:
 
 
 @bp.get("/intakes/<submission_id>")
+@operation(
+    "Read a submitted intake: status, scores, flags and referrals",
+    responses={200: IntakeView, 404: ErrorBody},
+)
 @token_required("intakes:read")
 def read_intake(submission_id: str) -> Response:
     try:
@@ -161,34 +191,33 @@ def read_intake(submission_id: str) -> Response:
     explanations = [explanation_reading(referral) for referral in submission.referrals]
     parts: list[tuple[str, Reading[Any]]] = [("decision", decision), ("scores", scores)]
     parts += [(f"referrals[{n}].explanation", reading) for n, reading in enumerate(explanations)]
-    return jsonify(
-        {
-            "id": str(submission.id),
-            "reference": submission.reference,
-            "path": submission.path,
-            "status": submission.status,
-            "partial": submission.submitted_partial,
-            "left_at_crisis_page": submission.left_at_crisis_page,
-            "scores": scores.document or {},
-            "flags": decision.document.flags if decision.document is not None else [],
-            "priority": decision.document.priority if decision.document is not None else None,
-            "rules_version": submission.rules_version,
-            "routing_error": submission.routing_error,
-            "referrals": [
-                _referral(referral, reading.document or Explanation())
-                for referral, reading in zip(submission.referrals, explanations, strict=True)
-            ],
-            "unreadable": [part for part, reading in parts if reading.unreadable],
-        }
+    view = IntakeView(
+        id=str(submission.id),
+        reference=submission.reference,
+        path=submission.path,
+        status=submission.status,
+        partial=submission.submitted_partial,
+        left_at_crisis_page=submission.left_at_crisis_page,
+        scores=scores.document or {},
+        flags=decision.document.flags if decision.document is not None else [],
+        priority=decision.document.priority if decision.document is not None else None,
+        rules_version=submission.rules_version,
+        routing_error=submission.routing_error,
+        referrals=[
+            _referral(referral, reading.document or Explanation())
+            for referral, reading in zip(submission.referrals, explanations, strict=True)
+        ],
+        unreadable=[part for part, reading in parts if reading.unreadable],
     )
+    return jsonify(view.model_dump(mode="json"))
 
 
-def _referral(referral: Referral, explanation: Explanation) -> dict[str, object]:
-    return {
-        "id": str(referral.id),
-        "queue": referral.queue,
-        "priority": referral.priority,
-        "status": referral.status,
-        "explanation": explanation.sentence,
-        "rule_ids": explanation.rule_ids,
-    }
+def _referral(referral: Referral, explanation: Explanation) -> ReferralView:
+    return ReferralView(
+        id=str(referral.id),
+        queue=referral.queue,
+        priority=referral.priority,
+        status=referral.status,
+        explanation=explanation.sentence,
+        rule_ids=explanation.rule_ids,
+    )

@@ -166,7 +166,7 @@ def act(referral_id: uuid.UUID) -> Response:
     ref = referral_or_404(referral_id)
     back = url_for("staff.referral", referral_id=ref.id)
     form = ActionForm()
-    if not form.validate_on_submit() or not form.version.data.isdigit():
+    if not form.validate_on_submit() or not form.version.data.isdecimal():
         flash("That form was incomplete or expired. Please try again.", "error")
         return redirect(back)
     assignee = _none_if_blank(form.assignee.data)

@@ -16,8 +16,16 @@ from clinic.models import ApiToken, AuditEvent, IntakeSubmission
 from clinic.routing.record import record_routing
 from tests import factories
 from tests.clinic.staff import support
+from tests.support.openapi import conforming_client
 
 pytestmark = pytest.mark.usefixtures("app_context")
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Every /api/v1 answer these tests get is checked against the OpenAPI description."""
+    return conforming_client(app)
+
 
 PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 

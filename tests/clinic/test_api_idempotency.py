@@ -16,8 +16,16 @@ from clinic.extensions import db
 from clinic.models import ApiIdempotencyKey, AuditEvent, IntakeSubmission
 from clinic.models.columns import utcnow
 from tests import factories
+from tests.support.openapi import conforming_client
 
 pytestmark = pytest.mark.usefixtures("app_context")
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Every /api/v1 answer these tests get is checked against the OpenAPI description."""
+    return conforming_client(app)
+
 
 BODY = {"path": "adult_self", "subject_age": 30, "answers": {"safety.now": 1}, "contact": {}}
 

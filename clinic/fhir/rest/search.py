@@ -42,7 +42,7 @@ def page_of(args: Mapping[str, str]) -> Page:
 def _whole(value: str | None, name: str, default: int) -> int:
     if value is None:
         return default
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise SearchError(f"{name} must be a whole number")
     return int(value)
 

@@ -72,7 +72,7 @@ class StartForm(FlaskForm):  # type: ignore[misc]
 
     def age(self) -> int | None:
         raw = self.subject_age.data
-        if isinstance(raw, str) and raw.isdigit() and int(raw) <= MAX_AGE:
+        if isinstance(raw, str) and raw.isascii() and raw.isdigit() and int(raw) <= MAX_AGE:
             return int(raw)
         return None
 

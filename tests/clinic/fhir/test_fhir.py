@@ -218,6 +218,7 @@ def test_search_pages_with_links(client: FlaskClient) -> None:
         "Task?_lastUpdated=yesterday",
         "Task?status=done",
         "Task?_count=x",
+        "Task?_offset=%C2%B9",  # a superscript one: a digit to str.isdigit, not to int()
         "Task?subject=nobody",
         "Unknown?x=1",
         "Task?_lastUpdated=9999-12-31",

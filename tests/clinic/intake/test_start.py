@@ -85,10 +85,11 @@ def test_age_must_fit_the_path(walker: IntakeWalker) -> None:
     assert db.session.scalars(select(IntakeSubmission)).all() == []
 
 
-def test_an_age_that_is_not_a_number_is_explained(walker: IntakeWalker) -> None:
+@pytest.mark.parametrize("age", ["thirty", "\u00b9\u2078"])  # "¹⁸": digits to str.isdigit only
+def test_an_age_that_is_not_a_number_is_explained(walker: IntakeWalker, age: str) -> None:
     walker.get("/intake")
     token = walker.html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    walker.post("/intake", {"csrf_token": token, "path": "adult_self", "subject_age": "thirty"})
+    walker.post("/intake", {"csrf_token": token, "path": "adult_self", "subject_age": age})
     assert "Please give an age in whole years" in walker.html
 
 

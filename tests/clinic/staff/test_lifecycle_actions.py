@@ -213,3 +213,19 @@ def test_an_unanswered_contact_attempt_queues_a_we_tried_to_reach_you_message(
     ).all()
     assert len(rows) == messages
     assert all(row.channel == "email" for row in rows)
+
+
+def test_a_version_of_superscript_digits_is_an_expired_form_not_a_server_error(
+    client: FlaskClient,
+) -> None:
+    """ "¹" is a digit to str.isdigit but not to int(): the form is refused as incomplete."""
+    ref = support.referral("emdr")
+    support.sign_in(client, support.staff("intake_coordinator"))
+    token = csrf_token(client, f"/staff/referrals/{ref.id}")
+    data = {"csrf_token": token, "version": "\u00b9", "action": "start_review"}
+    response = client.post(f"/staff/referrals/{ref.id}/actions", data=data)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "That form was incomplete or expired" in page
+    db.session.expire_all()
+    assert db.session.get(Referral, ref.id).status == "new"
