@@ -1,0 +1,53 @@
+"""Counting the SQL statements and commits a piece of code sends (counts, never times).
+
+The tests' sessions run inside an outer transaction (a session commit releases a
+SAVEPOINT there), so commits are counted where the session commits, and the
+SAVEPOINT statements of that arrangement are not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+_TEST_ARRANGEMENT = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@dataclass
+class Statements:
+    """What the engine sent while counting: each statement's text, and the commits."""
+
+    sent: list[str] = field(default_factory=list)
+    commits: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.sent)
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[Statements]:
+    """Count the statements and commits sent on `engine` inside the block."""
+    seen = Statements()
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.startswith(_TEST_ARRANGEMENT):
+            seen.sent.append(statement)
+
+    def on_commit(session: Session) -> None:
+        if not session.in_nested_transaction():
+            seen.commits += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(Session, "after_commit", on_commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(Session, "after_commit", on_commit)
