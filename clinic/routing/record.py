@@ -44,15 +44,16 @@ NEEDS_REVIEW_PRIORITY = "priority"  # safer than routine when the answers could 
 def score_and_decide(
     path: str, answers_document: AnswersDocument, rules: RuleSet
 ) -> tuple[dict[str, forms.Score], Decision]:
-    """Score every instrument the flow asked (after branching) and decide (pure)."""
+    """Score every instrument the flow asked (after branching) and decide (pure).
+
+    The stored answers are checked once, not per instrument (`forms.score_intake`);
+    one that is not a known answer raises ValueError (the intake goes to review).
+    """
     age = answers_document.subject_age
-    context = {"subject_age": age, "sex": answers_document.sex}
-    answers = forms.relevant_answers(path, age, answers_document.answers)
-    scores = {
-        instrument: forms.score(instrument, answers, context=context)
-        for instrument in forms.instruments_in_flow(path, age, answers)
-    }
-    return scores, decide_intake(answers, scores, age, rules)
+    scored = forms.score_intake(
+        path, age, answers_document.answers, context={"sex": answers_document.sex}
+    )
+    return scored.scores, decide_intake(scored.relevant, scored.scores, age, rules)
 
 
 def record_routing(submission_id: str) -> str:
