@@ -20,6 +20,9 @@ from clinic.models import (
 )
 from clinic.routing.record import record_routing
 from tests import factories
+from tests.support.published import recording
+from tests.support.statements import counting
+from workers.tasks.routing import route_submission_task
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -151,3 +154,24 @@ def test_explanations_scores_and_decisions_are_ciphertext_in_the_database(app: F
         for plaintext in ("pcptsd5", "EMDR", "positive"):
             assert plaintext not in value
     assert submission.scores["pcptsd5"]["positive"] is True
+
+
+@pytest.mark.usefixtures("worker_celery")
+def test_routing_task_is_one_transaction_with_one_commit_and_one_task_after_it(
+    app: Flask,
+) -> None:
+    """The referrals, their staff alerts and messages, and one send task: one commit;
+    publishing that task after the commit writes nothing."""
+    factories.staff_user()
+    submission = factories.submitted_intake(answers={"safety.now": 1, "phq9.9": 2, **PTSD_POSITIVE})
+    db.session.commit()
+    with recording() as sent, counting(db.engine) as seen:
+        assert route_submission_task(str(submission.id)) == "routed"
+    assert seen.commits == 1
+    assert sent == [
+        (TaskNames.SEND_INTAKE_NOTIFICATIONS, str(row.id))
+        for row in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == TaskNames.SEND_INTAKE_NOTIFICATIONS)
+        )
+    ]
+    assert len(sent) == 1

@@ -1,8 +1,9 @@
 """Counting the SQL statements and commits a piece of code sends (counts, never times).
 
-The tests' sessions run inside an outer transaction (a session commit releases a
-SAVEPOINT there), so commits are counted where the session commits, and the
-SAVEPOINT statements of that arrangement are not counted.
+The tests' sessions run inside an outer transaction, where a session's commit
+releases a SAVEPOINT: a commit is a COMMIT or that RELEASE, and the SAVEPOINT
+statements of the arrangement are not counted as statements. (A session commit
+with nothing to commit sends nothing, and is not counted.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 _TEST_ARRANGEMENT = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
@@ -37,17 +37,18 @@ def counting(engine: Engine) -> Iterator[Statements]:
     seen = Statements()
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.startswith(_TEST_ARRANGEMENT):
+        if statement.startswith("RELEASE SAVEPOINT"):
+            seen.commits += 1
+        elif not statement.startswith(_TEST_ARRANGEMENT):
             seen.sent.append(statement)
 
-    def on_commit(session: Session) -> None:
-        if not session.in_nested_transaction():
-            seen.commits += 1
+    def on_commit(_conn: Any) -> None:
+        seen.commits += 1
 
     event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(Session, "after_commit", on_commit)
+    event.listen(engine, "commit", on_commit)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(Session, "after_commit", on_commit)
+        event.remove(engine, "commit", on_commit)
