@@ -16,7 +16,6 @@ from clinic.models import ApiToken, AuditEvent, IntakeSubmission
 from clinic.routing.record import record_routing
 from tests import factories
 from tests.clinic.staff import support
-from tests.support.statements import counting
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -238,15 +237,3 @@ def test_api_responses_are_never_cached(client: FlaskClient, app: Flask) -> None
     answered = _post(client, token, {})
     for response in (refused, answered):
         assert response.headers["Cache-Control"] == "no-store"
-
-
-def test_an_api_submit_is_one_transaction_with_one_commit(client: FlaskClient, app: Flask) -> None:
-    """Token and owner in one query, the intake, its outbox row and its audit event, one
-    commit; publishing the routing task after the commit writes nothing."""
-    token = _token()
-    body = {"path": "adult_self", "subject_age": 30, "answers": {"safety.now": 1}}
-    assert _post(client, token, body).status_code == 201  # its last-used time is now written
-    with counting(db.engine) as seen:
-        assert _post(client, token, body).status_code == 201
-    assert seen.commits == 1
-    assert seen.count <= 5, "\n".join(s[:70] for s in seen.sent)
