@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+import forms
 from forms import Score, flow_for, instruments_in_flow, relevant_answers, score
+from referrals import Decision, decide_intake, load_rules
 
 PATH, AGE = "adult_self", 35
 CONTEXT = {"subject_age": AGE, "sex": "female"}
@@ -49,6 +51,39 @@ def test_branching_then_scoring_a_full_adult_intake(benchmark: Any) -> None:
         return [score(i, kept, context=CONTEXT) for i in instruments_in_flow(PATH, AGE, kept)]
 
     assert len(benchmark(route)) == len(INSTRUMENTS)
+
+
+def test_score_intake_of_a_full_adult_intake(benchmark: Any) -> None:
+    """What the routing task does now: one walk of the flow, the answers checked once."""
+    scored = benchmark(forms.score_intake, PATH, AGE, ANSWERS, context={"sex": "female"})
+    assert tuple(scored.scores) == INSTRUMENTS
+
+
+RULES = load_rules()
+
+
+def test_scoring_and_decide_of_a_full_adult_intake(benchmark: Any) -> None:
+    """Scoring and deciding one full adult intake, as routing does (goal: under 0.5 ms)."""
+
+    def score_and_decide() -> Decision:
+        scored = forms.score_intake(PATH, AGE, ANSWERS, context={"sex": "female"})
+        return decide_intake(scored.relevant, scored.scores, AGE, RULES)
+
+    assert benchmark(score_and_decide).referrals
+
+
+def test_scoring_and_decide_of_a_full_adult_intake_checked_per_instrument(
+    benchmark: Any,
+) -> None:
+    """The same through the per-instrument API (two walks, the answers checked by each
+    instrument): what routing did before ``score_intake``, for comparison."""
+
+    def score_and_decide() -> Decision:
+        kept = relevant_answers(PATH, AGE, ANSWERS)
+        scores = {i: score(i, kept, context=CONTEXT) for i in instruments_in_flow(PATH, AGE, kept)}
+        return decide_intake(kept, scores, AGE, RULES)
+
+    assert benchmark(score_and_decide).referrals
 
 
 if __name__ == "__main__":

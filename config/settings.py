@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     outbox_sweep_seconds: float = Field(
         30.0, description="How often beat re-publishes outbox rows."
     )
+    outbox_publish_grace: float = Field(
+        60.0,
+        description="Seconds a new outbox row waits before the sweep may publish it: the "
+        "commit that wrote it publishes it at once and records nothing more, and its task "
+        "marks it done; a row still unfinished after this is published again.",
+    )
     outbox_republish_after: float = Field(
         300.0,
         description="Seconds after which a published but unfinished "

@@ -18,7 +18,9 @@ Flows (see :mod:`forms.flows`)
     ``next_steps(path, subject_age, answers) -> FlowState``;
     ``relevant_answers(path, subject_age, answers) -> dict`` (drops answers that
     branching made irrelevant; use before scoring);
-    ``instruments_in_flow(path, subject_age, answers) -> tuple[str, ...]``.
+    ``instruments_in_flow(path, subject_age, answers) -> tuple[str, ...]``;
+    ``score_intake(path, subject_age, answers, *, context=None) -> IntakeScores`` (both
+    in one walk, the answers checked once: what routing calls).
     ``flow_for``, ``next_steps`` and ``section_title`` take ``language=``: a section
     translated in ``definitions/<language>/`` is worded in it, else in English
     (``SOURCE_LANGUAGE``); each :class:`Step` says which (see :mod:`forms.translation`).
@@ -32,6 +34,7 @@ from forms.fields import DefinitionError
 from forms.flows import (
     Flow,
     FlowState,
+    IntakeScores,
     LocalText,
     Question,
     Step,
@@ -40,6 +43,7 @@ from forms.flows import (
     next_steps,
     path_fits_age,
     relevant_answers,
+    score_intake,
     section_title,
 )
 from forms.model import PATHS, SOURCE_LANGUAGE, Definition
@@ -66,6 +70,7 @@ __all__ = [
     "DefinitionError",
     "Flow",
     "FlowState",
+    "IntakeScores",
     "LocalText",
     "Question",
     "Score",
@@ -80,6 +85,7 @@ __all__ = [
     "path_fits_age",
     "relevant_answers",
     "score",
+    "score_intake",
     "section_title",
     "validate_answers",
 ]

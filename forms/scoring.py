@@ -12,12 +12,13 @@ missing; a refused critical item raises ``<flag>_refused`` so staff can see it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 from forms.algorithms import ALGORITHMS
 from forms.conditions import evaluate
 from forms.model import Definition, Item, Scoring
-from forms.registry import get_instrument
+from forms.registry import ITEMS, get_instrument
 from forms.scoring_schema import SEXES
 
 INCOMPLETE = "incomplete"
@@ -61,11 +62,33 @@ class Score:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """What every kind of scoring reports alike; ``score`` builds the Score once from it."""
+
+    instrument: str
+    version: str
+    subscales: dict[str, int | None]
+    answered: int
+    expected: int
+
+    def score(self, **result: Any) -> Score:
+        result.setdefault("subscales", self.subscales)
+        return Score(
+            instrument=self.instrument,
+            version=self.version,
+            answered=self.answered,
+            expected=self.expected,
+            **result,
+        )
+
+
 def score(
     instrument_id: str,
     answers: Mapping[str, int | None],
     *,
     context: Mapping[str, object] | None = None,
+    trusted: bool = False,
 ) -> Score:
     """Score one instrument from a whole intake's answers.
 
@@ -74,9 +97,11 @@ def score(
     (``{instrument_id: int}``, a clinic's setting within the definition's configurable
     range). Raises :class:`forms.UnknownInstrument` for an unknown id and
     ``ValueError`` for an unknown item id or a value that is not an allowed code.
+    ``trusted=True``: the answers were checked already (``check_answers``), so they
+    are not checked again and only the instrument's own items are looked up.
     """
     definition = get_instrument(instrument_id)
-    shown, relevant = _relevant(definition, answers)
+    shown, relevant = _relevant(definition, answers, trusted=trusted)
     scoring = definition.scoring
     assert scoring is not None
     flags = critical_flags(shown, relevant)
@@ -89,13 +114,9 @@ def score(
         expected_items.insert(0, gate_item)
         if scoring.gate.item not in relevant or relevant[scoring.gate.item] is None:
             expected_items.extend(i for i in definition.scored_items if i not in expected_items)
-    base = Score(
+    base = _Base(
         instrument=definition.id,
         version=definition.version,
-        total=None,
-        band=None,
-        positive=None,
-        flags=frozenset(),
         subscales=subscales,
         answered=sum(1 for item in expected_items if relevant.get(item.id) is not None),
         expected=len(expected_items),
@@ -105,8 +126,9 @@ def score(
     outcome = ALGORITHMS[scoring.method](definition, relevant)
     if outcome.incomplete:
         flags.add(INCOMPLETE)
-    return replace(
-        base,
+    return base.score(
+        total=None,
+        band=None,
         positive=outcome.positive,
         flags=frozenset(flags | outcome.flags),
         ptsd=outcome.ptsd,
@@ -120,6 +142,7 @@ def total_bounds(
     answers: Mapping[str, int | None],
     *,
     context: Mapping[str, object] | None = None,
+    trusted: bool = False,
 ) -> tuple[int, int]:
     """The lowest and highest total the answers allow: ``(total, total)`` once the total is
     reported, else the range the missing answers leave open. ValueError for an instrument
@@ -128,19 +151,39 @@ def total_bounds(
     assert definition.scoring is not None
     if definition.scoring.total_range is None:
         raise ValueError(f"{instrument_id} has no total")
-    total = score(instrument_id, answers, context=context).total
+    total = score(instrument_id, answers, context=context, trusted=trusted).total
     if total is not None:
         return total, total
-    return _answered_range(definition.scored_items, _relevant(definition, answers)[1])
+    relevant = _relevant(definition, answers, trusted=trusted)[1]
+    return _answered_range(definition.scored_items, relevant)
 
 
 def _relevant(
-    definition: Definition, answers: Mapping[str, int | None]
+    definition: Definition, answers: Mapping[str, int | None], *, trusted: bool = False
 ) -> tuple[list[Item], dict[str, int | None]]:
     """The items asked given the answers, and the instrument's answers to them."""
-    own = own_answers(definition, answers)
+    if trusted:
+        own = {key: answers[key] for key in definition.items_by_id if key in answers}
+    else:
+        own = own_answers(definition, answers)
     shown = shown_items(definition, own)
     return shown, {item.id: own[item.id] for item in shown if item.id in own}
+
+
+def check_answers(answers: Mapping[str, object]) -> None:
+    """Check a whole intake's answers once: every id a known item of some section, every
+    value an allowed code or None. Raises ValueError naming the item, as ``score`` does."""
+    codes = _CODES
+    unknown = [key for key in answers if key not in codes]
+    if unknown:
+        raise ValueError(f"unknown answer ids: {', '.join(sorted(unknown))}")
+    for key, value in answers.items():
+        if value is not None and (type(value) is not int or value not in codes[key]):
+            check_value(ITEMS[key], value)
+
+
+_CODES: dict[str, frozenset[int]] = {key: item.codes for key, item in ITEMS.items()}
+"""Every answer id's allowed codes, built once."""
 
 
 def _answered_range(
@@ -252,15 +295,14 @@ def _sum_score(
     scoring: Scoring,
     relevant: Mapping[str, int | None],
     flags: set[str],
-    base: Score,
+    base: _Base,
     context: Mapping[str, object] | None,
 ) -> Score:
     cut = resolve_cut_off(definition, context)
     gate = scoring.gate
     if gate is not None and relevant.get(gate.item) in gate.closed:
         closed_total = gate.total_when_closed
-        return replace(
-            base,
+        return base.score(
             total=closed_total,
             band=_band(scoring, closed_total),
             positive=None if cut is None else closed_total >= cut,
@@ -292,8 +334,7 @@ def _sum_score(
             positive = True
         elif highest < cut:
             positive = False
-    return replace(
-        base,
+    return base.score(
         total=total,
         band=None if total is None else _band(scoring, total),
         positive=positive,

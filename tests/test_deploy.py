@@ -30,12 +30,14 @@ def test_the_worker_units_consume_every_queue_exactly_once() -> None:
     assert "--config deploy/gunicorn.conf.py" in web and "ExecReload=/bin/kill -HUP" in web
 
 
-def test_the_procfile_runs_web_one_worker_on_every_queue_and_beat() -> None:
+def test_the_procfile_runs_web_routing_in_its_own_pool_a_worker_on_the_rest_and_beat() -> None:
     entries = dict(
         line.split(": ", 1) for line in (REPO / "Procfile").read_text().splitlines() if line
     )
-    assert set(entries) == {"web", "worker", "beat"}
-    assert sorted(_queues(entries["worker"])) == sorted(Queues.all())
+    assert set(entries) == {"web", "routing", "worker", "beat"}
+    assert _queues(entries["routing"]) == [Queues.ROUTING]
+    consumed = _queues(entries["routing"]) + _queues(entries["worker"])
+    assert sorted(consumed) == sorted(Queues.all())
 
 
 def test_nginx_accepts_the_site(tmp_path: Path) -> None:

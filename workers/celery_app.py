@@ -71,7 +71,8 @@ def worker_config(app: Flask) -> dict[str, Any]:
         },
         # A send never outlives its lease (see clinic.notifications.sending).
         "task_annotations": {
-            TaskNames.SEND_NOTIFICATION: {"time_limit": send_time_limit(app.config)}
+            TaskNames.SEND_NOTIFICATION: {"time_limit": send_time_limit(app.config)},
+            TaskNames.SEND_INTAKE_NOTIFICATIONS: {"time_limit": send_time_limit(app.config)},
         },
         # Beat runs only while it holds the leader lease; a second beat stands by.
         "beat_scheduler": "workers.beat:LeaderScheduler",

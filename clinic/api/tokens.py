@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import contains_eager
 
 from clinic.api import scopes as api_scopes
 from clinic.extensions import db
@@ -92,17 +93,27 @@ class TokenOwner:
 
 
 def authenticate(token: str) -> TokenOwner | None:
-    """The enabled owner of a live (not revoked, not expired) token, or None."""
+    """The enabled owner of a live (not revoked, not expired) token, or None.
+
+    One query reads the token with its owner; the last-used time is written only
+    when the one stored is older than LAST_USED_EVERY.
+    """
     now = utcnow()
     row = db.session.scalars(
-        select(ApiToken).where(
+        select(ApiToken)
+        .join(ApiToken.staff_user)
+        .options(contains_eager(ApiToken.staff_user))
+        .where(
             ApiToken.token_hash == _digest(token),
             ApiToken.revoked_at.is_(None),
             ApiToken.expires_at > now,
+            StaffUser.is_enabled.is_(True),
         )
     ).one_or_none()
-    if row is None or not row.staff_user.is_enabled:
+    if row is None:
         return None
+    if row.last_used_at is not None and row.last_used_at >= now - LAST_USED_EVERY:
+        return TokenOwner(user=row.staff_user, token=row)
     db.session.execute(
         update(ApiToken)
         .where(

@@ -1,7 +1,11 @@
 """Celery queue and task names, in one place (GOV.UK Notify style).
 
-A clinic can run separate worker pools per queue: e.g. one pool on `routing`
-and `maintenance`, one on `notifications`, and one per specialist queue.
+A clinic can run separate worker pools per queue: e.g. one pool on `routing`,
+one on `notifications`, one on `maintenance`. An intake takes two tasks: its
+routing (`routing`) and one send of its staff alerts (`notifications`). The
+`urgent` and specialist queues carry only the follow-ups that older versions
+wrote (routing now writes the alerts itself); they stay declared so those are
+still run.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ class Queues:
 class TaskNames:
     ROUTE_SUBMISSION = "routing.route_submission"
     SWEEP_OUTBOX = "maintenance.sweep_outbox"
-    FOLLOW_UP_REFERRAL = "referrals.follow_up"
+    FOLLOW_UP_REFERRAL = "referrals.follow_up"  # no longer written: runs rows of older versions
     SWEEP_DRAFTS = "maintenance.sweep_drafts"  # intake drafts: safety autosubmit, purge
     SEND_NOTIFICATION = "notifications.send"
+    SEND_INTAKE_NOTIFICATIONS = "notifications.send_intake"  # an intake's staff alerts and pages
     SWEEP_NOTIFICATIONS = "notifications.sweep"  # digests and repeats of urgent pages
     EXPIRE_FAILED_MESSAGES = "maintenance.expire_failed_messages"  # their details, after N days
     FHIR_EXPORT = "maintenance.fhir_export"  # a FHIR bulk export's files
@@ -45,6 +50,7 @@ TASK_QUEUES = {
     TaskNames.FOLLOW_UP_REFERRAL: Queues.INTAKE,  # each outbox row names its specialist queue
     TaskNames.SWEEP_DRAFTS: Queues.MAINTENANCE,
     TaskNames.SEND_NOTIFICATION: Queues.NOTIFICATIONS,
+    TaskNames.SEND_INTAKE_NOTIFICATIONS: Queues.NOTIFICATIONS,
     TaskNames.SWEEP_NOTIFICATIONS: Queues.NOTIFICATIONS,
     TaskNames.EXPIRE_FAILED_MESSAGES: Queues.MAINTENANCE,
     TaskNames.FHIR_EXPORT: Queues.MAINTENANCE,

@@ -1,21 +1,31 @@
 """The transactional outbox: commit first, publish after.
 
-`enqueue` adds an outbox row to the current transaction. When that transaction
-commits — at whichever unit-of-work boundary (clinic.models.unit_of_work) — the
-session hooks below publish the rows it wrote (the Celery task id is the row
-id); rows of a rolled-back transaction are forgotten. Publishing waits at most
-BROKER_PUBLISH_TIMEOUT seconds for each step (connect, send, RabbitMQ's publisher
-confirm); a row is marked published only once the broker took it. If the broker
-cannot be reached, stalls or is cut off, the row stays pending and the beat
-sweep publishes it later. A failure to publish never raises into the code that
-committed. The sweep claims the rows it publishes (`claim_due`), so two sweeps
-never publish the same row.
+`enqueue` adds an outbox row to the current transaction, `pending` and not due
+for the sweep before OUTBOX_PUBLISH_GRACE. When that transaction commits — at
+whichever unit-of-work boundary (clinic.models.unit_of_work) — the session hooks
+below publish the tasks it wrote (the Celery task id is the row id) from what the
+session already holds: no row is read again and, when the broker takes them,
+nothing more is written, so a submit is one transaction with one commit. The
+task settles its row (`mark_done`); a row still unfinished when its grace ends
+— the process died between commit and publish, or the task was lost — is
+published again by the beat sweep, and tasks are idempotent, so a task both
+published at commit and swept runs its work once. Rows of a rolled-back
+transaction are forgotten.
+
+Publishing waits at most BROKER_PUBLISH_TIMEOUT seconds for each step (connect,
+send, RabbitMQ's publisher confirm). If the broker cannot be reached, stalls or
+is cut off, the failure is recorded on the row (a transaction of its own, on
+this path only) and the sweep publishes it after a short backoff. A failure to
+publish never raises into the code that committed. The sweep claims the rows it
+publishes (`claim_due`), so two sweeps never publish the same row, and marks
+them `published`.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,32 +44,59 @@ from clinic.observability import logs
 log = logging.getLogger(__name__)
 
 _NEW_IDS = "outbox_new_ids"
-"""Key in `Session.info`: rows written by the open transaction."""
+"""Key in `Session.info`: the tasks of rows written by the open transaction."""
 _COMMITTED_IDS = "outbox_committed_ids"
-"""Key in `Session.info`: rows of the transaction just committed, to publish."""
+"""Key in `Session.info`: the tasks of the transaction just committed, to publish."""
 _PUBLISHING = "outbox_publishing"
 """Key in `Session.info`: the hook is publishing (its own commits publish nothing more)."""
+FIRST_BACKOFF_SECONDS = 2
 MAX_BACKOFF_SECONDS = 600
 CLAIM_BATCH = 100
 """Rows one sweep claims and publishes at a time."""
+
+
+@dataclass(frozen=True)
+class OutgoingTask:
+    """What publishing an outbox row needs, kept from the row the transaction wrote."""
+
+    id: uuid.UUID
+    kind: str
+    target_id: str
+    queue: str | None
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> OutgoingTask:
+        return cls(id=row.id, kind=row.kind, target_id=row.target_id, queue=row.queue)
+
+
+def publish_grace() -> timedelta:
+    """How long a new row is left to the commit that wrote it and to its task."""
+    return timedelta(seconds=float(current_app.config["OUTBOX_PUBLISH_GRACE"]))
 
 
 def enqueue(kind: str, target_id: object, *, queue: str | None = None) -> OutboxMessage:
     """Write an outbox row for task `kind` with the single argument `target_id`.
 
     `queue` overrides the task's default queue (e.g. a specialist queue). The
-    row is published once the transaction commits.
+    task is published once the transaction commits; the sweep takes the row
+    only if it is still unfinished after OUTBOX_PUBLISH_GRACE.
     """
-    message = OutboxMessage(id=uuid.uuid4(), kind=kind, target_id=str(target_id), queue=queue)
+    message = OutboxMessage(
+        id=uuid.uuid4(),
+        kind=kind,
+        target_id=str(target_id),
+        queue=queue,
+        next_attempt_at=utcnow() + publish_grace(),
+    )
     db.session.add(message)
     return message
 
 
 @event.listens_for(Session, "after_flush")
 def _note_new_rows(session: Session, _context: Any) -> None:
-    new_ids = [row.id for row in session.new if isinstance(row, OutboxMessage)]
-    if new_ids:
-        session.info.setdefault(_NEW_IDS, []).extend(new_ids)
+    new = [OutgoingTask.of(row) for row in session.new if isinstance(row, OutboxMessage)]
+    if new:
+        session.info.setdefault(_NEW_IDS, []).extend(new)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -79,37 +116,69 @@ def _mark_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _publish_committed(session: Session, transaction: SessionTransaction) -> None:
-    """After the outermost transaction ends, publish the rows it committed.
+    """After the outermost transaction ends, publish the tasks it committed.
 
-    The session is free again here, so each row's publishing records its
-    outcome in a transaction of its own; those commits publish nothing more.
+    Nothing is read or written when the broker takes them all. At the first
+    publish it does not take, the session is free again and the failure is
+    recorded in a transaction of its own (`_record_failure`); that commit
+    publishes nothing more.
     """
     if transaction.parent is not None or session.info.get(_PUBLISHING):
         return
-    committed = session.info.pop(_COMMITTED_IDS, None)
+    committed: list[OutgoingTask] | None = session.info.pop(_COMMITTED_IDS, None)
     if not committed:
         return
     session.info[_PUBLISHING] = True
     try:
         with Publisher() as publisher:
-            for message_id in committed:
-                if publisher.failed:  # the broker is away: the sweep publishes the rest
+            for number, task in enumerate(committed):
+                try:
+                    with logs.bound(outbox_id=str(task.id)):
+                        publisher.send(task)
+                except Exception as exc:  # the broker is away: the sweep publishes the rest
+                    _record_failure_safely(session, task, committed[number + 1 :], exc)
                     break
-                _publish_safely(session, message_id, publisher)
     finally:
         session.info.pop(_PUBLISHING, None)
 
 
-def _publish_safely(session: Session, message_id: uuid.UUID, publisher: Publisher) -> None:
+def _record_failure_safely(
+    session: Session, failed: OutgoingTask, rest: list[OutgoingTask], exc: Exception
+) -> None:
+    log.warning("outbox %s not published (%s); the sweep will retry", failed.id, type(exc).__name__)
     try:
         with unit_of_work(session):
-            _publish(session, message_id, publisher)
-    except Exception as exc:  # the change is committed; the sweep publishes the row later
+            _record_failure(session, session.get(OutboxMessage, failed.id), exc)
+            if rest:  # never tried: due for the next sweep at once
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([task.id for task in rest]))
+                    .values(next_attempt_at=utcnow())
+                )
+    except Exception as error:  # the database too: the rows are due after their grace
         log.warning(
-            "outbox %s: publishing failed (%s); the sweep will retry",
-            message_id,
-            type(exc).__name__,
+            "outbox %s: the failure was not recorded (%s); due after its grace",
+            failed.id,
+            type(error).__name__,
         )
+
+
+def _record_failure(session: Session, message: OutboxMessage | None, exc: Exception) -> None:
+    """One more attempt, the error's class name, and a backoff before the sweep tries again."""
+    if message is None or message.status in ("done", "failed"):
+        return
+    attempts = message.attempts + 1
+    backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS**attempts)
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id)
+        .values(
+            attempts=attempts,
+            last_error=type(exc).__name__,
+            next_attempt_at=utcnow() + timedelta(seconds=backoff),
+            claimed_until=None,
+        )
+    )
 
 
 class Publisher:
@@ -141,7 +210,7 @@ class Publisher:
         except Exception:  # the broker went away after the last publish: just drop it
             connection.collect()
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage | OutgoingTask) -> None:
         """Publish the row's task (task id = row id); returns once the broker took it."""
         if self._connection is None:
             self._connection = self._celery.connection_for_write()
@@ -184,18 +253,7 @@ def _publish_row(session: Session, message_id: uuid.UUID, publisher: Publisher) 
     try:
         publisher.send(message)
     except Exception as exc:  # any broker failure leaves the row for the sweep
-        attempts = message.attempts + 1
-        backoff = min(MAX_BACKOFF_SECONDS, 2**attempts)
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(
-                attempts=attempts,
-                last_error=type(exc).__name__,
-                next_attempt_at=utcnow() + timedelta(seconds=backoff),
-                claimed_until=None,
-            )
-        )
+        _record_failure(session, message, exc)
         log.warning(
             "outbox %s not published (%s); the sweep will retry", message_id, type(exc).__name__
         )
@@ -338,6 +396,6 @@ def requeue(message: OutboxMessage) -> None:
     message.status = "pending"
     message.attempts = 0
     message.last_error = None
-    message.next_attempt_at = utcnow()
+    message.next_attempt_at = utcnow() + publish_grace()
     db.session.flush()
-    db.session.info.setdefault(_NEW_IDS, []).append(message.id)
+    db.session.info.setdefault(_NEW_IDS, []).append(OutgoingTask.of(message))

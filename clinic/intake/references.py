@@ -2,7 +2,9 @@
 
 The year is the clinic's (CLINIC_TIMEZONE). One upsert on the year's counter row
 returns the number: concurrent submits queue on that row lock, so each gets its
-own number, and a rolled-back submit gives its number back with the rest.
+own number, and a rolled-back submit gives its number back with the rest. The
+upsert does not flush the session first, so the submission is inserted once,
+with its reference, at the commit.
 """
 
 from __future__ import annotations
@@ -31,5 +33,6 @@ def next_reference(at: datetime) -> str:
         )
         .returning(table.c.last_number)
     )
-    number = db.session.execute(statement).scalar_one()
+    with db.session.no_autoflush:
+        number = db.session.execute(statement).scalar_one()
     return format_reference(year, number)

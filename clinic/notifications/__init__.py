@@ -3,7 +3,8 @@
 Contract functions (each called inside the caller's transaction; messages are
 sent by the `notifications.send` task after the commit):
 
-- `queue_staff_alerts(referrals)`: routing, after writing the referrals;
+- `queue_staff_alerts(referrals)`: routing, after writing the referrals, inside
+  `one_task_for(submission_id)` (one task sends all the intake's staff messages);
 - `on_call.page_for_draft(submission_id)`: the intake, when a saved answer makes
   `acute` true (routing later links that alert instead of paging again);
 - `queue_submission_confirmation(submission)`: the intake, at submit;
@@ -19,9 +20,11 @@ from clinic.notifications.client import (
     queue_resume_link,
     queue_submission_confirmation,
 )
+from clinic.notifications.queueing import one_task_for
 from clinic.notifications.staff_alerts import queue_staff_alerts
 
 __all__ = [
+    "one_task_for",
     "queue_contact_attempt",
     "queue_resume_link",
     "queue_staff_alerts",

@@ -103,7 +103,7 @@ def page_for_draft(submission_id: uuid.UUID) -> OnCallAlert | None:
 
 
 def link_or_page(alert: StaffAlert, *, urgent: bool) -> None:
-    """In the routing follow-up: link the intake's unlinked alert to `alert`, or page
+    """In routing: link the intake's unlinked alert to `alert`, or page
     on-call for an urgent referral of an intake not paged before. Never a second page."""
     db.session.flush()
     page = alert_for(alert.submission_id)

@@ -1,13 +1,19 @@
-"""Writing message rows, in the caller's transaction, each with its outbox row.
+"""Writing message rows, in the caller's transaction, each with its outbox row — or,
+inside `one_task_for(submission)`, all with one outbox row for the intake.
 
 The unique key (event, recipient, channel) makes writing idempotent: code that
 runs twice (a task delivered again) finds the row and writes nothing more.
+Routing writes an intake's staff alerts and on-call pages inside
+`one_task_for`: one `notifications.send_intake` task then sends them all
+(clinic.notifications.sending.send_for_intake), each message still claimed,
+sent and marked on its own.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +23,9 @@ from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage
+
+_BATCH = "notification_batch"
+"""Key in `Session.info`: the messages written inside `one_task_for`, sent by one task."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,35 @@ def add_message(
         payload=payload,
     )
     db.session.add(message)
-    outbox.enqueue(TaskNames.SEND_NOTIFICATION, message.id)
+    batch: list[NotificationMessage] | None = db.session.info.get(_BATCH)
+    if batch is None:
+        outbox.enqueue(TaskNames.SEND_NOTIFICATION, message.id)
+    else:
+        batch.append(message)
     return message
+
+
+@contextmanager
+def one_task_for(submission_id: uuid.UUID) -> Iterator[None]:
+    """The staff and on-call messages written inside are sent by one task for the intake.
+
+    In the caller's transaction: when the block wrote any message, one outbox row
+    for `notifications.send_intake` with the submission's id (published after the
+    commit); none otherwise. Client messages never go this way (they are at most
+    once, each its own task): the task sends only staff and on-call messages.
+    """
+    outer = db.session.info.get(_BATCH)
+    batch: list[NotificationMessage] = []
+    db.session.info[_BATCH] = batch
+    try:
+        yield
+    finally:
+        if outer is None:
+            db.session.info.pop(_BATCH, None)
+        else:
+            db.session.info[_BATCH] = outer
+    if batch:
+        outbox.enqueue(TaskNames.SEND_INTAKE_NOTIFICATIONS, submission_id)
 
 
 def record_not_sent(

@@ -13,6 +13,10 @@
 The claim and the mark (each way) are `unit_of_work()` blocks, the only commits
 here; anything else (a message already finished or missing) is committed by the task.
 
+`send_for_intake` sends an intake's staff alerts and on-call pages (written by
+routing, clinic.notifications.queueing.one_task_for) in one task, grouped by
+recipient, each message through these same three steps.
+
 A task delivered again after the row was marked sent does nothing. One finding
 the row `sending` waits out the lease (a hard time limit keeps a live send
 shorter): the previous worker died before the far end accepted, or after it
@@ -40,13 +44,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db, rows_matched
-from clinic.models import NotificationMessage
+from clinic.models import NotificationMessage, Referral
 from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications.channel_choice import channel_for
@@ -119,6 +123,70 @@ def send_message(message_id: str) -> Outcome:
     if not _claim(message, now):
         return Outcome("claimed elsewhere")
     return _send_claimed(message)
+
+
+SETTLED = (*FINISHED, "missing")
+"""Outcomes after which the intake's task has nothing more to do for the message."""
+
+
+def intake_messages(submission_id: uuid.UUID) -> list[uuid.UUID]:
+    """The intake's unfinished staff and on-call messages, grouped by recipient.
+
+    Client messages are never among them: each is at most once, with a task of its own.
+    """
+    referrals = select(Referral.id).where(Referral.submission_id == submission_id)
+    return list(
+        db.session.scalars(
+            select(NotificationMessage.id)
+            .where(
+                or_(
+                    NotificationMessage.referral_id.in_(referrals),
+                    NotificationMessage.submission_id == submission_id,
+                ),
+                NotificationMessage.recipient.not_in(AT_MOST_ONCE_RECIPIENTS),
+                NotificationMessage.status.not_in(FINISHED),
+            )
+            .order_by(
+                NotificationMessage.recipient,
+                NotificationMessage.channel,
+                NotificationMessage.created_at,
+            )
+        )
+    )
+
+
+def send_for_intake(submission_id: str) -> Outcome:
+    """Send the intake's staff alerts and pages, one after another (`send_message` each).
+
+    A new message is claimed only in the first MAIL_TIMEOUT of the run, so each
+    send has most of the task's time limit (4 x MAIL_TIMEOUT, shorter than the
+    lease); the rest come in the next run (`retry_in` 0). A message that must
+    wait (a backoff, another worker's lease) brings the task back when the first
+    of them is due. Once every message is settled, the intake's outbox row is done.
+    """
+    started = time.monotonic()
+    budget = float(current_app.config["MAIL_TIMEOUT"])
+    waits: list[float] = []
+    for message_id in intake_messages(uuid.UUID(submission_id)):
+        if time.monotonic() - started > budget:
+            return Outcome("more to send", retry_in=0.0)
+        outcome = send_message(str(message_id))
+        if outcome.status not in SETTLED:
+            waits.append(_wait_for(message_id, outcome))
+    if waits:
+        return Outcome("pending", retry_in=min(waits))
+    outbox.mark_done(TaskNames.SEND_INTAKE_NOTIFICATIONS, submission_id)
+    return Outcome("sent")
+
+
+def _wait_for(message_id: uuid.UUID, outcome: Outcome) -> float:
+    """Seconds until the unsettled message can be tried again."""
+    if outcome.retry_in is not None:
+        return outcome.retry_in
+    message = db.session.get(NotificationMessage, message_id)
+    if message is not None and message.status == "pending":  # not due yet: its backoff
+        return max(0.0, (message.next_attempt_at - utcnow()).total_seconds()) + 1
+    return lease_seconds(current_app.config) + 1  # claimed by another worker
 
 
 def _claim(message: NotificationMessage, now: datetime) -> bool:

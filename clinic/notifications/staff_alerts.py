@@ -59,7 +59,10 @@ def queue_recipients(queue: str) -> list[Recipient]:
 
 
 def queue_staff_alerts(referrals: Sequence[Referral]) -> None:
-    """In the routing transaction: alert staff about new referrals; a second call adds nothing."""
+    """In the routing transaction: alert staff about new referrals; a second call adds nothing.
+
+    Routing calls it inside `queueing.one_task_for`, so one task sends the messages.
+    """
     settings = _settings()
     for referral in referrals:
         if db.session.scalars(

@@ -1,8 +1,10 @@
-"""A referral's follow-up, run on the worker pool of its specialist queue.
+"""A referral's follow-up: the task older versions wrote for each new referral.
 
-Today the follow-up tells the staff of that queue (through the notification
-outbox); it is its own task so that each specialty's work runs on its own
-workers, and urgent ones on the `urgent` queue.
+Routing now writes the staff alerts itself, in its own transaction, and one
+task sends them (clinic.routing.record); nothing writes follow-ups any more.
+This task stays so that the rows an older version wrote before an upgrade are
+still run: it queues the referral's staff alerts if routing did not (a second
+run, or one after routing wrote them, adds nothing).
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 Runs in the routing worker, and the task commits. Everything is written in one
 transaction: the referrals with their explanations, the encrypted scores and
 decision, the decision's flags as plain `submission_flag` rows (for the
-dashboard's filter), the submission's new status, an audit event, and the
-outbox rows of each referral's follow-up (published after commit to its
-specialist queue, or to the `urgent` queue for urgent and priority referrals).
+dashboard's filter), the submission's new status, an audit event, the staff
+alerts of the new referrals with their messages (and an urgent intake's on-call
+page), and one outbox row for the `notifications.send_intake` task that sends
+them all after the commit. An intake takes two tasks: this one and that send.
 A submission that cannot be scored or decided is never dropped: it goes to
 general intake review as `needs_review`, with the reason recorded for staff; so
 does one whose routing kept failing (the database away) for longer than the
@@ -22,8 +23,9 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 import forms
+from clinic import notifications
 from clinic.broker import outbox
-from clinic.broker.names import Queues, TaskNames
+from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, ReferralEvent, SubmissionFlag
 from clinic.models.columns import utcnow
@@ -42,20 +44,16 @@ NEEDS_REVIEW_PRIORITY = "priority"  # safer than routine when the answers could 
 def score_and_decide(
     path: str, answers_document: AnswersDocument, rules: RuleSet
 ) -> tuple[dict[str, forms.Score], Decision]:
-    """Score every instrument the flow asked (after branching) and decide (pure)."""
+    """Score every instrument the flow asked (after branching) and decide (pure).
+
+    The stored answers are checked once, not per instrument (`forms.score_intake`);
+    one that is not a known answer raises ValueError (the intake goes to review).
+    """
     age = answers_document.subject_age
-    context = {"subject_age": age, "sex": answers_document.sex}
-    answers = forms.relevant_answers(path, age, answers_document.answers)
-    scores = {
-        instrument: forms.score(instrument, answers, context=context)
-        for instrument in forms.instruments_in_flow(path, age, answers)
-    }
-    return scores, decide_intake(answers, scores, age, rules)
-
-
-def follow_up_queue(queue: str, priority: str) -> str:
-    """Urgent and priority follow-ups take the `urgent` queue, never behind routine work."""
-    return Queues.URGENT if priority in ("urgent", "priority") else queue
+    scored = forms.score_intake(
+        path, age, answers_document.answers, context={"sex": answers_document.sex}
+    )
+    return scored.scores, decide_intake(scored.relevant, scored.scores, age, rules)
 
 
 def record_routing(submission_id: str) -> str:
@@ -195,9 +193,6 @@ def _add_referral(
     )
     db.session.add(referral)
     db.session.add(ReferralEvent(referral_id=referral.id, kind="created", to_status="new"))
-    outbox.enqueue(
-        TaskNames.FOLLOW_UP_REFERRAL, referral.id, queue=follow_up_queue(queue, priority)
-    )
     return referral
 
 
@@ -218,3 +213,5 @@ def _finish(
             "flags": flags,
         },
     )
+    with notifications.one_task_for(submission.id):
+        notifications.queue_staff_alerts(referrals)

@@ -13,6 +13,7 @@ from clinic.models import IntakeSubmission, OutboxMessage
 from clinic.models.columns import utcnow
 from tests import factories
 from tests.clinic.intake.walker import submit_calm_intake
+from tests.support.published import recording
 from workers.celery_app import init_celery
 from workers.tasks.outbox import sweep_outbox
 
@@ -62,15 +63,46 @@ def test_sweep_publishes_due_pending_rows_once_the_broker_is_back(app: Flask) ->
     assert (message.status, message.attempts) == ("published", 2)
 
 
-def test_sweep_republishes_rows_published_long_ago_but_not_done(app: Flask) -> None:
+def test_the_commit_publishes_its_rows_and_writes_nothing_more(app: Flask) -> None:
+    with recording() as sent:
+        factories.submitted_intake()
+        db.session.commit()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert sent == [(message.kind, str(message.id))]
+    assert (message.status, message.attempts, message.published_at) == ("pending", 0, None)
+    grace = timedelta(seconds=app.config["OUTBOX_PUBLISH_GRACE"])
+    assert message.next_attempt_at > utcnow() + grace - timedelta(seconds=30)
+
+
+def test_sweep_publishes_a_row_unfinished_after_its_grace_then_after_republish_after(
+    app: Flask,
+) -> None:
     factories.submitted_intake()
     db.session.commit()
     message = db.session.scalars(select(OutboxMessage)).one()
-    assert message.status == "published"
+    assert sweep_outbox() == 0  # within its grace: its task may still be running
+    message.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    with recording() as sent:
+        assert sweep_outbox() == 1
+    assert sent == [(message.kind, str(message.id))]
+    db.session.refresh(message)
+    assert (message.status, message.attempts) == ("published", 1)
     assert sweep_outbox() == 0
     message.published_at = utcnow() - timedelta(seconds=app.config["OUTBOX_REPUBLISH_AFTER"] + 1)
     db.session.commit()
     assert sweep_outbox() == 1
+
+
+def test_a_row_marked_done_by_its_task_is_never_swept(app: Flask) -> None:
+    submission = factories.submitted_intake()
+    db.session.commit()
+    outbox.mark_done("routing.route_submission", submission.id)
+    db.session.commit()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    message.next_attempt_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    assert sweep_outbox() == 0
 
 
 def test_done_rows_are_not_published_again(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""record_routing: real scoring and decisions, written once, encrypted, with follow-ups."""
+"""record_routing: real scoring and decisions, written once, encrypted, with the staff alerts."""
 
 from __future__ import annotations
 
@@ -10,9 +10,19 @@ from sqlalchemy import select, text
 
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
-from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral, ReferralEvent
+from clinic.models import (
+    AuditEvent,
+    IntakeSubmission,
+    OutboxMessage,
+    Referral,
+    ReferralEvent,
+    StaffAlert,
+)
 from clinic.routing.record import record_routing
 from tests import factories
+from tests.support.published import recording
+from tests.support.statements import counting
+from workers.tasks.routing import route_submission_task
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -35,14 +45,16 @@ def _referrals(submission: IntakeSubmission) -> list[Referral]:
     )
 
 
-def _follow_ups() -> dict[str, str | None]:
+def _tasks_after_routing() -> list[tuple[str, str]]:
+    """The outbox rows routing wrote: (task, target)."""
     rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.kind == TaskNames.FOLLOW_UP_REFERRAL)
+        select(OutboxMessage).where(OutboxMessage.kind != TaskNames.ROUTE_SUBMISSION)
     )
-    return {row.target_id: row.queue for row in rows}
+    return [(row.kind, row.target_id) for row in rows]
 
 
 def test_an_intake_with_no_indicators_goes_to_general_intake_as_routine(app: Flask) -> None:
+    factories.staff_user()  # an intake coordinator: told of every referral
     submission = _route(answers={"safety.now": 1})
 
     [referral] = _referrals(submission)
@@ -52,7 +64,9 @@ def test_an_intake_with_no_indicators_goes_to_general_intake_as_routine(app: Fla
     assert submission.rules_version == app.extensions["routing_rules"].version
     assert submission.decision["priority"] == "routine"
     assert db.session.scalars(select(ReferralEvent.kind)).all() == ["created"]
-    assert _follow_ups() == {str(referral.id): "intake"}
+    # The staff alerts were written with the referrals; one task sends them.
+    assert _tasks_after_routing() == [(TaskNames.SEND_INTAKE_NOTIFICATIONS, str(submission.id))]
+    assert db.session.scalars(select(StaffAlert.referral_id)).all() == [referral.id]
     route_rows = db.session.scalars(
         select(OutboxMessage.status).where(OutboxMessage.kind == TaskNames.ROUTE_SUBMISSION)
     )
@@ -60,6 +74,7 @@ def test_an_intake_with_no_indicators_goes_to_general_intake_as_routine(app: Fla
 
 
 def test_suicide_risk_and_ptsd_route_to_dbt_then_emdr_with_priority(app: Flask) -> None:
+    factories.staff_user()  # an intake coordinator: told of every referral
     submission = _route(answers={"safety.now": 1, "phq9.9": 2, **PTSD_POSITIVE})
 
     referrals = _referrals(submission)
@@ -67,7 +82,9 @@ def test_suicide_risk_and_ptsd_route_to_dbt_then_emdr_with_priority(app: Flask) 
     assert submission.scores["pcptsd5"]["total"] == 5
     assert "suicide_item" in submission.scores["phq9"]["flags"]
     assert referrals[1].explanation["sentence"].startswith("EMDR")
-    assert set(_follow_ups().values()) == {"urgent"}  # ahead of routine work
+    assert _tasks_after_routing() == [(TaskNames.SEND_INTAKE_NOTIFICATIONS, str(submission.id))]
+    alerts = db.session.scalars(select(StaffAlert.referral_id)).all()
+    assert sorted(alerts) == sorted(r.id for r in referrals)
 
 
 def test_not_safe_now_makes_every_referral_urgent(app: Flask) -> None:
@@ -106,6 +123,7 @@ def test_an_intake_that_cannot_be_scored_goes_to_review_and_is_not_lost(app: Fla
 
 
 def test_routing_twice_changes_nothing(app: Flask) -> None:
+    factories.staff_user()  # an intake coordinator: told of every referral
     submission = _route(answers={"safety.now": 0})
     first = [r.id for r in _referrals(submission)]
     events = len(db.session.scalars(select(AuditEvent)).all())
@@ -114,7 +132,7 @@ def test_routing_twice_changes_nothing(app: Flask) -> None:
 
     assert [r.id for r in _referrals(submission)] == first
     assert len(db.session.scalars(select(AuditEvent)).all()) == events
-    assert len(_follow_ups()) == 1
+    assert len(_tasks_after_routing()) == 1
 
 
 def test_unknown_submission_is_left_alone(app: Flask) -> None:
@@ -136,3 +154,24 @@ def test_explanations_scores_and_decisions_are_ciphertext_in_the_database(app: F
         for plaintext in ("pcptsd5", "EMDR", "positive"):
             assert plaintext not in value
     assert submission.scores["pcptsd5"]["positive"] is True
+
+
+@pytest.mark.usefixtures("worker_celery")
+def test_routing_task_is_one_transaction_with_one_commit_and_one_task_after_it(
+    app: Flask,
+) -> None:
+    """The referrals, their staff alerts and messages, and one send task: one commit;
+    publishing that task after the commit writes nothing."""
+    factories.staff_user()
+    submission = factories.submitted_intake(answers={"safety.now": 1, "phq9.9": 2, **PTSD_POSITIVE})
+    db.session.commit()
+    with recording() as sent, counting(db.engine) as seen:
+        assert route_submission_task(str(submission.id)) == "routed"
+    assert seen.commits == 1
+    assert sent == [
+        (TaskNames.SEND_INTAKE_NOTIFICATIONS, str(row.id))
+        for row in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == TaskNames.SEND_INTAKE_NOTIFICATIONS)
+        )
+    ]
+    assert len(sent) == 1

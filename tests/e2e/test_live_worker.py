@@ -11,7 +11,8 @@ from sqlalchemy import select
 from clinic.broker.names import Queues, TaskNames
 from clinic.extensions import db
 from clinic.intake.services import submit_intake
-from clinic.models import IntakeSubmission, OutboxMessage, Referral
+from clinic.models import IntakeSubmission, NotificationMessage, OutboxMessage, Referral
+from tests import factories
 from tests.clinic.intake.walker import submit_calm_intake
 from tests.e2e.conftest import ProxiedStack, Stack
 from tests.support.processes import start_beat, start_worker, wait_until
@@ -69,46 +70,63 @@ def _waiting_in(app: Flask, queue: str) -> int:
         return int(declared.message_count)
 
 
-def test_each_specialty_follow_up_waits_for_a_worker_of_its_own_queue(
+def test_an_intake_takes_two_tasks_and_routing_needs_no_other_pool(
     stack: Stack, tmp_path: Path
 ) -> None:
-    """A clinic can run the EMDR pool on its own machines: its work waits for that pool."""
-    general = tuple(q for q in Queues.all() if q != Queues.EMDR)
-    worker = start_worker(stack.env, tmp_path, "general", queues=general)
-    emdr_pool = None
+    """Routing in a pool of its own writes the referrals and staff alerts; the one task
+    that sends them waits for the notifications pool."""
+    routing_pool = start_worker(stack.env, tmp_path, "routing", queues=(Queues.ROUTING,))
+    notifications_pool = None
     try:
         app = stack.web_app()
         with app.app_context():
+            factories.staff_user()  # an intake coordinator: told of every referral
             submit_intake(
                 path="adult_self",
                 subject_age=30,
-                answers={"safety.now": 1, **{f"pcptsd5.{n}": 1 for n in range(6)}},
+                answers={"safety.now": 1, "phq9.9": 2, **{f"pcptsd5.{n}": 1 for n in range(6)}},
             )
             db.session.commit()
-        wait_until(lambda: _queues(app) == ["emdr"], ROUTING_TIMEOUT, "routing", worker)
         wait_until(
-            lambda: (
-                _outbox(app, TaskNames.FOLLOW_UP_REFERRAL) != {"pending"}
-                and _waiting_in(app, Queues.EMDR) == 1
-            ),
+            lambda: sorted(_queues(app)) == ["dbt", "emdr"],
             ROUTING_TIMEOUT,
-            "the follow-up to wait in the EMDR queue",
-            worker,
+            "routing",
+            routing_pool,
         )
-        assert _outbox(app, TaskNames.FOLLOW_UP_REFERRAL) == {"published"}
-
-        emdr_pool = start_worker(stack.env, tmp_path, "emdr", queues=(Queues.EMDR,))
-
         wait_until(
-            lambda: _outbox(app, TaskNames.FOLLOW_UP_REFERRAL) == {"done"},
+            lambda: _waiting_in(app, Queues.NOTIFICATIONS) == 1,
             ROUTING_TIMEOUT,
-            "the EMDR follow-up",
-            emdr_pool,
+            "the intake's one send task to wait in the notifications queue",
+            routing_pool,
         )
+        assert _kinds(app) == {TaskNames.ROUTE_SUBMISSION, TaskNames.SEND_INTAKE_NOTIFICATIONS}
+        assert _outbox(app, TaskNames.ROUTE_SUBMISSION) == {"done"}
+        assert _outbox(app, TaskNames.SEND_INTAKE_NOTIFICATIONS) == {"pending"}
+
+        notifications_pool = start_worker(
+            stack.env, tmp_path, "notifications", queues=(Queues.NOTIFICATIONS,)
+        )
+        wait_until(
+            lambda: _outbox(app, TaskNames.SEND_INTAKE_NOTIFICATIONS) == {"done"},
+            ROUTING_TIMEOUT,
+            "the staff alerts to be sent",
+            notifications_pool,
+        )
+        assert _message_statuses(app) == ["sent", "sent"]
     finally:
-        worker.stop()
-        if emdr_pool is not None:
-            emdr_pool.stop()
+        routing_pool.stop()
+        if notifications_pool is not None:
+            notifications_pool.stop()
+
+
+def _kinds(app: Flask) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(OutboxMessage.kind)))
+
+
+def _message_statuses(app: Flask) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(NotificationMessage.status)))
 
 
 def test_the_worker_consumes_every_declared_queue(stack: Stack, tmp_path: Path) -> None:

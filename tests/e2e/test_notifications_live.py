@@ -286,6 +286,7 @@ def test_a_worker_killed_before_the_server_accepted_sends_after_the_lease(
     worker.stop()  # closes its log
     smtp_server.reply_after_hold = "451 not accepted"
     smtp_server.holding.clear()  # the dead worker's message is not accepted
+    assert smtp_server.data_done.wait(TIMEOUT)  # its DATA was refused (or dropped), not later
     assert smtp_server.received() == []
     smtp_server.reply_after_hold = None
 

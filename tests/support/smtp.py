@@ -37,15 +37,18 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.server.data_started.set()
-        while self.server.holding.is_set():
-            await asyncio.sleep(0.05)
-        if self.server.reply_after_hold:
-            return self.server.reply_after_hold
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        with self.server.lock:
-            self.server.messages.append(message)
-        return "250 Message accepted"
+        try:
+            while self.server.holding.is_set():
+                await asyncio.sleep(0.05)
+            if self.server.reply_after_hold:
+                return self.server.reply_after_hold
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            assert isinstance(message, EmailMessage)
+            with self.server.lock:
+                self.server.messages.append(message)
+            return "250 Message accepted"
+        finally:  # answered, or dropped with its connection
+            self.server.data_done.set()
 
 
 class SmtpServer:
@@ -56,6 +59,8 @@ class SmtpServer:
         self.refuse_with: str | None = None
         self.holding = threading.Event()
         self.data_started = threading.Event()
+        self.data_done = threading.Event()
+        """A DATA was answered (after any hold) or dropped with its connection."""
         self.reply_after_hold: str | None = None
         self._controller: Controller | None = None
 

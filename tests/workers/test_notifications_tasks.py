@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from clinic.broker.names import TASK_QUEUES, Queues, TaskNames
 from clinic.extensions import db
-from clinic.models import NotificationMessage, OnCallAlert
+from clinic.models import NotificationMessage, OnCallAlert, OutboxMessage
 from clinic.models.columns import utcnow
 from clinic.notifications import queue_staff_alerts, queue_submission_confirmation
+from clinic.routing.record import record_routing
+from tests import factories
 from tests.clinic.notifications.conftest import (
     contact,
     referral_for,
@@ -23,7 +25,13 @@ from tests.clinic.notifications.conftest import (
     submission_with,
 )
 from tests.support.smtp import SmtpServer
-from workers.tasks.notifications import send_notification, sweep_notifications
+from workers.tasks.notifications import (
+    send_intake_notifications,
+    send_notification,
+    sweep_notifications,
+)
+
+PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 
 # The tasks run as a worker runs them.
 pytestmark = pytest.mark.usefixtures("worker_celery", "app_context")
@@ -46,6 +54,75 @@ def test_notification_tasks_run_on_the_notifications_queue(
     assert beat["sweep-notifications"]["task"] == TaskNames.SWEEP_NOTIFICATIONS
     annotations = worker_celery.conf.task_annotations
     assert annotations[TaskNames.SEND_NOTIFICATION]["time_limit"] == 4 * app.config["MAIL_TIMEOUT"]
+    assert TASK_QUEUES[TaskNames.SEND_INTAKE_NOTIFICATIONS] == Queues.NOTIFICATIONS
+    limit = annotations[TaskNames.SEND_INTAKE_NOTIFICATIONS]["time_limit"]
+    assert limit == 4 * app.config["MAIL_TIMEOUT"]
+
+
+def _routed_with_two_staff(answers: dict[str, int | None]) -> str:
+    """An intake routed with two intake coordinators to tell; its id."""
+    staff("coordinator@example.org")
+    staff("second@example.org")
+    submission = factories.submitted_intake(answers=answers)
+    db.session.commit()
+    record_routing(str(submission.id))
+    db.session.commit()
+    return str(submission.id)
+
+
+def _intake_task_rows(submission_id: str) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage.status).where(
+                OutboxMessage.kind == TaskNames.SEND_INTAKE_NOTIFICATIONS,
+                OutboxMessage.target_id == submission_id,
+            )
+        )
+    )
+
+
+def test_one_task_sends_every_staff_alert_of_an_intake_once(
+    app: Flask, smtp_server: SmtpServer
+) -> None:
+    """Two referrals, two coordinators: four alerts, one task, each sent once."""
+    app.config.update(smtp_server.mail_config())
+    submission_id = _routed_with_two_staff({"safety.now": 1, "phq9.9": 2, **PTSD_POSITIVE})
+    messages = db.session.scalars(select(NotificationMessage)).all()
+    assert len(messages) == 4
+    kinds = db.session.scalars(select(OutboxMessage.kind)).all()
+    assert sorted(kinds) == sorted(
+        [TaskNames.ROUTE_SUBMISSION, TaskNames.SEND_INTAKE_NOTIFICATIONS]
+    )
+
+    assert send_intake_notifications(submission_id) == "sent"
+    assert send_intake_notifications(submission_id) == "sent"  # delivered again: nothing more
+    received = smtp_server.received()
+    assert len(received) == 4
+    assert len({m["Message-ID"] for m in received}) == 4
+    db.session.expire_all()
+    assert {m.status for m in db.session.scalars(select(NotificationMessage))} == {"sent"}
+    assert _intake_task_rows(submission_id) == ["done"]
+
+
+def test_the_intake_task_comes_back_for_a_temporary_failure(
+    app: Flask, smtp_server: SmtpServer
+) -> None:
+    app.config.update(smtp_server.mail_config())
+    submission_id = _routed_with_two_staff({"safety.now": 1})
+    smtp_server.refuse_with = "421"
+
+    with pytest.raises(Retry):
+        send_intake_notifications(submission_id)
+    db.session.expire_all()
+    assert _intake_task_rows(submission_id) == ["pending"]
+
+    smtp_server.refuse_with = None
+    db.session.execute(NotificationMessage.__table__.update().values(next_attempt_at=utcnow()))
+    db.session.commit()
+    assert send_intake_notifications(submission_id) == "sent"
+    assert len(smtp_server.received()) == 2
+    db.session.expire_all()
+    assert _intake_task_rows(submission_id) == ["done"]
 
 
 def test_the_send_task_sends_once_and_retries_a_temporary_failure(

@@ -94,7 +94,7 @@ def test_sending_stores_the_answers_document_and_the_routing_outbox_row(
     assert all(v is None or isinstance(v, int) for v in document["answers"].values())
     [message] = outbox_rows()
     assert (message.kind, message.target_id) == (TaskNames.ROUTE_SUBMISSION, str(submission.id))
-    assert message.status == "published"  # committed first, then published
+    assert message.status == "pending"  # committed first, then published; done once routed
     # Answering 0 everywhere includes safety.now = 0 (acute): on-call was paged from the draft.
     assert audit_actions() == ["draft.started", "draft.on_call_paged", "submission.submitted"]
 
