@@ -97,7 +97,8 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of a read-only replica of the database (e.g. a "
         "PostgreSQL streaming replica) that the staff overview page and the CSV export read "
         "from; their audit events and every other read and write stay on DATABASE_URL. "
-        "Empty: everything reads the primary.",
+        "Empty: everything reads the primary. `flask doctor` warns when it names the primary "
+        "or does not answer.",
     )
     celery_broker_url: Required = Field(
         "",
