@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from clinic.extensions import db
+from clinic.models import reads
 from clinic.models.encryption import KeyRing
 from clinic.notifications import retention
 from clinic.security.instance_secrets import development_encryption_keys, development_secret_key
@@ -95,4 +96,5 @@ def create_base_app(overrides: dict[str, Any] | None = None) -> Flask:
     retention.init_app(app)
 
     db.init_app(app)
+    reads.init_app(app)
     return app

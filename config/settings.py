@@ -92,6 +92,14 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/db`. "
         "Default: SQLite file `instance/clinic.sqlite`.",
     )
+    database_replica_url: str = Field(
+        "",
+        description="SQLAlchemy URL of a read-only replica of the database (e.g. a "
+        "PostgreSQL streaming replica) that the staff overview page and the CSV export read "
+        "from; their audit events and every other read and write stay on DATABASE_URL. "
+        "Empty: everything reads the primary. `flask doctor` warns when it names the primary "
+        "or does not answer.",
+    )
     celery_broker_url: Required = Field(
         "",
         description="`redis://host:6379/0` or `amqp://user:pass@host:5672//`. "

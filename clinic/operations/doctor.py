@@ -21,6 +21,7 @@ from enum import StrEnum
 
 import redis
 from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -187,11 +188,13 @@ def check_visibility_timeout(settings: Settings, environ: Mapping[str, str]) -> 
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[Connection]:
+def _database(settings: Settings, url: str | None = None) -> Iterator[Connection]:
+    """A connection to the database (DATABASE_URL, or `url`)."""
+    url = url or settings.database_url
     engine = create_engine(
-        settings.database_url,
+        url,
         poolclass=NullPool,
-        connect_args={"connect_timeout": int(PROBE_TIMEOUT)},
+        connect_args={"connect_timeout": int(PROBE_TIMEOUT)} if on_postgres(url) else {},
     )
     try:
         with engine.connect() as connection:
@@ -223,6 +226,44 @@ def check_beat_lease(settings: Settings, environ: Mapping[str, str]) -> list[Fin
             "`celery -A workers.entry beat` (a second one stands by)."
         )
     ]
+
+
+def check_replica(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
+    """DATABASE_REPLICA_URL, when set, names another database, and it answers."""
+    replica = settings.database_replica_url
+    if not replica:
+        return []
+    if _same_database(replica, settings.database_url):
+        return [
+            _risky(
+                "DATABASE_REPLICA_URL names the primary database (DATABASE_URL): the overview "
+                "and the CSV export read the primary as they would without it. Point it at the "
+                "replica, or leave it empty."
+            )
+        ]
+    try:
+        with _database(settings, replica) as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as problem:
+        return [
+            _risky(
+                f"DATABASE_REPLICA_URL {_without_password(replica)} cannot be read "
+                f"({_first_line(problem)}): the overview page and the CSV export fail until "
+                "it answers."
+            )
+        ]
+    return []
+
+
+def _same_database(one: str, other: str) -> bool:
+    """Both URLs name one database (whatever the user or the connection options)."""
+    first, second = make_url(one), make_url(other)
+    return (first.get_backend_name(), first.host, first.port, first.database) == (
+        second.get_backend_name(),
+        second.host,
+        second.port,
+        second.database,
+    )
 
 
 def _aware(moment: datetime | str) -> datetime:
@@ -289,6 +330,7 @@ CHECKS: tuple[Check, ...] = (
     check_redis_persistence,
     check_visibility_timeout,
     check_beat_lease,
+    check_replica,
     check_smtp,
     check_clock_skew,
 )

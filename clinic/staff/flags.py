@@ -8,8 +8,8 @@ from collections.abc import Collection
 
 from sqlalchemy import select
 
-from clinic.extensions import db
 from clinic.models import SubmissionFlag
+from clinic.models.reads import reads
 from referrals.flags import FlagLabel, labels_of
 
 
@@ -18,7 +18,7 @@ def flags_of(submission_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, tuple[Fla
     if not submission_ids:
         return {}
     found: dict[uuid.UUID, list[str]] = {}
-    rows = db.session.execute(
+    rows = reads().execute(
         select(SubmissionFlag.submission_id, SubmissionFlag.flag).where(
             SubmissionFlag.submission_id.in_(set(submission_ids))
         )

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 
-from clinic.extensions import db
 from clinic.models import Referral, ReferralEvent
+from clinic.models.reads import reads
 from clinic.staff.queue_query import OPEN_STATUSES
 
 WEEKS = 8
@@ -30,7 +30,7 @@ def referrals_per_week(queues: Sequence[str], starts: Sequence[datetime]) -> dic
     counts = {queue: [0] * len(starts) for queue in queues}
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else start + timedelta(weeks=1)
-        rows = db.session.execute(
+        rows = reads().execute(
             select(Referral.queue, func.count())
             .where(
                 Referral.queue.in_(queues),
@@ -52,7 +52,7 @@ def median_hours_to_contact(queues: Sequence[str], since: datetime) -> dict[str,
         .group_by(ReferralEvent.referral_id)
         .subquery()
     )
-    rows = db.session.execute(
+    rows = reads().execute(
         select(Referral.queue, Referral.created_at, first_contact.c.at)
         .join(first_contact, first_contact.c.referral_id == Referral.id)
         .where(and_(Referral.queue.in_(queues), Referral.created_at >= since))
@@ -65,7 +65,7 @@ def median_hours_to_contact(queues: Sequence[str], since: datetime) -> dict[str,
 
 def open_urgent(queues: Sequence[str]) -> dict[str, int]:
     counts = dict.fromkeys(queues, 0)
-    rows = db.session.execute(
+    rows = reads().execute(
         select(Referral.queue, func.count())
         .where(
             Referral.queue.in_(queues),

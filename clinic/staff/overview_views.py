@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from flask import Response, render_template, request, stream_with_context
 
-from clinic.extensions import db
+from clinic.models import reads
 from clinic.models.columns import utcnow
 from clinic.staff import bp, overview, viewing
 from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_queues
@@ -55,6 +55,7 @@ def spreadsheet_safe(*values: object) -> tuple[object, ...]:
 @require(CLINICAL)
 def overview_page() -> str:
     queues = visible_queues(me())
+    reads.use_replica()  # the figures from the replica, if any; the audit event on the primary
     now = utcnow()
     starts = overview.week_starts(now, clinic_zone())
     figures = viewing.overview_figures(queues, starts)
@@ -95,11 +96,14 @@ def _hours(value: float | None) -> str:
 def export_queue(queue: str) -> Response:
     """The queue's referral list as the dashboard filters it; no answers, no contact details."""
     queue_or_abort(queue)
+    reads.use_replica()  # the rows from the replica, if any; the audit event on the primary
     filters = parse_filters(request.args, (queue,))
     viewing.export_count(queue, filters)
     zone = clinic_zone()
 
     def lines() -> Iterator[str]:
+        # The stream runs in an app context of its own, after the view's: it opts in again.
+        reads.use_replica()
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(EXPORT_COLUMNS)
@@ -130,7 +134,7 @@ def export_queue(queue: str) -> Response:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-            db.session.expunge_all()
+            reads.reads().expunge_all()
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor

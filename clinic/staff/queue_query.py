@@ -35,6 +35,7 @@ from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
 from clinic.models import Referral, SubmissionFlag
+from clinic.models.reads import reads
 from clinic.staff.query_args import FIRST_YEAR, LAST_YEAR
 
 PRIORITY_ORDER = ("urgent", "priority", "routine")
@@ -146,11 +147,11 @@ def fetch_page(filters: Filters, after: Cursor | None = None, size: int = PAGE_S
     query = page_query(filters, after, size)
     if query is None:
         return Page([], None)
-    rows = db.session.execute(query).all()
+    rows = reads().execute(query).all()
     ids = [row.id for row in rows[:size]]
     loaded = {
         r.id: r
-        for r in db.session.scalars(
+        for r in reads().scalars(
             select(Referral)
             .where(Referral.id.in_(ids))
             .options(joinedload(Referral.assignee), joinedload(Referral.submission))
@@ -190,7 +191,7 @@ def filtered_count(filters: Filters) -> int:
             *_narrowing(filters),
         )
     )
-    return int(db.session.scalar(query) or 0)
+    return int(reads().scalar(query) or 0)
 
 
 def _narrowing(filters: Filters) -> list[ColumnElement[bool]]:

@@ -8,18 +8,23 @@ its own, so its tests run in parallel with any other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import select, update
 
 from clinic import create_app
 from clinic.extensions import db
+from clinic.models import OutboxMessage
+from clinic.models.columns import utcnow
+from tests import factories
 from tests.conftest import (
     TEST_BASE_URL,
     TEST_ENCRYPTION_KEYS,
@@ -29,6 +34,7 @@ from tests.conftest import (
 )
 from tests.support.brokers import rabbitmq_vhost, redis_database
 from tests.support.browser import CHROMIUM_ARGS, LiveServer, NeutralSite, chromium_path
+from tests.support.fault_record import FaultRecord
 from tests.support.services import drop_postgres_database
 from tests.support.tcp_proxy import TcpProxy
 
@@ -58,6 +64,27 @@ class Stack:
         """
         scheme = urlsplit(self.broker_url).scheme
         return self._create_app(f"{scheme}://127.0.0.1:9/")
+
+    def pending_intakes(self, count: int) -> set[str]:
+        """`count` intakes committed while the broker was away, their outbox rows pending
+        and due now (only a sweep publishes them); their rows' ids. The embedded stack's
+        broker is never away: its rows are published at once."""
+        app = self.web_app() if self.name == "embedded" else self.web_app_with_broker_unreachable()
+        try:
+            with app.app_context():
+                for _ in range(count):
+                    factories.submitted_intake()
+                db.session.commit()
+                db.session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.status == "pending")
+                    .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+                )
+                db.session.commit()
+                return {str(i) for i in db.session.scalars(select(OutboxMessage.id))}
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
     def _create_app(self, broker_url: str) -> Flask:
         return create_app(
@@ -151,6 +178,35 @@ def proxied_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pr
                 yield ProxiedStack(stack, proxy)
         finally:
             proxy.stop()
+
+
+_CALL_PASSED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_PASSED] = report.passed
+    return report
+
+
+@pytest.fixture
+def fault_record(request: pytest.FixtureRequest) -> Iterator[Callable[[str, str], FaultRecord]]:
+    """Records of what a fault test measured (tests.support.fault_record), written after it."""
+    records: list[FaultRecord] = []
+
+    def record(fault: str, stack: str) -> FaultRecord:
+        records.append(FaultRecord(fault, stack))
+        return records[-1]
+
+    yield record
+    passed = request.node.stash.get(_CALL_PASSED, False)
+    for each in records:
+        each.outcome = "passed" if passed else "failed"
+        each.write()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ twice, and staff see "delivery unknown"."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,10 +18,11 @@ from clinic.models import AuditEvent, NotificationMessage, OutboxMessage
 from clinic.notifications import queue_submission_confirmation
 from tests.clinic.notifications.conftest import contact, submission_with
 from tests.e2e.conftest import Stack, _make_stack
+from tests.support.fault_record import FaultRecord
 from tests.support.processes import start_worker, wait_until
 from tests.support.smtp import SmtpServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 TIMEOUT = 90.0
 # Redis gives an unacknowledged task back after 20 s (longer than a send's lease, five times 3 s).
@@ -79,8 +80,15 @@ def _waiting_on_a_lock(engine: Engine) -> int:
 
 
 def test_a_worker_killed_between_send_and_mark_sends_a_client_message_once(
-    server_stack: Stack, smtp_server: SmtpServer, tmp_path: Path
+    server_stack: Stack,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    fault_record: Callable[[str, str], FaultRecord],
 ) -> None:
+    record = fault_record("Worker killed between send and mark", server_stack.name)
+    record.recovery_from = (
+        'the kill until staff see "delivery unknown" (a replacement worker started)'
+    )
     env = {**server_stack.env, **smtp_server.mail_env(), **ENV}
     app = server_stack.web_app()
     message_id, row_id = _client_message_stored(server_stack)
@@ -109,6 +117,7 @@ def test_a_worker_killed_between_send_and_mark_sends_a_client_message_once(
                 process=worker,
             )
             worker.kill()
+            record.fault_ends()
             held.rollback()
         assert _status(app, message_id) == "sending"
 
@@ -119,6 +128,8 @@ def test_a_worker_killed_between_send_and_mark_sends_a_client_message_once(
             "delivery unknown",
             replacement,
         )
+        record.back_to_normal()
+        record.duplicate_client_messages = len(smtp_server.received()) - 1
 
         assert len(smtp_server.received()) == 1  # not sent again
         with app.app_context():

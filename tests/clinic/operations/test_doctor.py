@@ -218,3 +218,23 @@ def test_the_command_exits_1_on_an_unsafe_setting_and_0_on_a_sound_deployment(
     result = _flask(sound, "doctor")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "UNSAFE" not in result.stdout
+
+
+def test_a_replica_url_naming_the_primary_or_not_answering_is_risky(database_url: str) -> None:
+    assert findings(doctor.check_replica, production(DATABASE_URL=database_url)) == []
+    same = production(
+        DATABASE_URL=database_url,
+        DATABASE_REPLICA_URL=database_url + "?options=-c%20default_transaction_read_only%3Don",
+    )
+    assert "names the primary" in only(doctor.check_replica, same, Severity.RISKY)
+    closed = production(
+        DATABASE_URL=database_url,
+        DATABASE_REPLICA_URL=f"postgresql+psycopg://reader@127.0.0.1:{free_port()}/clinic",
+    )
+    assert "cannot be read" in only(doctor.check_replica, closed, Severity.RISKY)
+    replica = fresh_postgres_database()
+    try:
+        answering = production(DATABASE_URL=database_url, DATABASE_REPLICA_URL=replica)
+        assert findings(doctor.check_replica, answering) == []
+    finally:
+        drop_postgres_database(replica)
