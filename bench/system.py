@@ -80,6 +80,8 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 CLIENTS = 8
 PROJECT = "clinic:create_app()"
+PROJECT_DIR = [ROOT]
+"""Where the project's web app is served from (--project-dir: another checkout, to compare)."""
 BASELINE = "bench.baseline_app:create_app()"
 """Concurrent connections of the throughput runs (both sides)."""
 
@@ -214,8 +216,10 @@ def gunicorn(app: str, env: dict[str, str], workers: int, log: Path) -> Iterator
         "GUNICORN_ACCESS_LOG": str(log.with_suffix(".access")),
     }
     argv = [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", app]
+    cwd = PROJECT_DIR[0] if app == PROJECT else ROOT
+    run_env["PYTHONPATH"] = str(cwd)
     with log.open("ab") as out:
-        process = subprocess.Popen(argv, env=run_env, cwd=ROOT, stdout=out, stderr=out)
+        process = subprocess.Popen(argv, env=run_env, cwd=cwd, stdout=out, stderr=out)
     server = Gunicorn(process, port)
     try:
         deadline = time.monotonic() + 60
@@ -451,7 +455,7 @@ def bench_latency(s: Services, seconds: float) -> list[str]:
                 ids = paced(server.port, headers, rate, int(rate * seconds))
                 all_routed = _wait_routed(s, ids, 300)
                 cells.append(f"{rate}/s: {_percentiles(s, ids, all_routed)}")
-                print(f"# submit -> routed at {rate}/s: {cells[-1]}", flush=True)
+                print(f"# submit -> routed: {cells[-1]}", flush=True)
     finally:
         worker.stop()
     return [f"| submit → routed p50 / p95, live worker | {'; '.join(cells)} |"]
@@ -599,16 +603,22 @@ def _csrf(page: bytes) -> str:
     return match.group(1)
 
 
-def _p95(http: Http, path: str, times: int) -> str:
-    http.request("GET", path)  # warm: the query shapes, the connection
+def _p95(server: Gunicorn, http: Http, path: str, times: int) -> str:
+    """p95 and p50 of `times` sequential requests, and the web workers' CPU per request
+    (steadier than wall time on a busy machine)."""
+    for _ in range(3):  # warm: the query shapes of each worker, the connection
+        http.request("GET", path)
+    cpu = server.cpu_seconds()
     took = []
     for _ in range(times):
         started = time.perf_counter()
         status, _, _ = http.request("GET", path)
         took.append((time.perf_counter() - started) * 1000)
         assert status == 200, (path, status)
+    cpu_ms = (server.cpu_seconds() - cpu) / times * 1000
     took.sort()
-    return f"p95 {took[int(0.95 * (len(took) - 1))]:.0f} ms (p50 {statistics.median(took):.0f} ms)"
+    p95 = took[int(0.95 * (len(took) - 1))]
+    return f"p95 {p95:.0f} ms (p50 {statistics.median(took):.0f} ms; web CPU {cpu_ms:.0f} ms)"
 
 
 def bench_console(s: Services, referrals: int, times: int) -> list[str]:
@@ -616,13 +626,15 @@ def bench_console(s: Services, referrals: int, times: int) -> list[str]:
     size = f"{referrals:,} referrals"
     with gunicorn(PROJECT, s.env(), 2, s.scratch / "console-web.log") as server:
         http = _sign_in(server.port, s.staff_email)
-        dashboard = _p95(http, "/staff", times)
-        one_queue = _p95(http, "/staff/queues/emdr?status=new", times)
-        overview = _p95(http, "/staff/overview", max(5, times // 5))
+        dashboard = _p95(server, http, "/staff", times)
+        one_queue = _p95(server, http, "/staff/queues/emdr?status=new", times)
+        overview = _p95(server, http, "/staff/overview", max(5, times // 5))
         before = server.memory_kib("VmRSS")
+        cpu = server.cpu_seconds()
         started = time.perf_counter()
         status, _, body = http.request("GET", "/staff/queues/emdr/export.csv?status=closed")
         export_s = time.perf_counter() - started
+        export_cpu = server.cpu_seconds() - cpu
         assert status == 200, status
         peak = server.memory_kib("VmHWM")
         growth = max(peak[pid] - before.get(pid, peak[pid]) for pid in peak) / 1024
@@ -632,8 +644,8 @@ def bench_console(s: Services, referrals: int, times: int) -> list[str]:
         f"| staff dashboard first page, {size} | {dashboard} |",
         f"| one queue + one status page, {size} | {one_queue} |",
         f"| /staff/overview, {size} | {overview} |",
-        f"| CSV export, {rows:,} rows (one queue, closed) | {export_s:.2f} s, "
-        f"worker peak memory +{growth:.0f} MiB |",
+        f"| CSV export, {rows:,} rows (one queue, closed) | {export_s:.2f} s (web CPU "
+        f"{export_cpu:.2f} s), worker peak memory +{growth:.0f} MiB |",
     ]
 
 
@@ -644,7 +656,14 @@ def main(argv: list[str] | None = None) -> int:
         "--only", choices=("submit", "drain", "latency", "console"), action="append"
     )
     parser.add_argument("--repeats", type=int, default=3, help="alternated runs per W (3)")
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        help="serve the project's web app from this checkout (e.g. an older one) instead",
+    )
     args = parser.parse_args(argv)
+    if args.project_dir:
+        PROJECT_DIR[0] = args.project_dir.resolve()
     quick = args.quick
     referrals = int(os.environ.get("BENCH_REFERRALS", 100_000 if quick else 1_000_000))
     parts = args.only or ["submit", "drain", "latency", "console"]
