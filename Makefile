@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test lint pytest faults bench bench-triage clean
+.PHONY: run test lint pytest faults bench bench-system bench-triage clean
 
 $(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ faults: $(DEV)
 
 bench: $(DEV)
 	$(PY) -m pytest bench/bench_scoring.py bench/bench_decide.py --benchmark-only
+
+# The project against a bare Flask + Flask-SQLAlchemy insert, side by side under gunicorn
+# (production settings, PostgreSQL + Redis at TEST_DATABASE_URL / TEST_REDIS_URL, a database
+# of its own): submit throughput ratios, worker drain rate, submit -> routed latency, and the
+# console at BENCH_REFERRALS (1,000,000) seeded referrals. BENCH_ARGS=--quick for a short run.
+bench-system: $(DEV)
+	$(PY) -m bench.system $(BENCH_ARGS)
 
 # The timed walk: 20 referrals triaged in Chromium; prints the page loads per referral (target <= 2).
 bench-triage: $(DEV)

@@ -82,6 +82,9 @@ class ReferralEvent(Model):
     __table_args__ = (
         # Expected waits read the steps to `scheduled` of the last 90 days.
         db.Index("ix_referral_event_to_status_created_at", "to_status", "created_at"),
+        # The staff overview's time to first contact: the `contacted` transitions of its
+        # weeks, read in date order without the rest of the history.
+        db.Index("ix_referral_event_contacted", "to_status", "kind", "created_at", "referral_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -7,10 +7,11 @@ Every page of the console shows these labels rather than the codes (`priority`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
+from flask import g, has_request_context
 from flask_babel import gettext, lazy_gettext
 
 from clinic.staff import bp
@@ -122,14 +123,32 @@ def age_band(age: int | None) -> str:
     return ""
 
 
+def _translated_once(kind: str, code: str, label: Callable[[], str]) -> str:
+    """A label translated once per request: a page of 50 cases names the same few
+    statuses hundreds of times, and each lazy translation looks up the locale again."""
+    if not has_request_context():
+        return label()
+    known: dict[tuple[str, str], str] = g.setdefault("_translated_labels", {})
+    key = (kind, code)
+    if key not in known:
+        known[key] = label()
+    return known[key]
+
+
 @bp.app_template_filter("priority_label")
 def priority_label(code: str | None) -> str:
-    return str(PRIORITY_LABELS.get(code or "", code or ""))
+    code = code or ""
+    return _translated_once("priority", code, lambda: str(PRIORITY_LABELS.get(code, code)))
 
 
 @bp.app_template_filter("status_label")
 def status_label(code: str | None) -> str:
-    return str(STATUS_LABELS.get(code or "", (code or "").replace("_", " ").capitalize()))
+    code = code or ""
+    return _translated_once(
+        "status",
+        code,
+        lambda: str(STATUS_LABELS.get(code, code.replace("_", " ").capitalize())),
+    )
 
 
 @bp.app_template_filter("queue_label")

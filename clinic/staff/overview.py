@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from clinic.models import Referral, ReferralEvent
 from clinic.models.reads import reads
@@ -26,29 +26,44 @@ def week_starts(now: datetime, zone: ZoneInfo, weeks: int = WEEKS) -> list[datet
 
 
 def referrals_per_week(queues: Sequence[str], starts: Sequence[datetime]) -> dict[str, list[int]]:
-    """Referrals received per queue in each week starting at `starts`."""
+    """Referrals received per queue in each week starting at `starts` (one query over the
+    weeks' date range, `ix_referral_created_at`)."""
     counts = {queue: [0] * len(starts) for queue in queues}
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else start + timedelta(weeks=1)
-        rows = reads().execute(
-            select(Referral.queue, func.count())
-            .where(
-                Referral.queue.in_(queues),
-                Referral.created_at >= start,
-                Referral.created_at < end,
-            )
-            .group_by(Referral.queue)
+    if not queues or not starts:
+        return counts
+    end = starts[-1] + timedelta(weeks=1)
+    week = case(
+        *((Referral.created_at >= start, n) for n, start in reversed(list(enumerate(starts)))),
+        else_=0,
+    ).label("week")
+    rows = reads().execute(
+        select(Referral.queue, week, func.count())
+        .where(
+            Referral.queue.in_(queues),
+            Referral.created_at >= starts[0],
+            Referral.created_at < end,
         )
-        for queue, count in rows:
-            counts[queue][i] = count
+        .group_by(Referral.queue, week)
+    )
+    for queue, n, count in rows:
+        counts[queue][n] = count
     return counts
 
 
 def median_hours_to_contact(queues: Sequence[str], since: datetime) -> dict[str, float | None]:
-    """Median hours from referral to its first `contacted` step, for referrals since `since`."""
+    """Median hours from referral to its first `contacted` step, for referrals since `since`.
+
+    Bounded to the date range: a referral made since `since` was first contacted since
+    then too, so only the `contacted` transitions since `since` are read (through
+    `ix_referral_event_contacted`), never the whole history.
+    """
     first_contact = (
         select(ReferralEvent.referral_id, func.min(ReferralEvent.created_at).label("at"))
-        .where(ReferralEvent.to_status == "contacted", ReferralEvent.kind == "transition")
+        .where(
+            ReferralEvent.to_status == "contacted",
+            ReferralEvent.kind == "transition",
+            ReferralEvent.created_at >= since,
+        )
         .group_by(ReferralEvent.referral_id)
         .subquery()
     )

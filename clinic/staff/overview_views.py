@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from functools import lru_cache
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, current_app, render_template, request, stream_with_context
+from sqlalchemy import text
 
 from clinic.models import reads
 from clinic.models.columns import utcnow
@@ -15,11 +17,15 @@ from clinic.staff.access import CLINICAL, me, queue_or_abort, require, visible_q
 from clinic.staff.charts import bar_chart, column_chart
 from clinic.staff.dashboard_views import parse_filters
 from clinic.staff.hooks import clinic_zone
-from clinic.staff.queue_query import Cursor, fetch_page
-from clinic.staff.rows import reference_of, rows_for
+from clinic.staff.queue_query import export_query
+from clinic.staff.sla import parse_targets, sla_state
 from referrals import QUEUES
+from referrals.flags import labels_of
 
-EXPORT_PAGE = 500
+EXPORT_BATCH = 2000
+"""Rows fetched from the server-side cursor, and written to the response, at a time."""
+EXPORT_SORT_MEMORY = "64MB"
+"""PostgreSQL's work_mem for the export's read-only transaction (the sort of its rows)."""
 EXPORT_COLUMNS = (
     "reference",
     "queue",
@@ -40,6 +46,19 @@ FLAG_SEPARATOR = " "
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A text cell starting with one of these would be a formula in a spreadsheet (OWASP CSV
 injection): it is written with a single quote before it."""
+
+
+def _drained(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+@lru_cache(maxsize=1024)
+def _flag_ids(flags: str | None) -> str:
+    """The intake's flag ids (as the database aggregated them) in reading order."""
+    return FLAG_SEPARATOR.join(f.id for f in labels_of((flags or "").split()))
 
 
 def spreadsheet_safe(*values: object) -> tuple[object, ...]:
@@ -101,17 +120,34 @@ def export_queue(queue: str) -> Response:
     viewing.export_count(queue, filters)
     zone = clinic_zone()
 
+    now = utcnow()
+    targets = parse_targets(current_app.config["STAFF_SLA_TARGETS"])
+    query, values = export_query(filters)
+
     def lines() -> Iterator[str]:
-        # The stream runs in an app context of its own, after the view's: it opts in again.
+        """The CSV a batch of rows at a time, from one query on a server-side cursor: memory
+        stays flat however long the list. The stream runs in an app context of its own,
+        after the view's: it opts in to the replica again."""
         reads.use_replica()
+        session = reads.reads()
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(EXPORT_COLUMNS)
-        cursor: Cursor | None = None
-        while True:
-            page = fetch_page(filters, cursor, EXPORT_PAGE)
-            for row in rows_for(page.referrals):
-                r = row.referral
+        yield _drained(buffer)
+        if session.get_bind().dialect.name == "postgresql":
+            # The list's order is one sort of every row: in memory, not in temporary files.
+            session.execute(text(f"SET LOCAL work_mem = '{EXPORT_SORT_MEMORY}'"))
+        result = session.execute(query, values, execution_options={"yield_per": EXPORT_BATCH})
+        for batch in result.partitions():
+            for r in batch:
+                sla = sla_state(
+                    priority=r.priority,
+                    status=r.status,
+                    created_at=r.created_at,
+                    now=now,
+                    targets=targets,
+                    zone=zone,
+                )
                 writer.writerow(
                     spreadsheet_safe(
                         r.id,
@@ -119,25 +155,18 @@ def export_queue(queue: str) -> Response:
                         r.priority,
                         r.status,
                         r.created_at.astimezone(zone).isoformat(timespec="minutes"),
-                        round(row.waited_seconds / 3600, 1),
-                        r.assignee.display_name if r.assignee else "",
-                        row.sla.due.astimezone(zone).isoformat(timespec="minutes")
-                        if row.sla.due
-                        else "",
-                        "yes" if row.sla.breached else "no",
-                        FLAG_SEPARATOR.join(f.id for f in row.flags),
-                        reference_of(row.submission),
-                        "yes" if row.submission.submitted_partial else "no",
-                        "yes" if row.submission.left_at_crisis_page else "no",
+                        round((now - r.created_at).total_seconds() / 3600, 1),
+                        r.assignee or "",
+                        sla.due.astimezone(zone).isoformat(timespec="minutes") if sla.due else "",
+                        "yes" if sla.breached else "no",
+                        _flag_ids(r.flags),
+                        r.reference or str(r.submission_id)[:8],
+                        "yes" if r.submitted_partial else "no",
+                        "yes" if r.submitted_via == "safety_page" else "no",
                     )
                 )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            reads.reads().expunge_all()
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+            yield _drained(buffer)
+        result.close()
 
     stamp = utcnow().strftime("%Y%m%d")
     return Response(

@@ -9,6 +9,11 @@ sorted, so a page costs the same with a thousand referrals or a million.
 A flag filter keeps the referrals whose intake has a `submission_flag` row
 with that flag, or any flag (a primary-key lookup per candidate row); the "worse while
 waiting" filter keeps those with `worse_since` set.
+
+Building that union costs more than running it, so each shape of it (queues,
+statuses, priorities, which filters are set, the cursor's rank, the page size)
+is built once and kept; the filter values and the cursor are bound parameters.
+The page's referrals, their assignees and intakes come in the same statement.
 """
 
 from __future__ import annotations
@@ -19,11 +24,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    bindparam,
+    case,
     exists,
     func,
     literal,
@@ -34,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
-from clinic.models import Referral, SubmissionFlag
+from clinic.models import IntakeSubmission, Referral, StaffUser, SubmissionFlag
 from clinic.models.reads import reads
 from clinic.staff.query_args import FIRST_YEAR, LAST_YEAR
 
@@ -100,35 +109,90 @@ class Page:
     next_cursor: Cursor | None
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What makes two page queries the same SQL: everything but the values bound into it."""
+
+    queues: tuple[str, ...]
+    statuses: tuple[str, ...]
+    priorities: tuple[str, ...]
+    assignee: str
+    """"", UNASSIGNED or "one"."""
+    received_from: bool
+    received_before: bool
+    flag: str
+    """"", ANY_FLAG or "one"."""
+    worse: bool
+    after_rank: int | None
+    size: int
+
+    @classmethod
+    def of(cls, filters: Filters, after: Cursor | None, size: int) -> _Shape:
+        assignee = filters.assignee
+        return cls(
+            queues=filters.queues,
+            statuses=filters.statuses,
+            priorities=filters.priorities,
+            assignee="" if assignee is None else UNASSIGNED if assignee == UNASSIGNED else "one",
+            received_from=filters.received_from is not None,
+            received_before=filters.received_before is not None,
+            flag="" if filters.flag is None else ANY_FLAG if filters.flag == ANY_FLAG else "one",
+            worse=filters.worse,
+            after_rank=None if after is None else after.rank,
+            size=size,
+        )
+
+
+def _values(filters: Filters, after: Cursor | None) -> dict[str, object]:
+    """The values bound into a shape's SQL."""
+    values: dict[str, object] = {}
+    if filters.assignee is not None and filters.assignee != UNASSIGNED:
+        values["assignee"] = filters.assignee
+    if filters.received_from is not None:
+        values["received_from"] = filters.received_from
+    if filters.received_before is not None:
+        values["received_before"] = filters.received_before
+    if filters.flag is not None and filters.flag != ANY_FLAG:
+        values["flag"] = filters.flag
+    if after is not None:
+        values["after_created"] = after.created_at
+        values["after_id"] = after.id
+    return values
+
+
 def _branch(
-    filters: Filters, queue: str, status: str, priority: str, after: Cursor | None, limit: int
+    shape: _Shape, queue: str, status: str, priority: str
 ) -> Select[uuid.UUID, int, datetime] | None:
     rank = PRIORITY_ORDER.index(priority)
-    if after is not None and rank < after.rank:
+    if shape.after_rank is not None and rank < shape.after_rank:
         return None
     query = select(Referral.id, literal(rank, Integer).label("rank"), Referral.created_at).where(
         Referral.queue == queue, Referral.status == status, Referral.priority == priority
     )
-    query = query.where(*_narrowing(filters))
-    if after is not None and rank == after.rank:
+    query = query.where(*_narrowing(shape))
+    if shape.after_rank is not None and rank == shape.after_rank:
+        after_created = bindparam("after_created", type_=Referral.created_at.type)
         query = query.where(
-            Referral.created_at >= after.created_at,
-            or_(Referral.created_at > after.created_at, Referral.id > after.id),
+            Referral.created_at >= after_created,
+            or_(
+                Referral.created_at > after_created,
+                Referral.id > bindparam("after_id", type_=Referral.id.type),
+            ),
         )
-    return query.order_by(Referral.created_at, Referral.id).limit(limit)
+    return query.order_by(Referral.created_at, Referral.id).limit(shape.size + 1)
 
 
-def page_query(
-    filters: Filters, after: Cursor | None, size: int
-) -> Select[uuid.UUID, int, datetime] | None:
-    """The SQL of one page (rank, created_at, id), or None when no branch can match."""
+@lru_cache(maxsize=512)
+def _page_shape(shape: _Shape) -> Select[uuid.UUID, int, datetime] | None:
+    """The SQL of one page shape, built once: the union of one short index-ordered list per
+    (queue, status, priority). Built per request it cost more than running it."""
     branches = [
         branch
-        for queue in filters.queues
-        for status in filters.statuses
+        for queue in shape.queues
+        for status in shape.statuses
         for priority in PRIORITY_ORDER
-        if priority in filters.priorities
-        and (branch := _branch(filters, queue, status, priority, after, size + 1)) is not None
+        if priority in shape.priorities
+        and (branch := _branch(shape, queue, status, priority)) is not None
     ]
     if not branches:
         return None
@@ -139,29 +203,44 @@ def page_query(
     return (
         select(union.c.id, union.c.rank, union.c.created_at)
         .order_by(union.c.rank, union.c.created_at, union.c.id)
-        .limit(size + 1)
+        .limit(shape.size + 1)
     )
 
 
+@lru_cache(maxsize=512)
+def _loading_shape(shape: _Shape) -> Select[Referral] | None:
+    """The page's referrals themselves, with assignee and intake, in page order: one query."""
+    ids = _page_shape(shape)
+    if ids is None:
+        return None
+    page = ids.subquery("page_ids")
+    return (
+        select(Referral)
+        .join(page, page.c.id == Referral.id)
+        .options(joinedload(Referral.assignee), joinedload(Referral.submission))
+        .order_by(page.c.rank, page.c.created_at, page.c.id)
+    )
+
+
+def page_query(
+    filters: Filters, after: Cursor | None, size: int
+) -> Select[uuid.UUID, int, datetime] | None:
+    """The SQL of one page (id, rank, created_at) with its values, or None when no branch
+    can match."""
+    query = _page_shape(_Shape.of(filters, after, size))
+    return None if query is None else query.params(_values(filters, after))
+
+
 def fetch_page(filters: Filters, after: Cursor | None = None, size: int = PAGE_SIZE) -> Page:
-    query = page_query(filters, after, size)
+    query = _loading_shape(_Shape.of(filters, after, size))
     if query is None:
         return Page([], None)
-    rows = reads().execute(query).all()
-    ids = [row.id for row in rows[:size]]
-    loaded = {
-        r.id: r
-        for r in reads().scalars(
-            select(Referral)
-            .where(Referral.id.in_(ids))
-            .options(joinedload(Referral.assignee), joinedload(Referral.submission))
-        )
-    }
+    referrals = list(reads().scalars(query, _values(filters, after)).unique())
     next_cursor = None
-    if len(rows) > size:
-        last = rows[size - 1]
-        next_cursor = Cursor(last.rank, last.created_at, last.id)
-    return Page([loaded[i] for i in ids], next_cursor)
+    if len(referrals) > size:
+        last = referrals[size - 1]
+        next_cursor = Cursor(PRIORITY_ORDER.index(last.priority), last.created_at, last.id)
+    return Page(referrals[:size], next_cursor)
 
 
 def open_counts(queues: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -188,30 +267,74 @@ def filtered_count(filters: Filters) -> int:
             Referral.queue.in_(filters.queues),
             Referral.status.in_(filters.statuses),
             Referral.priority.in_(filters.priorities),
-            *_narrowing(filters),
+            *_narrowing(_Shape.of(filters, None, 0)),
         )
     )
-    return int(reads().scalar(query) or 0)
+    return int(reads().scalar(query, _values(filters, None)) or 0)
 
 
-def _narrowing(filters: Filters) -> list[ColumnElement[bool]]:
-    """The assignee, date, flag and worse-while-waiting filters (queue, status and priority
-    pick the branches)."""
+def export_query(filters: Filters) -> tuple[Select[Any], dict[str, object]]:
+    """Every referral the filters match in the dashboard's order, one flat row each (no ORM
+    objects): what the CSV export writes, read in one query on a server-side cursor. The
+    intake's flags come as one space-separated text."""
+    rank = case(
+        *((Referral.priority == p, n) for n, p in enumerate(PRIORITY_ORDER)),
+        else_=len(PRIORITY_ORDER),
+    )
+    flags = (
+        select(func.aggregate_strings(SubmissionFlag.flag, " "))
+        .where(SubmissionFlag.submission_id == Referral.submission_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Referral.id,
+            Referral.queue,
+            Referral.priority,
+            Referral.status,
+            Referral.created_at,
+            StaffUser.display_name.label("assignee"),
+            flags.label("flags"),
+            IntakeSubmission.id.label("submission_id"),
+            IntakeSubmission.reference,
+            IntakeSubmission.submitted_partial,
+            IntakeSubmission.submitted_via,
+        )
+        .join(IntakeSubmission, IntakeSubmission.id == Referral.submission_id)
+        .outerjoin(StaffUser, StaffUser.id == Referral.assignee_id)
+        .where(
+            Referral.queue.in_(filters.queues),
+            Referral.status.in_(filters.statuses),
+            Referral.priority.in_(filters.priorities),
+            *_narrowing(_Shape.of(filters, None, 0)),
+        )
+        .order_by(rank, Referral.created_at, Referral.id)
+    )
+    return query, _values(filters, None)
+
+
+def _narrowing(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The assignee, date, flag and worse-while-waiting filters (queue, status and priority pick the branches),
+    their values bound by name (`_values`)."""
     conditions: list[ColumnElement[bool]] = []
-    if filters.assignee == UNASSIGNED:
+    if shape.assignee == UNASSIGNED:
         conditions.append(Referral.assignee_id.is_(None))
-    elif filters.assignee is not None:
-        conditions.append(Referral.assignee_id == filters.assignee)
-    if filters.received_from is not None:
-        conditions.append(Referral.created_at >= filters.received_from)
-    if filters.received_before is not None:
-        conditions.append(Referral.created_at < filters.received_before)
-    if filters.flag is not None:
+    elif shape.assignee:
+        conditions.append(Referral.assignee_id == bindparam("assignee", type_=Referral.id.type))
+    if shape.received_from:
+        conditions.append(
+            Referral.created_at >= bindparam("received_from", type_=Referral.created_at.type)
+        )
+    if shape.received_before:
+        conditions.append(
+            Referral.created_at < bindparam("received_before", type_=Referral.created_at.type)
+        )
+    if shape.flag:
         flagged = exists().where(SubmissionFlag.submission_id == Referral.submission_id)
-        if filters.flag != ANY_FLAG:
-            flagged = flagged.where(SubmissionFlag.flag == filters.flag)
+        if shape.flag != ANY_FLAG:
+            flagged = flagged.where(SubmissionFlag.flag == bindparam("flag"))
         conditions.append(flagged)
-    if filters.worse:
+    if shape.worse:
         conditions.append(Referral.worse_since.is_not(None))
     return conditions
 
