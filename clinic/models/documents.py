@@ -433,6 +433,12 @@ class ReferralEventDetail(Document):
     new_referral_id: str | None = None
     note_id: str | None = None
     rerouted_from: str | None = None
+    rescreen_id: str | None = None
+    priority_from: str | None = None
+    priority_to: str | None = None
+    findings: list[str] | None = None
+    """A re-screen's findings as codes (`acute`, `suicide_risk`, `deteriorated:phq9`); the
+    sentences are in the re-screen's encrypted assessment."""
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True, exclude_none=True)

@@ -14,6 +14,7 @@ from clinic.extensions import Model, db
 from clinic.models.columns import (
     EncryptedJSON,
     HasEncryptedValues,
+    UTCDateTime,
     ciphertext,
     created_at,
     updated_at,
@@ -55,6 +56,11 @@ class Referral(HasEncryptedValues, Model):
     )
     version: Mapped[int] = mapped_column(
         Integer, nullable=False, default=1, comment="optimistic lock counter"
+    )
+    worse_since: Mapped[datetime | None] = mapped_column(
+        UTCDateTime,
+        nullable=True,
+        comment="a re-screen while waiting found the client worse (docs: Waiting safely)",
     )
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
