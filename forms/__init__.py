@@ -41,6 +41,7 @@ from forms.flows import (
     path_fits_age,
     relevant_answers,
     section_title,
+    sections_walk,
 )
 from forms.model import PATHS, SOURCE_LANGUAGE, Definition
 from forms.registry import (
@@ -81,5 +82,6 @@ __all__ = [
     "relevant_answers",
     "score",
     "section_title",
+    "sections_walk",
     "validate_answers",
 ]

@@ -27,6 +27,7 @@ from pydantic import BeforeValidator, PlainValidator, ValidationError, model_val
 
 from clinic.settings.languages import DEFAULT_LANGUAGE, LANGUAGES
 from clinic.settings.notification_settings import NotificationSettings, parse_notifications
+from clinic.settings.rescreen_settings import RescreenSettings, parse_rescreen
 from clinic.settings.schema import Entry, Location, Section, key_of, problem, refuse_at
 
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "config" / "clinic.yaml"
@@ -80,6 +81,7 @@ class ClinicSettings:
     suicide_risk_autosubmit_minutes: int
     privacy_notice_version: str
     notifications: NotificationSettings
+    rescreen: RescreenSettings = field(default_factory=RescreenSettings)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -245,7 +247,10 @@ class ClinicFile(Section):
         return self
 
     def to_settings(
-        self, notifications: NotificationSettings, raw: Mapping[str, Any]
+        self,
+        notifications: NotificationSettings,
+        raw: Mapping[str, Any],
+        rescreen: RescreenSettings | None = None,
     ) -> ClinicSettings:
         return ClinicSettings(
             name=self.name,
@@ -263,6 +268,7 @@ class ClinicFile(Section):
             suicide_risk_autosubmit_minutes=self.suicide_risk_autosubmit_minutes,
             privacy_notice_version=self.privacy_notice_version,
             notifications=notifications,
+            rescreen=rescreen or RescreenSettings(),
             raw=raw,
         )
 
@@ -289,7 +295,8 @@ def _parse(file: Path, data: Mapping[str, Any]) -> ClinicSettings:
     notifications = _checked(
         file, lambda: parse_notifications(data.get("notifications")), ("notifications",)
     )
-    return clinic.to_settings(notifications, raw=data)
+    rescreen = _checked(file, lambda: parse_rescreen(data.get("rescreen")), ("rescreen",))
+    return clinic.to_settings(notifications, raw=data, rescreen=rescreen)
 
 
 def load_clinic_settings(path: str | Path | None = None) -> ClinicSettings:
