@@ -30,7 +30,7 @@ from clinic.models import IntakeSubmission, Rescreen, RescreenInvitation
 from clinic.models.client import STILL_WAITING_ANSWERS
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, UnreadableDocument, answers_of, parse
-from clinic.rescreen.invitations import token_hash
+from clinic.rescreen.tokens import token_hash
 from clinic.security import audit
 from clinic.settings.clinic_settings import clinic_settings
 

@@ -14,9 +14,7 @@ Time is an argument (`now`), so tests move it instead of waiting.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,24 +23,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from clinic.extensions import db
-from clinic.models import Client, IntakeSubmission, Referral, RescreenInvitation
+from clinic.models import Client, IntakeSubmission, Referral, Rescreen, RescreenInvitation
 from clinic.models.columns import utcnow
 from clinic.models.documents import contact_of
 from clinic.models.unit_of_work import unit_of_work
 from clinic.notifications import queue_rescreen_invitation
 from clinic.notifications.client import safe_recipient
 from clinic.notifications.links import rescreen_link
+from clinic.rescreen import answers
+from clinic.rescreen.tokens import new_token, token_hash
 from clinic.security import audit
 from clinic.settings.clinic_settings import clinic_settings
 
 log = logging.getLogger(__name__)
 
 WAITING = ("new", "in_review", "accepted", "contacted")
-TOKEN_BYTES = 32  # 256 bits from `secrets`; only its SHA-256 is stored
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -99,9 +94,35 @@ def _candidates() -> Sequence[uuid.UUID]:
     ).all()
 
 
+LEFT_AFTER = timedelta(hours=1)
+"""An opened re-screen not sent this long after it was opened was left: it is sent as it
+stands (its answers may say risk), as a draft left at the safety page is."""
+
+
+def send_left_rescreens(now: datetime) -> int:
+    """Send every re-screen opened over LEFT_AFTER ago and never sent, if it has answers;
+    one left without an answer is closed (nothing to assess). Returns how many sent."""
+    left = db.session.scalars(
+        select(Rescreen)
+        .where(Rescreen.status == "open", Rescreen.created_at <= now - LEFT_AFTER)
+        .with_for_update(skip_locked=True)
+    ).all()
+    sent = 0
+    for rescreen in left:
+        if answers.document(rescreen).answers:
+            answers.submit(rescreen, None, via="left")
+            sent += 1
+        else:
+            rescreen.browser_key_hash = None
+    return sent
+
+
 def invite_due_clients(now: datetime | None = None) -> int:
-    """Beat: invite every client due at `now`; returns how many were invited."""
+    """Beat: send the re-screens clients left unsent, then invite every client due at
+    `now`; returns how many were invited."""
     now = now or utcnow()
+    with unit_of_work():
+        send_left_rescreens(now)
     if not clinic_settings().rescreen.enabled:
         return 0
     invited = 0
@@ -130,7 +151,7 @@ def _invite(due: Due, now: datetime) -> str | None:
     if safe_recipient(contact_of(due.submission)) is None:
         return None
     settings = clinic_settings().rescreen
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     rounds = db.session.scalar(
         select(func.count()).where(RescreenInvitation.client_id == due.client_id)
     )

@@ -195,3 +195,33 @@ def test_the_check_in_is_shown_to_staff_who_may_decline_with_that_reason(app: Fl
     assert declined.status_code == 302
     db.session.expire_all()
     assert referral.status == "declined"
+
+
+def test_a_re_screen_left_unsent_is_sent_as_it_stands_an_hour_later(app: Flask) -> None:
+    from datetime import timedelta
+
+    from clinic.models.columns import utcnow
+    from clinic.rescreen import invitations
+
+    left = factories.rescreen(answers=EMDR_ROUTINE, rescreen_answers={"phq9.9": 3})
+    empty = factories.rescreen(answers=EMDR_ROUTINE, rescreen_answers={})
+
+    assert invitations.send_left_rescreens(utcnow() + timedelta(minutes=59)) == 0
+    assert invitations.send_left_rescreens(utcnow() + timedelta(minutes=61)) == 1
+    assert (left.status, empty.status) == ("submitted", "open")
+    assert empty.browser_key_hash is None
+    assert db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == TaskNames.ASSESS_RESCREEN,
+            OutboxMessage.target_id == str(left.id),
+        )
+    ).one()
+
+
+def test_the_beat_task_is_scheduled_on_the_notifications_queue() -> None:
+    from clinic.broker.names import TASK_QUEUES, Queues
+    from workers.celery_app import RESCREEN_SWEEP_SECONDS
+
+    assert TASK_QUEUES[TaskNames.INVITE_RESCREENS] == Queues.NOTIFICATIONS
+    assert TASK_QUEUES[TaskNames.ASSESS_RESCREEN] == Queues.ROUTING
+    assert RESCREEN_SWEEP_SECONDS <= 3600
