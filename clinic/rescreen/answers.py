@@ -29,7 +29,13 @@ from clinic.extensions import db, rows_matched
 from clinic.models import IntakeSubmission, Rescreen, RescreenInvitation
 from clinic.models.client import STILL_WAITING_ANSWERS
 from clinic.models.columns import utcnow
-from clinic.models.documents import AnswersDocument, UnreadableDocument, answers_of, parse
+from clinic.models.documents import (
+    AnswersDocument,
+    UnreadableDocument,
+    answers_of,
+    contact_of,
+    parse,
+)
 from clinic.rescreen.tokens import token_hash
 from clinic.security import audit
 from clinic.settings.clinic_settings import clinic_settings
@@ -80,6 +86,13 @@ def open_link(token: str, now: datetime | None = None) -> Rescreen | None:
     )
     _remember(rescreen)
     return rescreen
+
+
+def language_of(rescreen: Rescreen) -> str | None:
+    """The language the client chose on their intake (for the pages), if known."""
+    submission = db.session.get(IntakeSubmission, rescreen.submission_id)
+    contact = contact_of(submission) if submission is not None else None
+    return contact.language if contact is not None else None
 
 
 def _key_hash(key: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from clinic.intake.languages import SESSION_KEY as LANGUAGE_KEY
 from clinic.intake.languages import current_language
 from clinic.intake.pages import views
 from clinic.intake.pages.forms import step_answers, web_step_form
@@ -18,6 +19,7 @@ from clinic.intake.screens import Progress
 from clinic.models import Rescreen
 from clinic.models.client import STILL_WAITING_ANSWERS
 from clinic.rescreen import answers
+from clinic.settings.languages import LANGUAGES
 
 bp = Blueprint("rescreen", __name__, url_prefix="/rescreen")
 bp.after_request(views._no_store)
@@ -39,6 +41,9 @@ def open_link(token: str) -> Response | tuple[str, int]:
     rescreen = answers.open_link(token)
     if rescreen is None:
         return _gone()
+    language = answers.language_of(rescreen)
+    if language in LANGUAGES:
+        session.setdefault(LANGUAGE_KEY, language)  # the language they chose before
     return redirect(url_for("rescreen.step", number=1))
 
 
