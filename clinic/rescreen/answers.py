@@ -146,14 +146,16 @@ def walk(rescreen: Rescreen, language: str) -> forms.FlowState:
     return forms.sections_walk(path, doc.subject_age, sections, doc.answers, language=language)
 
 
-def save_answers(rescreen: Rescreen, answers: Mapping[str, int | None]) -> bool:
-    """Merge one screen's answers; True when they call for the crisis page (suicide
-    risk or acute risk now), which the page then shows once."""
+def save_answers(rescreen: Rescreen, answers: Mapping[str, int | None]) -> str | None:
+    """Merge one screen's answers; what they call for: `acute` or `suicide_risk` (the
+    crisis page, shown again when acute risk follows a page for suicide risk), else None."""
     doc = document(rescreen)
     merged = {**doc.answers, **answers}
     rescreen.answers = doc.with_answers(merged).stored()
     check = referrals.safety_check(merged, doc.subject_age)
-    return check.show_crisis_page
+    if check.acute.value:
+        return "acute"
+    return "suicide_risk" if check.suicide_risk.value else None
 
 
 def submit(rescreen: Rescreen, still_waiting: str | None, *, via: str = "client") -> None:

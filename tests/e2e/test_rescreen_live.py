@@ -182,6 +182,10 @@ def test_a_waiting_client_is_invited_and_a_worse_re_screen_raises_the_referral(
             page.check("input[name='asq.5'][value='1']")
             page.get_by_role("button", name="Continue").click()
             expect(page.get_by_role("heading", level=1)).to_have_text(
+                "Support is available, any time"
+            )  # again: risk is acute now
+            page.get_by_role("link", name="Continue the questions").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(
                 "Are you still waiting to see us?"
             )
             assert_accessible(page)

@@ -83,8 +83,9 @@ def step(number: int) -> Response | tuple[str, int]:
     if not form.validate():
         return _render(rescreen, index, form)
     crisis = answers.save_answers(rescreen, step_answers(form, only_valid=False))
-    if crisis and not session.get(answers.SESSION_CRISIS_SHOWN):
-        session[answers.SESSION_CRISIS_SHOWN] = True
+    shown = session.get(answers.SESSION_CRISIS_SHOWN)
+    if crisis is not None and shown not in (crisis, "acute"):
+        session[answers.SESSION_CRISIS_SHOWN] = crisis
         return redirect(url_for("rescreen.support"))
     return redirect(_next_url(rescreen))
 

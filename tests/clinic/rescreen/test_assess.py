@@ -134,9 +134,11 @@ def test_acute_risk_makes_it_urgent_and_pages_on_call(app: Flask) -> None:
     referral, token = _emdr()
     asq_acute = {"asq.1": 1, "asq.2": 0, "asq.3": 0, "asq.4": 0}
 
-    _rescreen_through_pages(
+    visited = _rescreen_through_pages(
         app, token, [PHQ9_ZERO | {"phq9.10": 0}, GAD7_ZERO, asq_acute, {"asq.5": 1}]
     )
+    # The crisis page after the ASQ's suicide risk, and again once risk is acute.
+    assert [v.endswith("/rescreen/support") for v in visited] == [False, False, True, True]
     rescreen = _assess()
 
     assert referral.priority == "urgent"
