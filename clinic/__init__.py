@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from clinic.fhir import rest as fhir_rest
     from clinic.intake import languages
     from clinic.intake import pages as intake_pages
+    from clinic.intake.pages import rescreen_views
     from clinic.observability import errors, logs
     from clinic.operations.doctor_cli import doctor
     from clinic.routing import cli as routing_cli
@@ -65,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(fhir_rest.bp)
     api_errors.init_app(app)
     app.register_blueprint(intake_pages.bp)
+    app.register_blueprint(rescreen_views.bp)
     staff.init_app(app)  # blueprint, session rules, rate limits, commands
     security_headers.init_app(app)
     languages.init_app(app, str(REPO_ROOT / "translations"))

@@ -45,6 +45,7 @@ from forms.flows import (
     relevant_answers,
     score_intake,
     section_title,
+    sections_walk,
 )
 from forms.model import PATHS, SOURCE_LANGUAGE, Definition
 from forms.registry import (
@@ -87,5 +88,6 @@ __all__ = [
     "score",
     "score_intake",
     "section_title",
+    "sections_walk",
     "validate_answers",
 ]

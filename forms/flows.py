@@ -474,3 +474,53 @@ def instruments_in_flow(
 ) -> tuple[str, ...]:
     """Instrument ids to score for this intake, in flow order (after branching)."""
     return _walk(path, subject_age, answers, context).instruments
+
+
+def sections_walk(
+    path: str,
+    subject_age: int,
+    sections: tuple[str, ...],
+    answers: Mapping[str, int | None],
+    *,
+    language: str = SOURCE_LANGUAGE,
+) -> FlowState:
+    """Only ``sections`` of the path's flow (those it asks at ``subject_age``, in flow
+    order, whatever their flow conditions), with each item's own branching: a re-screen.
+    Each step of a definition is one screen here (not split into screens of
+    MAX_QUESTIONS): a short re-screen asks an instrument on one page.
+    """
+    spec = _checked_spec(path, subject_age)
+    chosen = [e.section for e in spec.entries if e.fits(subject_age) and e.section in sections]
+    relevant: dict[str, int | None] = {}
+    steps: list[Step] = []
+    for section in chosen:
+        definition = DEFINITIONS[section]
+        for step in _steps_at_age(section, path, language, subject_age):
+            shown = tuple(
+                question
+                for question in step.questions
+                if (condition := definition.items_by_id[question.id].show_when) is None
+                or evaluate(condition, relevant)
+            )
+            for question in shown:
+                if question.id in answers:
+                    relevant[question.id] = answers[question.id]
+            if shown:
+                steps.append(_with_questions(step, shown))
+    steps = _joined(steps)
+    remaining = tuple(step for step in steps if any(q.id not in answers for q in step.questions))
+    irrelevant = frozenset(key for key in answers if key not in relevant)
+    instruments = tuple(s for s in chosen if DEFINITIONS[s].is_instrument)
+    return FlowState(path, subject_age, tuple(steps), remaining, irrelevant, instruments)
+
+
+def _joined(steps: list[Step]) -> list[Step]:
+    """The screens `_screens_of` split from one step (`id`, `id-2`, ...) as one again."""
+    joined: list[Step] = []
+    for step in steps:
+        root, _, number = step.id.rpartition("-")
+        if joined and number.isdigit() and root == joined[-1].id:
+            joined[-1] = replace(joined[-1], questions=joined[-1].questions + step.questions)
+        else:
+            joined.append(step)
+    return joined

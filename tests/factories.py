@@ -31,6 +31,7 @@ from clinic.models import (
     ApiToken,
     AuditChainHead,
     AuditEvent,
+    Client,
     FhirExport,
     IntakeReferenceCounter,
     IntakeSubmission,
@@ -40,6 +41,8 @@ from clinic.models import (
     Referral,
     ReferralEvent,
     ReferralNote,
+    Rescreen,
+    RescreenInvitation,
     ServiceHeartbeat,
     StaffAlert,
     StaffQueue,
@@ -406,11 +409,62 @@ def api_idempotency_key(**overrides: Any) -> ApiIdempotencyKey:
     return row
 
 
+# --- clients and re-screens ----------------------------------------------------------
+
+
+def client(**overrides: Any) -> Client:
+    """The client record of a submitted intake (overrides go to `submitted_intake`)."""
+    submission = submitted_intake(**overrides)
+    assert submission.client is not None
+    return submission.client
+
+
+def rescreen_invitation(**overrides: Any) -> tuple[RescreenInvitation, str]:
+    """A re-screen invitation of a routed intake, and its link's token (as the sweep
+    writes it at `now`, default 15 days after the intake). Overrides go to
+    `routed_intake`; the contact defaults to a safe email."""
+    from datetime import timedelta
+
+    from clinic.models.columns import utcnow
+    from clinic.rescreen import invitations
+
+    now = overrides.pop("now", None) or utcnow() + timedelta(days=15)
+    overrides.setdefault("contact", safe_email_contact())
+    submission = routed_intake(**overrides)
+    assert submission.client_id is not None
+    token = invitations.invite_if_due(submission.client_id, now)
+    assert token is not None, "the client should be due and have a safe channel"
+    db.session.flush()
+    invitation = db.session.scalars(
+        select(RescreenInvitation).where(RescreenInvitation.client_id == submission.client_id)
+    ).one()
+    return invitation, token
+
+
+def invitation_only(**overrides: Any) -> RescreenInvitation:
+    return rescreen_invitation(**overrides)[0]
+
+
+def rescreen(**overrides: Any) -> Rescreen:
+    """An opened re-screen (its link used), with `answers` saved; not sent."""
+    from clinic.rescreen import answers as rescreen_answers
+
+    given: dict[str, int | None] = overrides.pop("rescreen_answers", {"phq9.1": 0})
+    _, token = rescreen_invitation(**overrides)
+    with current_app.test_request_context():
+        opened = rescreen_answers.open_link(token)
+        assert opened is not None
+        rescreen_answers.save_answers(opened, given)
+    db.session.flush()
+    return opened
+
+
 FACTORIES: dict[type[Any], tuple[Callable[..., Any], ...]] = {
     ApiIdempotencyKey: (api_idempotency_key,),
     ApiToken: (api_token,),
     AuditChainHead: (audit_chain_head,),
     AuditEvent: (audit_event,),
+    Client: (client,),
     FhirExport: (fhir_export,),
     IntakeReferenceCounter: (reference_counter,),
     IntakeSubmission: (submitted_intake, draft, routed_intake),
@@ -420,6 +474,8 @@ FACTORIES: dict[type[Any], tuple[Callable[..., Any], ...]] = {
     Referral: (referral,),
     ReferralEvent: (referral_event,),
     ReferralNote: (referral_note,),
+    Rescreen: (rescreen,),
+    RescreenInvitation: (invitation_only,),
     ServiceHeartbeat: (service_heartbeat,),
     StaffAlert: (staff_alert,),
     StaffQueue: (staff_queue,),

@@ -29,6 +29,7 @@ from workers.retrying import RETRY_KWARGS, retry_later
 
 DRAFT_SWEEP_SECONDS = 300.0  # intake drafts: safety autosubmit and expiry purge
 FAILED_MESSAGE_SWEEP_SECONDS = 600.0  # details of messages failed longer than the limit
+RESCREEN_SWEEP_SECONDS = 3600.0  # re-screen invitations that are due
 
 
 def worker_config(app: Flask) -> dict[str, Any]:
@@ -59,6 +60,10 @@ def worker_config(app: Flask) -> dict[str, Any]:
             "expire-failed-messages": {
                 "task": TaskNames.EXPIRE_FAILED_MESSAGES,
                 "schedule": FAILED_MESSAGE_SWEEP_SECONDS,
+            },
+            "invite-rescreens": {
+                "task": TaskNames.INVITE_RESCREENS,
+                "schedule": RESCREEN_SWEEP_SECONDS,
             },
             "seal-audit": {
                 "task": TaskNames.SEAL_AUDIT,

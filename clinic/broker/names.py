@@ -42,6 +42,8 @@ class TaskNames:
     FHIR_EXPORT = "maintenance.fhir_export"  # a FHIR bulk export's files
     SEAL_AUDIT = "maintenance.seal_audit"  # links new audit events into the keyed chain
     EXPORT_AUDIT_HEAD = "maintenance.export_audit_head"  # signed chain head to a file
+    INVITE_RESCREENS = "rescreen.invite"  # beat: invite waiting clients who are due
+    ASSESS_RESCREEN = "rescreen.assess"  # a sent re-screen, in the routing worker
 
 
 TASK_QUEUES = {
@@ -56,4 +58,6 @@ TASK_QUEUES = {
     TaskNames.FHIR_EXPORT: Queues.MAINTENANCE,
     TaskNames.SEAL_AUDIT: Queues.MAINTENANCE,
     TaskNames.EXPORT_AUDIT_HEAD: Queues.MAINTENANCE,
+    TaskNames.INVITE_RESCREENS: Queues.NOTIFICATIONS,
+    TaskNames.ASSESS_RESCREEN: Queues.ROUTING,
 }

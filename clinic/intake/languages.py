@@ -22,8 +22,12 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 babel = Babel()
 
 
+CLIENT_BLUEPRINTS = ("intake", "rescreen")
+"""The client's pages: the intake and the re-screen."""
+
+
 def select_language() -> str:
-    if request.blueprint != "intake":
+    if request.blueprint not in CLIENT_BLUEPRINTS:
         return DEFAULT_LANGUAGE
     chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:

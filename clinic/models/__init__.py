@@ -5,6 +5,7 @@ hold (`documents`)."""
 
 from clinic.models.api_token import ApiToken
 from clinic.models.audit import AuditChainHead, AuditEvent
+from clinic.models.client import Client, Rescreen, RescreenInvitation
 from clinic.models.fhir_export import FhirExport
 from clinic.models.heartbeat import ServiceHeartbeat
 from clinic.models.idempotency import ApiIdempotencyKey
@@ -22,6 +23,7 @@ __all__ = [
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
+    "Client",
     "FhirExport",
     "IntakeReferenceCounter",
     "IntakeSubmission",
@@ -31,6 +33,8 @@ __all__ = [
     "Referral",
     "ReferralEvent",
     "ReferralNote",
+    "Rescreen",
+    "RescreenInvitation",
     "ServiceHeartbeat",
     "StaffAlert",
     "StaffQueue",

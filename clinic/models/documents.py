@@ -31,7 +31,7 @@ from typing import Annotated, Any, Generic, Self, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
-from clinic.models import IntakeSubmission, Referral, ReferralEvent, ReferralNote
+from clinic.models import IntakeSubmission, Referral, ReferralEvent, ReferralNote, Rescreen
 from clinic.models.encryption import DecryptionError
 from clinic.settings.languages import LANGUAGES
 from clinic.text import json_problems
@@ -388,8 +388,11 @@ def explanation_of(referral: Referral) -> Explanation | None:
     return explanation_reading(referral).document
 
 
-def scores_reading(submission: IntakeSubmission) -> Reading[dict[str, dict[str, Any]]]:
-    """The intake's scores for a page: absent, read (an object of objects) or unreadable."""
+def scores_reading(
+    submission: IntakeSubmission | Rescreen,
+) -> Reading[dict[str, dict[str, Any]]]:
+    """An intake's or a re-screen's scores for a page: absent, read (an object of objects) or
+    unreadable."""
     stored = stored_value(lambda: submission.scores, row=_row(submission), what="scores")
     value = stored.document
     if stored.unreadable or value is None:
@@ -433,6 +436,12 @@ class ReferralEventDetail(Document):
     new_referral_id: str | None = None
     note_id: str | None = None
     rerouted_from: str | None = None
+    rescreen_id: str | None = None
+    priority_from: str | None = None
+    priority_to: str | None = None
+    findings: list[str] | None = None
+    """A re-screen's findings as codes (`acute`, `suicide_risk`, `deteriorated:phq9`); the
+    sentences are in the re-screen's encrypted assessment."""
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
@@ -449,5 +458,5 @@ def event_detail_of(event: ReferralEvent) -> ReferralEventDetail:
     return detail or ReferralEventDetail()
 
 
-def _row(submission: IntakeSubmission) -> tuple[str, uuid.UUID]:
-    return ("intake_submission", submission.id)
+def _row(submission: IntakeSubmission | Rescreen) -> tuple[str, uuid.UUID]:
+    return (submission.__tablename__, submission.id)

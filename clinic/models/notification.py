@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.extensions import Model, db
@@ -122,17 +122,36 @@ class StaffAlert(Model):
 class OnCallAlert(Model):
     """An urgent intake paged to the on-call contacts, repeated until acknowledged.
 
+    A re-screen while waiting that finds risk acute pages again, with its own alert
+    (`rescreen_id` set).
+
     Paged from the draft when a saved answer makes `acute` true (then `staff_alert_id`
     stays null until routing writes the intake's first staff alert), or else when
     routing makes an urgent referral. One per intake.
     """
 
     __tablename__ = "on_call_alert"
-    __table_args__ = (db.Index("ix_on_call_alert_next_page_at", "next_page_at"),)
+    __table_args__ = (
+        db.Index("ix_on_call_alert_next_page_at", "next_page_at"),
+        # One page per intake, and one per re-screen of it.
+        db.Index(
+            "uq_on_call_alert_submission_id",
+            "submission_id",
+            unique=True,
+            postgresql_where=text("rescreen_id IS NULL"),
+            sqlite_where=text("rescreen_id IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     submission_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("intake_submission.id"), nullable=False, unique=True
+        ForeignKey("intake_submission.id"), nullable=False
+    )
+    rescreen_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("rescreen.id"),
+        nullable=True,
+        unique=True,
+        comment="paged because of this re-screen while waiting; null: the intake itself",
     )
     staff_alert_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_alert.id"),

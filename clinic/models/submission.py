@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, String, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.extensions import Model
@@ -101,6 +101,13 @@ class IntakeSubmission(HasEncryptedValues, Model):
         comment="readable id given at submit, e.g. INT-2026-0042 (per-year sequence)",
     )
 
+    client_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("client.id"),
+        nullable=True,
+        index=True,
+        comment="the pseudonymous client record; set at submit (null for a draft)",
+    )
+
     answers = EncryptedJSON()  # {"subject_age", "sex", "answers": {item id: code or None}}
     contact = EncryptedJSON()  # contact details and safe-contact wishes
     scores = EncryptedJSON()  # {instrument id: forms Score.as_dict()}
@@ -113,3 +120,4 @@ class IntakeSubmission(HasEncryptedValues, Model):
         return self.submitted_via == "safety_page"
 
     referrals = relationship("Referral", back_populates="submission", order_by="Referral.rank")
+    client = relationship("Client", back_populates="submissions")

@@ -9,7 +9,9 @@ sent by the `notifications.send` task after the commit):
   `acute` true (routing later links that alert instead of paging again);
 - `queue_submission_confirmation(submission)`: the intake, at submit;
 - `queue_resume_link(submission, link, code)`: the intake, at a draft save;
-- `queue_contact_attempt(submission, attempt_id)`: staff, after trying to reach a client.
+- `queue_contact_attempt(submission, attempt_id)`: staff, after trying to reach a client;
+- `queue_rescreen_invitation(submission, invitation_id, link, days)`: the re-screen sweep;
+- `on_call.page_for_rescreen(...)`: a re-screen's assessment that found risk acute.
 
 Services only: the console pages of alerts and failed messages are staff pages
 (clinic.staff.notification_views).
@@ -17,6 +19,7 @@ Services only: the console pages of alerts and failed messages are staff pages
 
 from clinic.notifications.client import (
     queue_contact_attempt,
+    queue_rescreen_invitation,
     queue_resume_link,
     queue_submission_confirmation,
 )
@@ -26,6 +29,7 @@ from clinic.notifications.staff_alerts import queue_staff_alerts
 __all__ = [
     "one_task_for",
     "queue_contact_attempt",
+    "queue_rescreen_invitation",
     "queue_resume_link",
     "queue_staff_alerts",
     "queue_submission_confirmation",

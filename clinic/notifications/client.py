@@ -105,3 +105,14 @@ def queue_contact_attempt(submission: IntakeSubmission, attempt_id: object) -> N
     _queue_client_message(
         submission, f"reach_out:{submission.id}:{attempt_id}", "client_reach_out", {}
     )
+
+
+def queue_rescreen_invitation(
+    submission: IntakeSubmission, invitation_id: object, link: str, days: int
+) -> None:
+    """A re-screen invitation's message, by a channel the client marked safe (else a
+    `skipped` row). `link` holds the one-time token: kept only encrypted in the message
+    row and wiped once sent. No clinical detail."""
+    _queue_client_message(
+        submission, f"rescreen:{invitation_id}", "client_rescreen", {"link": link, "days": days}
+    )

@@ -44,3 +44,8 @@ def staff_alert_link(alert_id: uuid.UUID) -> str:
 def on_call_alert_link(page_id: uuid.UUID) -> str:
     """The page of an on-call alert paged from a draft (staff.notifications.on_call_alert)."""
     return site_link(f"{CONSOLE_HOME}/on-call/{page_id}")
+
+
+def rescreen_link(token: str) -> str:
+    """A re-screen's one-time link (rescreen.open_link): the token is all it carries."""
+    return site_link(f"/rescreen/{token}")

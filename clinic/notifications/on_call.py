@@ -68,7 +68,9 @@ def on_call_recipients() -> list[Recipient]:
 def alert_for(submission_id: uuid.UUID) -> OnCallAlert | None:
     """The intake's on-call alert, if it was ever paged."""
     return db.session.scalars(
-        select(OnCallAlert).where(OnCallAlert.submission_id == submission_id)
+        select(OnCallAlert).where(
+            OnCallAlert.submission_id == submission_id, OnCallAlert.rescreen_id.is_(None)
+        )
     ).one_or_none()
 
 
@@ -79,11 +81,16 @@ def linked_staff_alert(page: OnCallAlert) -> StaffAlert | None:
     return db.session.get(StaffAlert, page.staff_alert_id)
 
 
-def _start(submission_id: uuid.UUID, staff_alert_id: uuid.UUID | None) -> OnCallAlert:
+def _start(
+    submission_id: uuid.UUID,
+    staff_alert_id: uuid.UUID | None,
+    rescreen_id: uuid.UUID | None = None,
+) -> OnCallAlert:
     page = OnCallAlert(
         id=uuid.uuid4(),
         submission_id=submission_id,
         staff_alert_id=staff_alert_id,
+        rescreen_id=rescreen_id,
         pages_sent=1,
         next_page_at=utcnow() + _repeat_after(),
     )
@@ -100,6 +107,22 @@ def page_for_draft(submission_id: uuid.UUID) -> OnCallAlert | None:
     if alert_for(submission_id) is not None:
         return None
     return _start(submission_id, staff_alert_id=None)
+
+
+def page_for_rescreen(
+    submission_id: uuid.UUID, rescreen_id: uuid.UUID, staff_alert: StaffAlert | None
+) -> OnCallAlert:
+    """In the re-screen's assessment: page on-call about a re-screen that found risk acute,
+    once per re-screen (pages link to the referral's staff alert where it has one)."""
+    db.session.flush()
+    found = db.session.scalars(
+        select(OnCallAlert).where(OnCallAlert.rescreen_id == rescreen_id)
+    ).one_or_none()
+    if found is not None:
+        return found
+    return _start(
+        submission_id, None if staff_alert is None else staff_alert.id, rescreen_id=rescreen_id
+    )
 
 
 def link_or_page(alert: StaffAlert, *, urgent: bool) -> None:

@@ -23,6 +23,7 @@ TEMPLATE_LABELS = {
     "client_confirmation": "Confirmation to the client",
     "client_resume_link": "Resume link to the client",
     "client_reach_out": "“We tried to reach you” to the client",
+    "client_rescreen": "Re-screen invitation to the client",
 }
 
 

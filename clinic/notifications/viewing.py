@@ -26,10 +26,14 @@ class AlertView:
 
 
 def alert(staff_alert: StaffAlert) -> AlertView:
-    """A staff alert: the intake's on-call alert and the messages about its referral."""
+    """A staff alert: the intake's latest on-call alert (a re-screen's after the intake's)
+    and the messages about its referral."""
     page = db.session.scalars(
-        select(OnCallAlert).where(OnCallAlert.submission_id == staff_alert.submission_id)
-    ).one_or_none()
+        select(OnCallAlert)
+        .where(OnCallAlert.submission_id == staff_alert.submission_id)
+        .order_by(OnCallAlert.created_at.desc())
+        .limit(1)
+    ).first()
     messages = status.messages_about(staff_alert.referral)
     audit.record("alert.viewed", target_type="referral", target_id=staff_alert.referral_id)
     return AlertView(page=page, messages=messages)

@@ -33,6 +33,7 @@ from pydantic import (
 
 from clinic.settings.languages import DEFAULT_LANGUAGE, LANGUAGES
 from clinic.settings.notification_settings import NotificationSettings, parse_notifications
+from clinic.settings.rescreen_settings import RescreenSettings, parse_rescreen
 from clinic.settings.schema import Entry, Location, Section, key_of, problem, refuse_at
 
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "config" / "clinic.yaml"
@@ -87,6 +88,7 @@ class ClinicSettings:
     privacy_notice_version: str
     notifications: NotificationSettings
     expected_wait_on_confirmation: bool = False
+    rescreen: RescreenSettings = field(default_factory=RescreenSettings)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -253,7 +255,10 @@ class ClinicFile(Section):
         return self
 
     def to_settings(
-        self, notifications: NotificationSettings, raw: Mapping[str, Any]
+        self,
+        notifications: NotificationSettings,
+        raw: Mapping[str, Any],
+        rescreen: RescreenSettings | None = None,
     ) -> ClinicSettings:
         return ClinicSettings(
             name=self.name,
@@ -272,6 +277,7 @@ class ClinicFile(Section):
             privacy_notice_version=self.privacy_notice_version,
             notifications=notifications,
             expected_wait_on_confirmation=self.expected_wait_on_confirmation,
+            rescreen=rescreen or RescreenSettings(),
             raw=raw,
         )
 
@@ -298,7 +304,8 @@ def _parse(file: Path, data: Mapping[str, Any]) -> ClinicSettings:
     notifications = _checked(
         file, lambda: parse_notifications(data.get("notifications")), ("notifications",)
     )
-    return clinic.to_settings(notifications, raw=data)
+    rescreen = _checked(file, lambda: parse_rescreen(data.get("rescreen")), ("rescreen",))
+    return clinic.to_settings(notifications, raw=data, rescreen=rescreen)
 
 
 def load_clinic_settings(path: str | Path | None = None) -> ClinicSettings:

@@ -25,6 +25,7 @@ from clinic.staff import (  # noqa: E402,F401
     admin_views,
     auth_views,
     bad_request,
+    client_views,
     dashboard_views,
     hooks,
     labels,

@@ -314,8 +314,8 @@ def export_query(filters: Filters) -> tuple[Select[Any], dict[str, object]]:
 
 
 def _narrowing(shape: _Shape) -> list[ColumnElement[bool]]:
-    """The assignee, date, flag and worse-while-waiting filters (queue, status and priority pick the branches),
-    their values bound by name (`_values`)."""
+    """The assignee, date, flag and worse-while-waiting filters (queue, status and
+    priority pick the branches), their values bound by name (`_values`)."""
     conditions: list[ColumnElement[bool]] = []
     if shape.assignee == UNASSIGNED:
         conditions.append(Referral.assignee_id.is_(None))

@@ -17,9 +17,15 @@ DECLINE_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "better_served_elsewhere": "Better served by another service",
         "unable_to_contact": "Could not reach the client",
         "duplicate": "Duplicate referral",
+        "no_longer_needed": "The client said they no longer need the service",
+        "found_help_elsewhere": "The client said they found help elsewhere",
         "other": "Other (see note)",
     }
 )
+STILL_WAITING_REASONS: Final[Mapping[str, str]] = MappingProxyType(
+    {"no_longer_needed": "no_longer_needed", "found_help": "found_help_elsewhere"}
+)
+"""A re-screen's check-in answer, and the decline reason it offers staff."""
 REROUTE_REASONS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "better_fit": "Another queue fits the client's needs better",

@@ -18,7 +18,7 @@ from clinic.models.documents import (
     scores_reading,
 )
 from clinic.notifications import status as notification_status
-from clinic.staff import bp, detail, trends, viewing
+from clinic.staff import bp, client_operations, detail, rescreen_rows, trends, viewing
 from clinic.staff.access import CLINICAL, me, referral_or_404, require, visible_queues
 from clinic.staff.forms import ActionForm, NoteForm
 from clinic.staff.queue_query import next_in_queue
@@ -53,6 +53,17 @@ DONE = {
     "decline": "Referral declined.",
     "reroute": "Referral rerouted: a new referral is waiting in the other queue (linked below).",
     "contact_attempt": "Contact attempt logged.",
+}
+
+
+FINDING_LABELS = {
+    "acute": "acute risk",
+    "suicide_risk": "suicide risk",
+    "deteriorated:phq9": "PHQ-9 reliably worse",
+    "deteriorated:gad7": "GAD-7 reliably worse",
+    "improved:phq9": "PHQ-9 reliably better",
+    "improved:gad7": "GAD-7 reliably better",
+    "remission:phq9": "PHQ-9 in remission",
 }
 
 
@@ -95,6 +106,9 @@ def _history(referral: Referral) -> list[dict[str, object]]:
                 "assignee": assignees.get(uuid.UUID(d.assignee_id)) if d.assignee_id else None,
                 "channel": CHANNEL_LABELS.get(d.channel or ""),
                 "outcome": OUTCOME_LABELS.get(d.outcome or ""),
+                "priority_from": d.priority_from,
+                "priority_to": d.priority_to,
+                "findings": ", ".join(FINDING_LABELS.get(f, f) for f in d.findings or ()),
                 "target_queue": QUEUES[d.target_queue].name
                 if d.target_queue is not None and d.target_queue in QUEUES
                 else None,
@@ -111,6 +125,7 @@ def referral(referral_id: uuid.UUID) -> str:
     decision = decision_reading(submission)
     visible = set(visible_queues(me()))
     linked = [r for r in submission.referrals if r.id != ref.id and r.queue in visible]
+    rescreens, still_waiting_reason = rescreen_rows.rows(ref)
     return render_template(
         "staff/referral.html",
         referral=ref,
@@ -144,6 +159,9 @@ def referral(referral_id: uuid.UUID) -> str:
         messages=notification_status.messages_about(ref),
         labels=notification_status.TEMPLATE_LABELS,
         recipient_kind=notification_status.recipient_kind,
+        rescreens=rescreens,
+        still_waiting_reason=still_waiting_reason,
+        can_merge=client_operations.MERGE_ROLE in me().roles,
     )
 
 

@@ -1,10 +1,9 @@
 """Scores over time on the referral page: each instrument's totals, gathered and drawn.
 
-`score_history` gathers the totals a client gave, per instrument, in time order. Today
-that is the intake's scores (one point per instrument, at the time of submission); the
-totals of re-screens while waiting are further points: gather them by the client's
-record and append them in `_rescreen_points`, and the chart, the table and the
-summary follow without change.
+`score_history` gathers the totals a client gave, per instrument, in time order: the
+intake's scores (one point per instrument, at the time of submission) and those of each
+re-screen while waiting the client sent (by the client's record, so after a merge of two
+records, the re-screens of both).
 
 Shown: the instruments a re-screen asks again (those with a reliable change in
 `config/rescreen.yaml`), and any other instrument once it has more than one total.
@@ -16,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from clinic.models import Referral
+from clinic.models import IntakeSubmission, Referral, Rescreen
 from clinic.models.documents import scores_reading
 from clinic.staff.charts import TrendChart, trend_chart
+from clinic.staff.rescreen_rows import rescreens_of
 from referrals.rescreen import default_rescreen_rules
-from referrals.trends import INTAKE, ScorePoint, Trend, trend_of
+from referrals.trends import INTAKE, RESCREEN, ScorePoint, Trend, trend_of
 
 
 @dataclass(frozen=True)
@@ -40,19 +40,23 @@ def score_history(referral: Referral) -> dict[str, list[ScorePoint]]:
 
 
 def _intake_points(referral: Referral) -> list[ScorePoint]:
-    submission = referral.submission
-    at = submission.submitted_at or submission.created_at
-    scores: dict[str, dict[str, Any]] = scores_reading(submission).document or {}
-    return [
-        ScorePoint(instrument, at, result["total"], INTAKE)
-        for instrument, result in scores.items()
-        if isinstance(result, dict) and isinstance(result.get("total"), int)
-    ]
+    return _points(referral.submission, INTAKE)
 
 
 def _rescreen_points(referral: Referral) -> Iterable[ScorePoint]:
-    """The totals of the client's re-screens (source `RESCREEN`); none are recorded yet."""
-    return ()
+    """The totals of the client's sent re-screens (an unreadable one adds nothing)."""
+    for rescreen in rescreens_of(referral):
+        yield from _points(rescreen, RESCREEN)
+
+
+def _points(answered: IntakeSubmission | Rescreen, source: str) -> list[ScorePoint]:
+    at = answered.submitted_at or answered.created_at
+    scores: dict[str, dict[str, Any]] = scores_reading(answered).document or {}
+    return [
+        ScorePoint(instrument, at, result["total"], source)
+        for instrument, result in scores.items()
+        if isinstance(result, dict) and isinstance(result.get("total"), int)
+    ]
 
 
 def trend_views(referral: Referral) -> list[TrendView]:

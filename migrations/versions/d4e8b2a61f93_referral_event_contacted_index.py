@@ -5,7 +5,7 @@ transitions of its eight weeks only; this index gives it them in date order
 (an index-only range scan) instead of the whole event history.
 
 Revision ID: d4e8b2a61f93
-Revises: c7a91e3f5b20
+Revises: d4b8e2f61a93
 Create Date: 2026-12-01 00:55:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d4e8b2a61f93"
-down_revision = "c7a91e3f5b20"
+down_revision = "d4b8e2f61a93"
 branch_labels = None
 depends_on = None
 

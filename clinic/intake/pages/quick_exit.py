@@ -11,7 +11,7 @@ ended on the server too, because a browser may ignore the header.
 A draft in which risk is acute (on-call was paged from it) is submitted for urgent
 routing as it stands: quick exit is the client choosing to leave, and the policy
 sends an acute draft then rather than after the quiet minutes (docs/clinical-policy.md,
-safety pathway).
+safety pathway). A re-screen in progress is sent as it stands, for the same reason.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from clinic.intake import drafts
 from clinic.intake.pages import bp, navigation
 from clinic.intake.services import submit_draft
 from clinic.notifications import on_call
+from clinic.rescreen import answers
 from clinic.settings.clinic_settings import clinic_settings
 
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
@@ -35,6 +36,9 @@ def quick_exit() -> Response:
         complete = navigation.position(draft).complete
         submit_draft(draft, partial=not complete, via="quick_exit")
     drafts.end_browser_session()
+    rescreen = answers.current()
+    if rescreen is not None and answers.document(rescreen).answers:  # it may say risk
+        answers.submit(rescreen, None, via="quick_exit")
     session.clear()
     response = redirect(clinic_settings().quick_exit_url, code=303)
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA

@@ -81,7 +81,7 @@ def language() -> Response:
     chosen = request.form.get("language")
     if chosen in LANGUAGES:
         session[LANGUAGE_KEY] = chosen
-    if not target.startswith("/intake") or "//" in target or "\\" in target:
+    if not target.startswith(("/intake", "/rescreen/")) or "//" in target or "\\" in target:
         target = url_for("intake.start")
     return redirect(target)
 

@@ -47,6 +47,9 @@ def _a_value_in_every_encrypted_column() -> None:
     factories.referral_note(referral=ref)
     support.staff()  # an authenticator secret
     factories.notification_message()  # a payload: the address
+    rescreen = factories.rescreen(rescreen_answers={"phq9.1": 1})  # answers, an invitation
+    rescreen.scores = {"phq9": {"total": 1}}
+    rescreen.assessment = {"priority": None, "reasons": [], "changes": []}
     db.session.commit()
 
 
@@ -76,7 +79,7 @@ def test_rotate_re_encrypts_every_column_and_status_counts_values_per_key(app: F
     total = sum(sum(per_key.values()) for per_key in before.values())
     assert "key t2 (first: encrypts new values): 0 value(s)" in waiting.output
     assert f"key t1 (decrypts only): {total} value(s) — run `flask keys rotate`" in waiting.output
-    assert "notification_message.payload_encrypted: t1 1" in waiting.output
+    assert "notification_message.payload_encrypted: t1 2" in waiting.output  # and the invitation
 
     rotated = runner.invoke(args=["keys", "rotate"])
     assert rotated.exit_code == 0, rotated.output

@@ -54,6 +54,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "staff.answers": IN_QUEUE,
     "staff.act": IN_QUEUE,
     "staff.note": IN_QUEUE,
+    # Merging client records: coordinators only (they see every queue's intakes).
+    "staff.merge_client": {p: FORBIDDEN for p in PRINCIPALS}
+    | {"anonymous": LOGIN, "coordinator": OK},
     "staff.admin_users": ADMIN_PAGE,
     "staff.admin_new_user": ADMIN_PAGE,
     "staff.admin_user": ADMIN_PAGE,
