@@ -413,8 +413,8 @@ def api_idempotency_key(**overrides: Any) -> ApiIdempotencyKey:
 
 
 def client(**overrides: Any) -> Client:
-    """The client record of a submitted intake (overrides go to `submitted_intake`)."""
-    submission = submitted_intake(**overrides)
+    """The client record of a routed intake (overrides go to `routed_intake`)."""
+    submission = routed_intake(**overrides)
     assert submission.client is not None
     return submission.client
 

@@ -1,4 +1,4 @@
-"""The pseudonymous client record: made at submit, found from any of its submissions,
+"""The pseudonymous client record: made when an intake is routed, found from any of its submissions,
 merged by staff when one person filled the intake twice.
 
 A `Client` holds no personal data: it only links a person's submissions, and so their
@@ -9,7 +9,6 @@ id given out before still finds the record kept.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
@@ -21,13 +20,6 @@ from clinic.models.columns import utcnow
 
 class MergeRefused(ValueError):
     """The two records cannot be merged (the same one, or one merged already)."""
-
-
-def new_client() -> Client:
-    client = Client(id=uuid.uuid4())
-    db.session.add(client)
-    db.session.flush()
-    return client
 
 
 def current(client: Client) -> Client:

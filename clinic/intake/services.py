@@ -13,7 +13,6 @@ import forms
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
-from clinic.intake import clients
 from clinic.intake.drafts import definitions_version
 from clinic.intake.references import next_reference
 from clinic.models import IntakeSubmission, StaffUser
@@ -42,8 +41,6 @@ def _mark_submitted(
     submission.submitted_partial = partial
     submission.submitted_via = via
     submission.reference = next_reference(submission.submitted_at)
-    if submission.client_id is None:
-        submission.client_id = clients.new_client().id
     submission.resume_code_hash = None
     submission.draft_expires_at = None
     submission.progress = None

@@ -27,7 +27,7 @@ from clinic import notifications
 from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
-from clinic.models import IntakeSubmission, Referral, ReferralEvent, SubmissionFlag
+from clinic.models import Client, IntakeSubmission, Referral, ReferralEvent, SubmissionFlag
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, DecisionDocument, Explanation, answers_of
 from clinic.observability import metrics
@@ -67,6 +67,7 @@ def record_routing(submission_id: str) -> str:
         log.warning("submission %s not found; nothing to route", submission_id)
         return "missing"
     if submission.status == "submitted":
+        _give_a_client_record(submission)
         try:
             scores, decision = score_and_decide(
                 submission.path, answers_of(submission), current_app.extensions["routing_rules"]
@@ -98,6 +99,7 @@ def record_routing_failure(submission_id: str, error: str) -> str:
     if submission is None:
         return "missing"
     if submission.status == "submitted":
+        _give_a_client_record(submission)
         log.error("submission %s: routing failed (%s); sent to intake review", submission.id, error)
         metrics.ROUTING_FAILURES.labels(reason="gave_up").inc()
         sentence = (
@@ -107,6 +109,13 @@ def record_routing_failure(submission_id: str, error: str) -> str:
         _record_review(submission, f"routing failed: {error}", ROUTING_FAILED_RULE, sentence)
     outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
     return submission.status
+
+
+def _give_a_client_record(submission: IntakeSubmission) -> None:
+    """Each routed intake belongs to a pseudonymous client record (`clinic.intake.clients`),
+    made here, in routing's transaction, rather than on the submit's path."""
+    if submission.client_id is None:
+        submission.client = Client(id=uuid.uuid4())
 
 
 def _count_routed(submission: IntakeSubmission) -> None:

@@ -1,4 +1,5 @@
-"""The client record: made at submit, links referrals, merged by a coordinator (audited)."""
+"""The client record: made when the intake is routed, links referrals, merged by a
+coordinator (audited)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.support.html import csrf_token
 pytestmark = pytest.mark.usefixtures("app_context")
 
 
-def test_a_submitted_intake_gets_a_client_record_of_its_own(app: Flask) -> None:
+def test_a_routed_intake_gets_a_client_record_of_its_own(app: Flask) -> None:
     first = factories.routed_intake()
     second = factories.routed_intake()
 
@@ -35,8 +36,9 @@ def test_a_submitted_intake_gets_a_client_record_of_its_own(app: Flask) -> None:
     }
 
 
-def test_a_draft_has_no_client_record_until_it_is_sent(app: Flask) -> None:
+def test_an_intake_has_no_client_record_until_it_is_routed(app: Flask) -> None:
     assert factories.draft().client_id is None
+    assert factories.submitted_intake().client_id is None
 
 
 def test_a_coordinator_merges_two_records_after_seeing_both(app: Flask) -> None:

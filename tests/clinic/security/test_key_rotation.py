@@ -79,7 +79,9 @@ def test_rotate_re_encrypts_every_column_and_status_counts_values_per_key(app: F
     total = sum(sum(per_key.values()) for per_key in before.values())
     assert "key t2 (first: encrypts new values): 0 value(s)" in waiting.output
     assert f"key t1 (decrypts only): {total} value(s) — run `flask keys rotate`" in waiting.output
-    assert "notification_message.payload_encrypted: t1 2" in waiting.output  # and the invitation
+    payloads = before["notification_message.payload_encrypted"]["t1"]
+    assert payloads >= 2  # the address, the invitation (and the alerts routing wrote)
+    assert f"notification_message.payload_encrypted: t1 {payloads}" in waiting.output
 
     rotated = runner.invoke(args=["keys", "rotate"])
     assert rotated.exit_code == 0, rotated.output
