@@ -27,8 +27,10 @@ lint: $(DEV)
 	$(VENV)/bin/lint-imports
 
 # Every test has its own database and broker (Redis database, RabbitMQ vhost): all in parallel.
+# Work stealing: a worker that runs out takes half of another's queue, so the long tests
+# (spread through the collection by tests/conftest.py) are not left behind one worker.
 pytest: $(DEV)
-	$(PY) -m pytest -n 3 -m "not faults"
+	$(PY) -m pytest -n 3 --dist worksteal -m "not faults"
 
 test: lint pytest
 
@@ -36,7 +38,7 @@ test: lint pytest
 # stalled through a TCP proxy, two sweeps at once. Their own target, not `make test`: they
 # take minutes, and CI must stay under 30.
 faults: $(DEV)
-	$(PY) -m pytest -n 3 -m faults tests/e2e
+	$(PY) -m pytest -n 3 --dist worksteal -m faults tests/e2e
 
 bench: $(DEV)
 	$(PY) -m pytest bench/bench_scoring.py bench/bench_decide.py --benchmark-only
