@@ -27,8 +27,10 @@ lint: $(DEV)
 	$(VENV)/bin/lint-imports
 
 # Every test has its own database and broker (Redis database, RabbitMQ vhost): all in parallel.
+# Work stealing: a worker that runs out takes half of another's queue, so the long tests
+# (spread through the collection by tests/conftest.py) are not left behind one worker.
 pytest: $(DEV)
-	$(PY) -m pytest -n 3 -m "not faults"
+	$(PY) -m pytest -n 3 --dist worksteal -m "not faults"
 
 test: lint pytest
 
@@ -38,7 +40,7 @@ test: lint pytest
 # (test-artifacts/faults/); the table of the run is printed at the end, pass or fail.
 faults: $(DEV)
 	rm -rf test-artifacts/faults
-	$(PY) -m pytest -n 3 -m faults tests/e2e; status=$$?; \
+	$(PY) -m pytest -n 3 --dist worksteal -m faults tests/e2e; status=$$?; \
 	$(PY) -m tests.support.fault_table; exit $$status
 
 bench: $(DEV)

@@ -5,6 +5,13 @@ applied once per session, each test inside a transaction rolled back at its
 end: Warehouse's SAVEPOINT pattern), otherwise on a SQLite copy of a migrated
 template file. Under REQUIRE_SERVICES=1 an unreachable PostgreSQL fails the run.
 
+Under xdist the tests are dealt out with work stealing (`--dist worksteal` in the
+Makefile): a worker that runs out takes half of what another still has queued, so the
+run does not end with one worker alone on a long queue of browser tests. The long
+tests (live workers, browsers, production smoke, marker `slow`) are spread evenly
+through the collection, so each worker's first share holds as many of them as the
+others'.
+
 Hypothesis runs under the `ci` profile unless HYPOTHESIS_PROFILE names another:
 the same examples every run, no per-example deadline (a busy machine is not a
 failure), and a blob to reproduce any failure. `dev` explores new examples.
@@ -52,6 +59,21 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+LONG_RUNNING_MARKERS = ("e2e", "browser", "smoke", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests spread evenly among the others (each group in the order collected)."""
+    long = [i for i in items if any(i.get_closest_marker(m) for m in LONG_RUNNING_MARKERS)]
+    if not long:
+        return
+    long_ids = {id(item) for item in long}
+    short = [i for i in items if id(i) not in long_ids]
+    place = {id(item): n / len(long) for n, item in enumerate(long)}
+    place.update({id(item): (n + 1) / (len(short) + 1) for n, item in enumerate(short)})
+    items.sort(key=lambda item: place[id(item)])
+
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 TEST_BASE_URL = "http://127.0.0.1:5000"  # the links messages carry in tests

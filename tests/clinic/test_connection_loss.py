@@ -40,8 +40,8 @@ LOCK_TIMEOUT = "200ms"  # a blocked statement fails (OperationalError) instead o
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
-    with own_postgres_database(tmp_path / "migrate") as url:
+def database() -> Iterator[str]:
+    with own_postgres_database() as url:
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             name = connection.scalar(text("SELECT current_database()"))

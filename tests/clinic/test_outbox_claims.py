@@ -21,7 +21,7 @@ from clinic.extensions import db
 from clinic.models import OutboxMessage
 from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
-from tests.conftest import apply_migrations
+from tests.conftest import fresh_sqlite_database
 from tests.support.databases import app_on, own_postgres_database
 from workers.celery_app import init_celery
 
@@ -31,12 +31,11 @@ ROWS = 30
 @pytest.fixture(params=["postgres", "sqlite"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'clinic.sqlite'}"
-        apply_migrations(url, tmp_path / "migrate")
+        url = fresh_sqlite_database(tmp_path / "clinic.sqlite")
         with app_on(url, tmp_path / "instance") as application:
             yield application
         return
-    with own_postgres_database(tmp_path / "migrate") as url:
+    with own_postgres_database() as url:
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:  # a sweep that would wait on a lock fails instead
             name = connection.scalar(text("SELECT current_database()"))

@@ -28,10 +28,10 @@ from clinic import create_app
 from clinic.extensions import db
 from clinic.models import AuditEvent
 from tests.clinic.staff.support import SECRET, staff
-from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY, apply_migrations
+from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY
 from tests.factories import STAFF_PASSWORD
+from tests.support.databases import own_postgres_database
 from tests.support.processes import LiveProcess
-from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
@@ -107,13 +107,9 @@ def _answers(port: int) -> bool:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    url = create_postgres_database(service_url("postgres"))
-    try:
-        apply_migrations(url, tmp_path / "migrate")
+def database_url() -> Iterator[str]:
+    with own_postgres_database() as url:
         yield url
-    finally:
-        drop_postgres_database(url)
 
 
 @pytest.fixture

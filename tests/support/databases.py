@@ -15,16 +15,16 @@ from flask import Flask
 
 from clinic import create_app
 from clinic.extensions import db
-from tests.conftest import app_overrides, apply_migrations
-from tests.support.services import create_postgres_database, drop_postgres_database, service_url
+from tests.conftest import app_overrides, fresh_postgres_database
+from tests.support.services import drop_postgres_database
 
 
 @contextmanager
-def own_postgres_database(instance_path: Path) -> Iterator[str]:
-    """The URL of a new, migrated PostgreSQL database, dropped afterwards."""
-    url = create_postgres_database(service_url("postgres"))
+def own_postgres_database() -> Iterator[str]:
+    """The URL of a new, migrated PostgreSQL database (a copy of the run's migrated
+    template, tests.support.migrated), dropped afterwards."""
+    url = fresh_postgres_database()
     try:
-        apply_migrations(url, instance_path)
         yield url
     finally:
         drop_postgres_database(url)

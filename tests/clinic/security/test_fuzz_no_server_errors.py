@@ -45,7 +45,7 @@ from tests.clinic.intake.walker import IntakeWalker
 from tests.clinic.staff import support
 from tests.support.html import csrf_token
 
-pytestmark = [pytest.mark.usefixtures("app_context"), pytest.mark.postgres]
+pytestmark = [pytest.mark.usefixtures("app_context"), pytest.mark.postgres, pytest.mark.slow]
 
 
 def _examples(count: int) -> settings:
