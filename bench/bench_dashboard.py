@@ -3,20 +3,24 @@
 Loads 1,000,000 referrals (200,000 intakes x 5 queues, two years of them,
 about 6 % still open) into a fresh database, then measures a first page, a
 deep page (after 20 pages), one clinician's queue, the counts by priority, the
-"worse while waiting" filter and the expected waits (each referral's "created" event and
-the scheduling steps of the last 120 days).
+"worse while waiting" filter, the expected waits (each referral's "created" event and
+the scheduling steps of the last 120 days) and the overview's median time to first
+contact (the first contact of the referrals of the last 120 days), both of these the way
+PostgreSQL takes them and the way SQLite does (every wait read into Python).
 The page query's plan must read `referral` only through index scans (no
 sequential scan, no sort of the whole table): that is checked, not timed.
 
 Run (needs PostgreSQL at TEST_DATABASE_URL; the load takes about a minute):
     TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
     .venv/bin/python -m pytest bench/bench_dashboard.py --benchmark-only
+BENCH_INTAKES=20000 loads a tenth (100,000 referrals), for a quick run.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,13 +30,15 @@ from sqlalchemy import text
 
 from clinic import create_app
 from clinic.extensions import db
+from clinic.models.columns import utcnow
 from clinic.routing.waits import WINDOW, current_figures
+from clinic.staff.overview import WEEKS, median_hours_to_contact
 from clinic.staff.queue_query import Cursor, Filters, fetch_page, open_counts, page_query
 from tests.conftest import app_overrides, apply_migrations
 from tests.support.services import create_postgres_database, drop_postgres_database, reachable
 
 QUEUES = ("family", "play", "dbt", "emdr", "intake")
-INTAKES = 200_000
+INTAKES = int(os.environ.get("BENCH_INTAKES", "200000"))
 
 LOAD = [
     f"""
@@ -69,6 +75,16 @@ LOAD = [
            created_at + (1 + floor(random() * 60)::int) * interval '1 day'
     FROM referral
     WHERE status IN ('scheduled', 'closed') AND created_at > now() - interval '120 days'
+    """,
+    # Every referral of the last 120 days that got as far as contact was first contacted
+    # 1 to 200 hours after it was made (the overview's median time to first contact).
+    """
+    INSERT INTO referral_event (referral_id, kind, from_status, to_status, detail, created_at)
+    SELECT id, 'transition', 'accepted', 'contacted', '{}',
+           created_at + (1 + floor(random() * 200)::int) * interval '1 hour'
+    FROM referral
+    WHERE status IN ('contacted', 'scheduled', 'closed')
+      AND created_at > now() - interval '120 days'
     """,
     # One open referral in fifty was worse while waiting.
     """
@@ -173,3 +189,25 @@ def test_expected_waits(benchmark: BenchmarkFixture, million: Flask) -> None:
     assert "Seq Scan on referral_event" not in plan, plan
     figures = benchmark(current_figures)
     assert figures.by_queue and figures.for_clients is not None
+    assert figures == current_figures(in_sql=False)
+
+
+def test_expected_waits_in_python(benchmark: BenchmarkFixture, million: Flask) -> None:
+    """The same, every wait of the window read into Python (the way on SQLite)."""
+    figures = benchmark(current_figures, in_sql=False)
+    assert figures.by_queue and figures.for_clients is not None
+
+
+def test_overview_median_to_first_contact(benchmark: BenchmarkFixture, million: Flask) -> None:
+    """The overview's median time to first contact over its eight weeks."""
+    since = utcnow() - timedelta(weeks=WEEKS)
+    medians = benchmark(median_hours_to_contact, QUEUES, since)
+    assert all(m is not None for m in medians.values())
+    assert medians == median_hours_to_contact(QUEUES, since, in_sql=False)
+
+
+def test_overview_median_in_python(benchmark: BenchmarkFixture, million: Flask) -> None:
+    """The same, every wait read into Python (the way on SQLite)."""
+    since = utcnow() - timedelta(weeks=WEEKS)
+    medians = benchmark(median_hours_to_contact, QUEUES, since, in_sql=False)
+    assert all(m is not None for m in medians.values())

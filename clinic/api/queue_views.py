@@ -1,5 +1,6 @@
 """`/api/v1/queues/waits`: each queue's expected wait to being scheduled (docs/clinical-policy.md
-"Waiting safely"), for the queues the token's owner works."""
+"Waiting safely"), for the queues the token's owner works: the figures the dashboard shows,
+kept five minutes by each web process (`clinic.routing.waits.cached_waits`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from clinic.api.openapi import operation
 from clinic.api.schemas import QueueWaits, WaitView
 from clinic.api.tokens import TokenOwner
 from clinic.api.views import token_required
-from clinic.routing.waits import WINDOW, current_waits
+from clinic.routing.waits import WINDOW, cached_waits
 from clinic.security import audit
 
 
@@ -23,7 +24,7 @@ from clinic.security import audit
 def queue_waits() -> Response:
     owner: TokenOwner = g.api_owner
     visible = owner.user.visible_queues
-    waits = current_waits()
+    waits = cached_waits().by_queue
     audit.record("api.queue_waits_viewed", actor=owner.user)
     body = QueueWaits(
         window_days=WINDOW.days,

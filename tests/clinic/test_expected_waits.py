@@ -15,7 +15,12 @@ from clinic.api.tokens import create_token
 from clinic.extensions import db
 from clinic.models import AuditEvent, Referral, ReferralEvent
 from clinic.models.columns import utcnow
-from clinic.routing.waits import cached_waits, current_waits, forget_cached_waits
+from clinic.routing.waits import (
+    cached_waits,
+    current_figures,
+    current_waits,
+    forget_cached_waits,
+)
 from tests import factories
 from tests.clinic.staff import support
 
@@ -25,7 +30,7 @@ DAY = timedelta(days=1)
 
 
 def _scheduled(
-    queue: str, waited_days: int, scheduled_days_ago: int, priority: str = "routine"
+    queue: str, waited_days: float, scheduled_days_ago: float, priority: str = "routine"
 ) -> None:
     """A referral made `waited_days` before it was scheduled, `scheduled_days_ago` ago."""
     made = factories.referral()
@@ -169,3 +174,65 @@ def test_too_little_history_tells_the_client_nothing(app: Flask, client: FlaskCl
         _scheduled("intake", 1, scheduled_days_ago=1, priority="urgent")  # not counted
     db.session.commit()
     assert "Most people" not in client.get("/intake/sent").get_data(as_text=True)
+
+
+def _on_postgres() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the figures are taken in the database on PostgreSQL only")
+
+
+def test_the_database_takes_the_same_nearest_rank_figures_as_python(app: Flask) -> None:
+    _on_postgres()
+    # Ten with ties (ranks 5 and 9 exactly: 0.5 x 10 and 0.9 x 10 are whole).
+    for waited in (1, 2, 2, 2, 3, 5, 8, 8, 9, 9):
+        _scheduled("emdr", waited, scheduled_days_ago=3)
+    for _ in range(5):  # exactly the minimum, all the same wait
+        _scheduled("emdr", 1, scheduled_days_ago=3, priority="priority")
+    for waited in (2, 3, 4, 5):  # one short of the minimum
+        _scheduled("dbt", waited, scheduled_days_ago=3)
+    # Seven, parts of days and a microsecond apart (ranks 4 and 7: rounded up).
+    for waited in (0.25, 0.5, 0.5 + 1e-6 / 86400, 1.75, 3.2, 6.01, 40):
+        _scheduled("dbt", waited, scheduled_days_ago=2, priority="priority")
+    for waited in range(20, 0, -1):  # twenty, made out of order
+        _scheduled("family", waited, scheduled_days_ago=1)
+    for waited in (1, 1, 2, 2, 2, 3):  # urgent: never part of what clients are told
+        _scheduled("intake", waited, scheduled_days_ago=1, priority="urgent")
+    _scheduled("family", 500, scheduled_days_ago=90.01)  # just outside the window
+    _scheduled("family", 0.5, scheduled_days_ago=89.99)  # just inside
+
+    in_sql = current_figures(in_sql=True)
+    in_python = current_figures(in_sql=False)
+
+    assert in_sql == in_python
+    emdr = in_sql.by_queue[("emdr", "routine")]
+    assert (emdr.median, emdr.p90, emdr.count) == (3 * DAY, 9 * DAY, 10)
+    assert in_sql.by_queue[("emdr", "priority")].median == DAY
+    assert ("dbt", "routine") not in in_sql.by_queue
+    dbt = in_sql.by_queue[("dbt", "priority")]
+    assert (dbt.median, dbt.p90) == (1.75 * DAY, 40 * DAY)
+    family = in_sql.by_queue[("family", "routine")]
+    assert (family.median, family.p90, family.count) == (10 * DAY, 18 * DAY, 21)
+    assert in_sql.by_queue[("intake", "urgent")].count == 6
+    # 10 + 5 + 4 + 7 + 21 waits that are not urgent: rank ceil(0.9 x 47) = 43, the fifth
+    # longest (40, 20, 19, 18, 17 days).
+    assert in_sql.for_clients == 17 * DAY
+
+
+@pytest.mark.parametrize(("history", "told"), [(19, False), (20, True)])
+def test_the_database_keeps_the_clients_minimum(app: Flask, history: int, told: bool) -> None:
+    _on_postgres()
+    _seed_client_history(history)
+    for _ in range(10):
+        _scheduled("intake", 1, scheduled_days_ago=1, priority="urgent")
+
+    in_sql = current_figures(in_sql=True)
+
+    assert in_sql == current_figures(in_sql=False)
+    assert (in_sql.for_clients is not None) is told
+
+
+def test_the_database_with_no_history_has_no_figures(app: Flask) -> None:
+    _on_postgres()
+    assert current_figures(in_sql=True) == current_figures(in_sql=False)
+    assert current_figures(in_sql=True).by_queue == {}
+    assert current_figures(in_sql=True).for_clients is None
