@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     app_env: str = Field(
         "development",
         description="`development` or `production`. Production refuses to start "
-        "without SECRET_KEY, ENCRYPTION_KEYS, DATABASE_URL and CELERY_BROKER_URL, and "
-        "without a Redis RATELIMIT_STORAGE_URI.",
+        "without SECRET_KEY, ENCRYPTION_KEYS, DATABASE_URL, CELERY_BROKER_URL and "
+        "CLINIC_BASE_URL, and without a Redis RATELIMIT_STORAGE_URI.",
     )
     instance_path: str = Field(
         "",
@@ -183,12 +183,13 @@ class Settings(BaseSettings):
         "quick-exit site, response time, draft expiry…); keys it leaves out keep the "
         "defaults in `config/clinic.yaml`. Checked at start-up.",
     )
-    clinic_base_url: str = Field(
+    clinic_base_url: Required = Field(
         "",
         description="Public address of the site (`https://intake.example.org`), used in "
-        "links in messages and resume links. Empty: a page uses the address the browser "
-        "used, and `make run` gives its worker the address it serves on. Set it in "
-        "production: a worker has no other way to know it.",
+        "links in messages and resume links. Empty (development only): a page uses the "
+        "address the browser used, and `make run` gives its worker the address it serves "
+        "on. Production refuses to start without it: the routing worker writes the staff "
+        "alerts' links and has no other way to know it.",
     )
     mail_server: str = Field(
         "", description="SMTP host. Empty: messages go to the development channel."

@@ -15,6 +15,7 @@ from config.settings import (
     table_marker,
     with_settings_tables,
 )
+from tests.conftest import TEST_ENCRYPTION_KEYS, TEST_SECRET_KEY
 
 
 def test_every_setting_has_a_default_and_help() -> None:
@@ -42,6 +43,24 @@ def test_production_refuses_to_start_without_secrets(
     for name in ("SECRET_KEY", "ENCRYPTION_KEYS", "DATABASE_URL", "CELERY_BROKER_URL"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigurationError, match="SECRET_KEY, ENCRYPTION_KEYS, DATABASE_URL"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_refuses_to_start_without_the_sites_address(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The routing worker writes the staff alerts' links: it must know the address."""
+    for name, value in {
+        "APP_ENV": "production",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'clinic.sqlite'}",
+        "CELERY_BROKER_URL": "memory://",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CLINIC_BASE_URL", raising=False)
+    with pytest.raises(ConfigurationError, match="CLINIC_BASE_URL"):
         create_app({"INSTANCE_PATH": str(tmp_path)})
 
 

@@ -24,7 +24,7 @@ from clinic.models.columns import EncryptedJSON
 from clinic.security.instance_secrets import new_encryption_key_entry
 from config.settings import SETTINGS
 from tests import factories
-from tests.conftest import TEST_SECRET_KEY, apply_migrations
+from tests.conftest import TEST_BASE_URL, TEST_SECRET_KEY, apply_migrations
 from tests.support.services import create_postgres_database, drop_postgres_database, service_url
 
 pytestmark = pytest.mark.e2e
@@ -52,6 +52,7 @@ def _app(database_url: str, keys: str, instance: Path) -> Flask:
             "SECRET_KEY": TEST_SECRET_KEY,
             "ENCRYPTION_KEYS": keys,
             "CELERY_BROKER_URL": "memory://",
+            "CLINIC_BASE_URL": TEST_BASE_URL,
         }
     )
 
@@ -83,6 +84,9 @@ def _populate() -> None:
     factories.paged_draft()
     user = factories.clinician()
     user.mfa_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    rescreen = factories.rescreen(rescreen_answers={"phq9.1": 1})  # answers, an invitation
+    rescreen.scores = {"phq9": {"total": 1}}
+    rescreen.assessment = {"priority": None, "reasons": [], "changes": []}
     db.session.commit()
 
 

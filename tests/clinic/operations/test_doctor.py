@@ -53,6 +53,7 @@ def production(**changes: str) -> dict[str, str]:
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/1",
         "TRUSTED_PROXY_HOPS": "1",
         "MAIL_SERVER": "127.0.0.1",
+        "CLINIC_BASE_URL": "https://intake.clinic.example",
     }
     return {**environ, **changes}
 

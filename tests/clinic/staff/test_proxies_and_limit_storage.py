@@ -26,6 +26,7 @@ def _production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, storage: str) -
         "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'clinic.sqlite'}",
         "CELERY_BROKER_URL": "memory://",
+        "CLINIC_BASE_URL": "https://intake.clinic.example",
         "RATELIMIT_STORAGE_URI": storage,
     }.items():
         monkeypatch.setenv(name, value)
