@@ -99,6 +99,8 @@ def test_quick_exit_by_button_and_by_escape_twice_replaces_the_page(
         assert page.evaluate("history.length") == length  # replaced, not added
 
         intake.start("A child or teenager I care for", 6)  # that form closed: a new one
+        # The hint shows once the page's script has run, and with it the Esc handler.
+        expect(page.get_by_text("You can also press the Esc key twice.")).to_be_visible()
         page.keyboard.press("Escape")
         page.keyboard.press("Escape")
         expect(page).to_have_url(neutral_site.url)
