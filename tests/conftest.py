@@ -47,6 +47,7 @@ from tests.support.services import (
     service_url,
     services_required,
 )
+from tests.support.smtp import SmtpServer
 from workers.celery_app import init_celery
 
 settings.register_profile(
@@ -214,3 +215,12 @@ def worker_celery(app: Flask) -> Celery:
     """The workers' Celery app, bound to `app` as `workers.entry` binds it: a task called
     in the test runs as a worker runs it (in a fresh app context)."""
     return init_celery(app)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """An SMTP server (aiosmtpd) on a free port, for the test alone."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

@@ -34,14 +34,6 @@ def server_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sta
     yield from _make_stack(request.param, tmp_path)
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 def _client_message_stored(stack: Stack) -> tuple[str, str]:
     """A client confirmation committed with its outbox row pending: (message, outbox row)."""
     app = stack.web_app_with_broker_unreachable()

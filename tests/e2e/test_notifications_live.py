@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email import message_from_bytes
 from pathlib import Path
 
@@ -57,14 +57,6 @@ notifications:
 SERVER_STACKS = pytest.mark.parametrize(
     "stack", ["postgres-redis", "postgres-rabbitmq"], indirect=True
 )
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -62,14 +62,6 @@ LINK = re.compile(r"/rescreen/([A-Za-z0-9_-]{43,})")
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def on_call_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     settings = tmp_path / "clinic.yaml"
     settings.write_text(f"notifications:\n  on_call:\n    - {{name: On call, email: {ON_CALL}}}\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -35,14 +34,6 @@ PTSD_POSITIVE = {f"pcptsd5.{n}": 1 for n in range(6)}
 
 # The tasks run as a worker runs them.
 pytestmark = pytest.mark.usefixtures("worker_celery", "app_context")
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_notification_tasks_run_on_the_notifications_queue(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,14 +21,6 @@ from tests.support.smtp import SmtpServer
 CANARY_NAME = "Zebulon Canarywood"
 CANARY_EMAIL = "zebulon.canary@example.org"
 CANARY_PHONE = "+15550001234"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

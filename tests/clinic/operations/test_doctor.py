@@ -33,14 +33,6 @@ def database_url() -> Iterator[str]:
     drop_postgres_database(url)
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 def production(**changes: str) -> dict[str, str]:
     """The environment of a sound production deployment, with `changes`."""
     environ = {
