@@ -16,6 +16,7 @@ from celery import Celery
 from flask import Flask
 from kombu.entity import Queue
 
+from clinic.broker import filesystem
 from clinic.broker.names import TASK_QUEUES, Queues
 
 
@@ -97,6 +98,7 @@ def celery_config(app: Flask) -> dict[str, Any]:
         publish_bounds(broker_url, float(app.config["BROKER_PUBLISH_TIMEOUT"]))
     )
     if broker_url.startswith("filesystem://"):
+        config["broker_transport"] = filesystem.TRANSPORT
         config["broker_transport_options"].update(filesystem_broker_options(app.instance_path))
     return config
 
