@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, StaffQueue, StaffUser
+from clinic.models.referral import OPEN_STATUSES
 from clinic.routing.waits import WINDOW, cached_waits
 from clinic.staff import bp, viewing
 from clinic.staff.access import (
@@ -30,7 +31,6 @@ from clinic.staff.query_args import day_start
 from clinic.staff.queue_query import (
     ALL_STATUSES,
     ANY_FLAG,
-    OPEN_STATUSES,
     PRIORITY_ORDER,
     UNASSIGNED,
     Cursor,

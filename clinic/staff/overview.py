@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, select
 
 from clinic.models import Referral, ReferralEvent
 from clinic.models.reads import reads
-from clinic.staff.queue_query import OPEN_STATUSES
+from clinic.staff.queue_query import open_statuses
 
 WEEKS = 8
 
@@ -115,7 +115,7 @@ def open_urgent(queues: Sequence[str]) -> dict[str, int]:
         select(Referral.queue, func.count())
         .where(
             Referral.queue.in_(queues),
-            Referral.status.in_(OPEN_STATUSES),
+            open_statuses(),
             Referral.priority == "urgent",
         )
         .group_by(Referral.queue)
