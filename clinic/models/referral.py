@@ -52,8 +52,10 @@ class Referral(HasEncryptedValues, Model):
             postgresql_where=text(OPEN_CONDITION),
             sqlite_where=text(OPEN_CONDITION),
         ),
-        # The staff overview counts referrals per week across queues by created_at alone.
-        db.Index("ix_referral_created_at", "created_at"),
+        # The staff overview counts referrals per week across queues by created_at alone;
+        # on PostgreSQL the queue and id ride along, so its weeks are read from the index
+        # only (the counts, and the referrals its median time to first contact joins).
+        db.Index("ix_referral_created_at", "created_at", postgresql_include=["queue", "id"]),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -8,12 +8,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.dialects.postgresql import array
 
 from clinic.models import Referral, ReferralEvent
 from clinic.models.reads import reads
 from clinic.staff.queue_query import open_statuses
 
 WEEKS = 8
+UPPER_MIDDLE = 0.5 + 1e-12
+"""`percentile_disc(f)` is the wait at row ceil(f * n) of n in order: at 0.5 the lower
+middle one, at a hair above 0.5 the upper middle one (row n/2 + 1 when n is even, the
+same row as 0.5 when n is odd) for any n below 10^11."""
 
 
 def week_starts(now: datetime, zone: ZoneInfo, weeks: int = WEEKS) -> list[datetime]:
@@ -27,7 +32,7 @@ def week_starts(now: datetime, zone: ZoneInfo, weeks: int = WEEKS) -> list[datet
 
 def referrals_per_week(queues: Sequence[str], starts: Sequence[datetime]) -> dict[str, list[int]]:
     """Referrals received per queue in each week starting at `starts` (one query over the
-    weeks' date range, `ix_referral_created_at`)."""
+    weeks' date range, `ix_referral_created_at`, from the index alone on PostgreSQL)."""
     counts = {queue: [0] * len(starts) for queue in queues}
     if not queues or not starts:
         return counts
@@ -60,8 +65,8 @@ def median_hours_to_contact(
     `ix_referral_event_contacted`), never the whole history.
 
     On PostgreSQL (`in_sql`, the default there) the database returns each queue's two
-    middle waits (`percentile_disc(0.5)` over the waits ascending, then descending: the
-    same wait twice when their number is odd) and their mean is taken here exactly as
+    middle waits from one sort of them (`percentile_disc` at 0.5 and at `UPPER_MIDDLE`:
+    the same wait twice when their number is odd) and their mean is taken here exactly as
     `statistics.median` takes it, so the figure is the same to the last bit as reading
     every wait (the way on SQLite; tests/clinic/staff/test_overview_median.py compares).
     """
@@ -89,11 +94,10 @@ def median_hours_to_contact(
     if in_sql:
         middles = reads().execute(
             joined.add_columns(
-                func.percentile_disc(0.5).within_group(wait),
-                func.percentile_disc(0.5).within_group(wait.desc()),
+                func.percentile_disc(array([0.5, UPPER_MIDDLE])).within_group(wait)
             ).group_by(Referral.queue)
         )
-        for queue, lower, upper in middles:
+        for queue, (lower, upper) in middles:
             medians[queue] = (_hours(lower) + _hours(upper)) / 2
         return medians
     waits: dict[str, list[float]] = {queue: [] for queue in queues}
