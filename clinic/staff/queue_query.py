@@ -29,7 +29,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -38,6 +38,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Integer,
+    ScalarSelect,
     Select,
     String,
     bindparam,
@@ -56,6 +57,7 @@ from clinic.models import IntakeSubmission, Referral, StaffUser, SubmissionFlag
 from clinic.models.reads import reads
 from clinic.models.referral import OPEN_STATUSES
 from clinic.staff.query_args import FIRST_YEAR, LAST_YEAR
+from referrals.flags import FlagLabel, labels_of
 
 PRIORITY_ORDER = ("urgent", "priority", "routine")
 ALL_STATUSES = (*OPEN_STATUSES, "closed", "declined", "rerouted")
@@ -116,6 +118,9 @@ class Cursor:
 class Page:
     referrals: list[Referral]
     next_cursor: Cursor | None
+    flags: dict[uuid.UUID, tuple[FlagLabel, ...]] = field(default_factory=dict)
+    """The flags of the page's intakes (from the same statement); an intake without
+    flags is left out."""
 
 
 @dataclass(frozen=True)
@@ -237,14 +242,15 @@ def _page_shape(shape: _Shape) -> Select[uuid.UUID, int, datetime] | None:
 
 
 @lru_cache(maxsize=512)
-def _loading_shape(shape: _Shape) -> Select[Referral] | None:
-    """The page's referrals themselves, with assignee and intake, in page order: one query."""
+def _loading_shape(shape: _Shape) -> Select[Referral, str | None] | None:
+    """The page's referrals themselves, with assignee, intake and the intake's flags, in
+    page order: one query."""
     ids = _page_shape(shape)
     if ids is None:
         return None
     page = ids.subquery("page_ids")
     return (
-        select(Referral)
+        select(Referral, _intake_flags().label("flags"))
         .join(page, page.c.id == Referral.id)
         .options(joinedload(Referral.assignee), joinedload(Referral.submission))
         .order_by(page.c.rank, page.c.created_at, page.c.id)
@@ -264,12 +270,23 @@ def fetch_page(filters: Filters, after: Cursor | None = None, size: int = PAGE_S
     query = _loading_shape(_Shape.of(filters, after, size))
     if query is None:
         return Page([], None)
-    referrals = list(reads().scalars(query, _values(filters, after)).unique())
+    rows = reads().execute(query, _values(filters, after)).all()
+    referrals = [referral for referral, _ in rows]
     next_cursor = None
     if len(referrals) > size:
         last = referrals[size - 1]
         next_cursor = Cursor(PRIORITY_ORDER.index(last.priority), last.created_at, last.id)
-    return Page(referrals[:size], next_cursor)
+    flags = {r.submission_id: labels_of(text.split()) for r, text in rows[:size] if text}
+    return Page(referrals[:size], next_cursor, flags)
+
+
+def _intake_flags() -> ScalarSelect[Any]:
+    """The flag ids of the referral's intake as one space-separated text (None if none)."""
+    return (
+        select(func.aggregate_strings(SubmissionFlag.flag, " "))
+        .where(SubmissionFlag.submission_id == Referral.submission_id)
+        .scalar_subquery()
+    )
 
 
 def open_counts(queues: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -310,11 +327,7 @@ def export_query(filters: Filters) -> tuple[Select[Any], dict[str, object]]:
         *((Referral.priority == p, n) for n, p in enumerate(PRIORITY_ORDER)),
         else_=len(PRIORITY_ORDER),
     )
-    flags = (
-        select(func.aggregate_strings(SubmissionFlag.flag, " "))
-        .where(SubmissionFlag.submission_id == Referral.submission_id)
-        .scalar_subquery()
-    )
+    flags = _intake_flags()
     query = (
         select(
             Referral.id,

@@ -10,6 +10,7 @@ intake read as one case: its readable id (`INT-2026-0042`) heads them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -69,11 +70,15 @@ def _sentence(referral: Referral) -> str:
     return plain(explanation.priority_sentence or explanation.sentence)
 
 
-def rows_for(referrals: list[Referral]) -> list[Row]:
+def rows_for(
+    referrals: list[Referral], flags: Mapping[uuid.UUID, tuple[FlagLabel, ...]] | None = None
+) -> list[Row]:
+    """The referrals' rows; `flags`: their intakes' flags when already read (else one query)."""
     now = utcnow()
     targets = parse_targets(current_app.config["STAFF_SLA_TARGETS"])
     zone = clinic_zone()
-    flags = flags_of({r.submission_id for r in referrals})
+    if flags is None:
+        flags = flags_of({r.submission_id for r in referrals})
     return [
         Row(
             r,
