@@ -79,6 +79,8 @@ QUEUES = ("family", "play", "dbt", "emdr", "intake")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 CLIENTS = 8
+WARM_PER_WORKER = 12
+"""Console requests per gunicorn worker before the measured ones (see `_p95`)."""
 PROJECT = "clinic:create_app()"
 PROJECT_DIR = [ROOT]
 """Where the project's web app is served from (--project-dir: another checkout, to compare)."""
@@ -607,8 +609,11 @@ def _csrf(page: bytes) -> str:
 
 def _p95(server: Gunicorn, http: Http, path: str, times: int) -> str:
     """p95 and p50 of `times` sequential requests, and the web workers' CPU per request
-    (steadier than wall time on a busy machine)."""
-    for _ in range(3):  # warm: the query shapes of each worker, the connection
+    (steadier than wall time on a busy machine), once the workers are warm: each has built
+    its query shapes and opened its connection, and PostgreSQL keeps a plan for a statement
+    from about its tenth use on a connection (psycopg prepares it at the fifth; five custom
+    plans follow), as on a server that has been up a while."""
+    for _ in range(WARM_PER_WORKER * len(server.worker_pids())):
         http.request("GET", path)
     cpu = server.cpu_seconds()
     took = []
