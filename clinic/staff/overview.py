@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.dialects.postgresql import array
 
@@ -15,6 +17,10 @@ from clinic.models.reads import reads
 from clinic.staff.queue_query import open_statuses
 
 WEEKS = 8
+MEDIAN_KEPT_FOR = 300
+"""Seconds each web process keeps a median to first contact it read (`cached_median...`)."""
+_MEDIANS = "overview_medians"
+"""Key in `app.extensions`: the medians read, by (queues, first week), with when."""
 UPPER_MIDDLE = 0.5 + 1e-12
 """`percentile_disc(f)` is the wait at row ceil(f * n) of n in order: at 0.5 the lower
 middle one, at a hair above 0.5 the upper middle one (row n/2 + 1 when n is even, the
@@ -107,6 +113,27 @@ def median_hours_to_contact(
         waits[queue].append(_hours(contacted - created))
     medians.update({q: statistics.median(w) for q, w in waits.items() if w})
     return medians
+
+
+def cached_median_hours_to_contact(
+    queues: Sequence[str], since: datetime
+) -> dict[str, float | None]:
+    """`median_hours_to_contact`, read at most once every MEDIAN_KEPT_FOR seconds by each
+    web process for the same queues and weeks: a median over eight weeks barely moves in
+    five minutes, and with a million referrals reading it is most of the page's time. The
+    weekly counts and the open urgent referrals are read afresh every time."""
+    kept: dict[tuple[tuple[str, ...], datetime], tuple[float, dict[str, float | None]]]
+    kept = current_app.extensions.setdefault(_MEDIANS, {})
+    now = time.monotonic()
+    key = (tuple(queues), since)
+    found = kept.get(key)
+    if found is not None and now - found[0] < MEDIAN_KEPT_FOR:
+        return dict(found[1])
+    medians = median_hours_to_contact(queues, since)
+    for stale in [k for k, (at, _) in kept.items() if now - at >= MEDIAN_KEPT_FOR]:
+        del kept[stale]
+    kept[key] = (now, medians)
+    return dict(medians)
 
 
 def _hours(wait: timedelta) -> float:
