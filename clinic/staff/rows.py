@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -43,6 +44,16 @@ class Row:
         return submission
 
 
+class OtherReferral(NamedTuple):
+    """A referral of a case's intake that the page does not list: what its link shows (a
+    plain row, not a loaded referral: a page has a few hundred of them)."""
+
+    id: uuid.UUID
+    submission_id: uuid.UUID
+    queue: str
+    status: str
+
+
 @dataclass
 class Case:
     """One intake on the page: its readable id, who filled it in, and its referrals."""
@@ -50,7 +61,7 @@ class Case:
     submission: IntakeSubmission
     age_band: str
     rows: list[Row] = field(default_factory=list)
-    others: list[Referral] = field(default_factory=list)
+    others: list[OtherReferral] = field(default_factory=list)
     """Referrals of the intake in the person's queues that this page does not list."""
 
     @property
@@ -111,8 +122,8 @@ def cases_of(rows: list[Row], queues: tuple[str, ...]) -> list[Case]:
         cases[submission.id].rows.append(row)
     shown = {row.referral.id for row in rows}
     if cases:
-        for other in db.session.scalars(
-            select(Referral)
+        for other in db.session.execute(
+            select(Referral.id, Referral.submission_id, Referral.queue, Referral.status)
             .where(
                 Referral.submission_id.in_(list(cases)),
                 Referral.queue.in_(queues),
@@ -120,5 +131,5 @@ def cases_of(rows: list[Row], queues: tuple[str, ...]) -> list[Case]:
             )
             .order_by(Referral.rank)
         ):
-            cases[other.submission_id].others.append(other)
+            cases[other.submission_id].others.append(OtherReferral(*other))
     return list(cases.values())
