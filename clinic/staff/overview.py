@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.dialects.postgresql import array
 
 from clinic.models import Referral, ReferralEvent
 from clinic.models.reads import reads
-from clinic.staff.queue_query import OPEN_STATUSES
+from clinic.staff.queue_query import open_statuses
 
 WEEKS = 8
+MEDIAN_KEPT_FOR = 300
+"""Seconds each web process keeps a median to first contact it read (`cached_median...`)."""
+_MEDIANS = "overview_medians"
+"""Key in `app.extensions`: the medians read, by (queues, first week), with when."""
+UPPER_MIDDLE = 0.5 + 1e-12
+"""`percentile_disc(f)` is the wait at row ceil(f * n) of n in order: at 0.5 the lower
+middle one, at a hair above 0.5 the upper middle one (row n/2 + 1 when n is even, the
+same row as 0.5 when n is odd) for any n below 10^11."""
 
 
 def week_starts(now: datetime, zone: ZoneInfo, weeks: int = WEEKS) -> list[datetime]:
@@ -27,7 +38,7 @@ def week_starts(now: datetime, zone: ZoneInfo, weeks: int = WEEKS) -> list[datet
 
 def referrals_per_week(queues: Sequence[str], starts: Sequence[datetime]) -> dict[str, list[int]]:
     """Referrals received per queue in each week starting at `starts` (one query over the
-    weeks' date range, `ix_referral_created_at`)."""
+    weeks' date range, `ix_referral_created_at`, from the index alone on PostgreSQL)."""
     counts = {queue: [0] * len(starts) for queue in queues}
     if not queues or not starts:
         return counts
@@ -60,8 +71,8 @@ def median_hours_to_contact(
     `ix_referral_event_contacted`), never the whole history.
 
     On PostgreSQL (`in_sql`, the default there) the database returns each queue's two
-    middle waits (`percentile_disc(0.5)` over the waits ascending, then descending: the
-    same wait twice when their number is odd) and their mean is taken here exactly as
+    middle waits from one sort of them (`percentile_disc` at 0.5 and at `UPPER_MIDDLE`:
+    the same wait twice when their number is odd) and their mean is taken here exactly as
     `statistics.median` takes it, so the figure is the same to the last bit as reading
     every wait (the way on SQLite; tests/clinic/staff/test_overview_median.py compares).
     """
@@ -89,11 +100,10 @@ def median_hours_to_contact(
     if in_sql:
         middles = reads().execute(
             joined.add_columns(
-                func.percentile_disc(0.5).within_group(wait),
-                func.percentile_disc(0.5).within_group(wait.desc()),
+                func.percentile_disc(array([0.5, UPPER_MIDDLE])).within_group(wait)
             ).group_by(Referral.queue)
         )
-        for queue, lower, upper in middles:
+        for queue, (lower, upper) in middles:
             medians[queue] = (_hours(lower) + _hours(upper)) / 2
         return medians
     waits: dict[str, list[float]] = {queue: [] for queue in queues}
@@ -103,6 +113,27 @@ def median_hours_to_contact(
         waits[queue].append(_hours(contacted - created))
     medians.update({q: statistics.median(w) for q, w in waits.items() if w})
     return medians
+
+
+def cached_median_hours_to_contact(
+    queues: Sequence[str], since: datetime
+) -> dict[str, float | None]:
+    """`median_hours_to_contact`, read at most once every MEDIAN_KEPT_FOR seconds by each
+    web process for the same queues and weeks: a median over eight weeks barely moves in
+    five minutes, and with a million referrals reading it is most of the page's time. The
+    weekly counts and the open urgent referrals are read afresh every time."""
+    kept: dict[tuple[tuple[str, ...], datetime], tuple[float, dict[str, float | None]]]
+    kept = current_app.extensions.setdefault(_MEDIANS, {})
+    now = time.monotonic()
+    key = (tuple(queues), since)
+    found = kept.get(key)
+    if found is not None and now - found[0] < MEDIAN_KEPT_FOR:
+        return dict(found[1])
+    medians = median_hours_to_contact(queues, since)
+    for stale in [k for k, (at, _) in kept.items() if now - at >= MEDIAN_KEPT_FOR]:
+        del kept[stale]
+    kept[key] = (now, medians)
+    return dict(medians)
 
 
 def _hours(wait: timedelta) -> float:
@@ -115,7 +146,7 @@ def open_urgent(queues: Sequence[str]) -> dict[str, int]:
         select(Referral.queue, func.count())
         .where(
             Referral.queue.in_(queues),
-            Referral.status.in_(OPEN_STATUSES),
+            open_statuses(),
             Referral.priority == "urgent",
         )
         .group_by(Referral.queue)

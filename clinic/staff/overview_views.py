@@ -18,7 +18,7 @@ from clinic.staff.charts import bar_chart, column_chart
 from clinic.staff.dashboard_views import parse_filters
 from clinic.staff.hooks import clinic_zone
 from clinic.staff.queue_query import export_query
-from clinic.staff.sla import parse_targets, sla_state
+from clinic.staff.sla import WAITING_STATUSES, SlaState, parse_targets, sla_state
 from referrals import QUEUES
 from referrals.flags import labels_of
 
@@ -43,6 +43,8 @@ EXPORT_COLUMNS = (
 )
 FLAG_SEPARATOR = " "
 """Between the flag ids of one row's `flags` cell, e.g. `partner_safety safety_unknown`."""
+NO_SLA = SlaState(None, False, False)
+"""A referral no longer waiting for first contact has no target to meet."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A text cell starting with one of these would be a formula in a spreadsheet (OWASP CSV
 injection): it is written with a single quote before it."""
@@ -57,17 +59,20 @@ def _drained(buffer: io.StringIO) -> str:
 
 @lru_cache(maxsize=1024)
 def _flag_ids(flags: str | None) -> str:
-    """The intake's flag ids (as the database aggregated them) in reading order."""
-    return FLAG_SEPARATOR.join(f.id for f in labels_of((flags or "").split()))
+    """The intake's flag ids (as the database aggregated them) in reading order, made
+    spreadsheet-safe."""
+    return safe_text(FLAG_SEPARATOR.join(f.id for f in labels_of((flags or "").split())))
+
+
+def safe_text(value: str) -> str:
+    """A text cell, quoted if a spreadsheet would run it as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def spreadsheet_safe(*values: object) -> tuple[object, ...]:
     """The row's cells, each text cell that a spreadsheet would run as a formula quoted.
     Numbers stay numbers (a negative one is not text)."""
-    return tuple(
-        "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-        for value in values
-    )
+    return tuple(safe_text(value) if isinstance(value, str) else value for value in values)
 
 
 @bp.route("/overview")
@@ -134,35 +139,57 @@ def export_queue(queue: str) -> Response:
         writer = csv.writer(buffer)
         writer.writerow(EXPORT_COLUMNS)
         yield _drained(buffer)
-        if session.get_bind().dialect.name == "postgresql":
-            # The list's order is one sort of every row: in memory, not in temporary files.
-            session.execute(text(f"SET LOCAL work_mem = '{EXPORT_SORT_MEMORY}'"))
-        result = session.execute(query, values, execution_options={"yield_per": EXPORT_BATCH})
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            # The list's order is one sort of every row: in memory, not in temporary files;
+            # and no JIT compilation, which took longer than the query it compiled.
+            connection.execute(text(f"SET LOCAL work_mem = '{EXPORT_SORT_MEMORY}'"))
+            connection.execute(text("SET LOCAL jit = off"))
+        result = connection.execute(query, values, execution_options={"yield_per": EXPORT_BATCH})
         for batch in result.partitions():
-            for r in batch:
-                sla = sla_state(
-                    priority=r.priority,
-                    status=r.status,
-                    created_at=r.created_at,
-                    now=now,
-                    targets=targets,
-                    zone=zone,
+            for (
+                ident,
+                queue_code,
+                priority,
+                status,
+                created,
+                assignee,
+                flags,
+                submission_id,
+                reference,
+                partial,
+                via,
+            ) in batch:
+                sla = (
+                    sla_state(
+                        priority=priority,
+                        status=status,
+                        created_at=created,
+                        now=now,
+                        targets=targets,
+                        zone=zone,
+                    )
+                    if status in WAITING_STATUSES
+                    else NO_SLA
                 )
+                # Only the free text can start like a formula: the queue, status and
+                # priority are codes the filter and the database constrain, the times
+                # start with a digit, the id is a UUID.
                 writer.writerow(
-                    spreadsheet_safe(
-                        r.id,
-                        r.queue,
-                        r.priority,
-                        r.status,
-                        r.created_at.astimezone(zone).isoformat(timespec="minutes"),
-                        round((now - r.created_at).total_seconds() / 3600, 1),
-                        r.assignee or "",
+                    (
+                        ident,
+                        queue_code,
+                        priority,
+                        status,
+                        created.astimezone(zone).isoformat(timespec="minutes"),
+                        round((now - created).total_seconds() / 3600, 1),
+                        safe_text(assignee or ""),
                         sla.due.astimezone(zone).isoformat(timespec="minutes") if sla.due else "",
                         "yes" if sla.breached else "no",
-                        _flag_ids(r.flags),
-                        r.reference or str(r.submission_id)[:8],
-                        "yes" if r.submitted_partial else "no",
-                        "yes" if r.submitted_via == "safety_page" else "no",
+                        _flag_ids(flags),
+                        safe_text(reference or str(submission_id)[:8]),
+                        "yes" if partial else "no",
+                        "yes" if via == "safety_page" else "no",
                     )
                 )
             yield _drained(buffer)

@@ -2,10 +2,12 @@
 
 Keyset pagination over (priority rank, created_at, id). Priorities do not
 sort alphabetically in the wanted order, so the page is the union of one small
-query per (queue, status, priority): each is an equality prefix of the index
-`ix_referral_queue_status_priority` followed by a range on created_at, read in
-index order and cut at the page size. The union of those few short lists is
-sorted, so a page costs the same with a thousand referrals or a million.
+query per (queue, priority) for the open referrals, read in order from the partial
+index `ix_referral_open_queue_priority`, or per (queue, status, priority) for one
+status (`ix_referral_queue_status_priority`): each is an equality prefix followed
+by a range on created_at, read in index order and cut at the page size. The union
+of those few short lists is sorted, so a page costs the same with a thousand
+referrals or a million.
 A flag filter keeps the referrals whose intake has a `submission_flag` row
 with that flag, or any flag (a primary-key lookup per candidate row); the "worse while
 waiting" filter keeps those with `worse_since` set.
@@ -13,6 +15,11 @@ waiting" filter keeps those with `worse_since` set.
 Building that union costs more than running it, so each shape of it (queues,
 statuses, priorities, which filters are set, the cursor's rank, the page size)
 is built once and kept; the filter values and the cursor are bound parameters.
+The queues, statuses, priorities, ranks and page size are written into the SQL
+as constants: PostgreSQL then proves the partial index's condition, and a first
+page without filters has no parameters at all, so the plan it prepares once per
+connection serves every later request (with the constants as parameters it
+planned the union afresh each time).
 The page's referrals, their assignees and intakes come in the same statement.
 """
 
@@ -22,15 +29,18 @@ import base64
 import binascii
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
+    ScalarSelect,
     Select,
+    String,
     bindparam,
     case,
     exists,
@@ -45,10 +55,11 @@ from sqlalchemy.orm import joinedload
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, StaffUser, SubmissionFlag
 from clinic.models.reads import reads
+from clinic.models.referral import OPEN_STATUSES
 from clinic.staff.query_args import FIRST_YEAR, LAST_YEAR
+from referrals.flags import FlagLabel, labels_of
 
 PRIORITY_ORDER = ("urgent", "priority", "routine")
-OPEN_STATUSES = ("new", "in_review", "accepted", "contacted", "scheduled")
 ALL_STATUSES = (*OPEN_STATUSES, "closed", "declined", "rerouted")
 PAGE_SIZE = 50
 UNASSIGNED = "none"
@@ -107,6 +118,9 @@ class Cursor:
 class Page:
     referrals: list[Referral]
     next_cursor: Cursor | None
+    flags: dict[uuid.UUID, tuple[FlagLabel, ...]] = field(default_factory=dict)
+    """The flags of the page's intakes (from the same statement); an intake without
+    flags is left out."""
 
 
 @dataclass(frozen=True)
@@ -160,14 +174,30 @@ def _values(filters: Filters, after: Cursor | None) -> dict[str, object]:
     return values
 
 
+def _const(value: object, type_: Any = String) -> BindParameter[Any]:
+    """A value written into the SQL as a constant (from our own fixed lists, never the
+    request's text), not a parameter."""
+    return literal(value, type_, literal_execute=True)
+
+
+def open_statuses() -> ColumnElement[bool]:
+    """`status IN (the open statuses)`, as constants: the condition of the partial index
+    `ix_referral_open_queue_priority`, which PostgreSQL proves only against constants."""
+    return Referral.status.in_([_const(status) for status in OPEN_STATUSES])
+
+
 def _branch(
-    shape: _Shape, queue: str, status: str, priority: str
+    shape: _Shape, queue: str, status: str | None, priority: str
 ) -> Select[uuid.UUID, int, datetime] | None:
+    """One (queue, status, priority) list, or (queue, priority) of the open referrals when
+    `status` is None."""
     rank = PRIORITY_ORDER.index(priority)
     if shape.after_rank is not None and rank < shape.after_rank:
         return None
-    query = select(Referral.id, literal(rank, Integer).label("rank"), Referral.created_at).where(
-        Referral.queue == queue, Referral.status == status, Referral.priority == priority
+    query = select(Referral.id, _const(rank, Integer).label("rank"), Referral.created_at).where(
+        Referral.queue == _const(queue),
+        open_statuses() if status is None else Referral.status == _const(status),
+        Referral.priority == _const(priority),
     )
     query = query.where(*_narrowing(shape))
     if shape.after_rank is not None and rank == shape.after_rank:
@@ -179,17 +209,21 @@ def _branch(
                 Referral.id > bindparam("after_id", type_=Referral.id.type),
             ),
         )
-    return query.order_by(Referral.created_at, Referral.id).limit(shape.size + 1)
+    return query.order_by(Referral.created_at, Referral.id).limit(_const(shape.size + 1, Integer))
 
 
 @lru_cache(maxsize=512)
 def _page_shape(shape: _Shape) -> Select[uuid.UUID, int, datetime] | None:
     """The SQL of one page shape, built once: the union of one short index-ordered list per
-    (queue, status, priority). Built per request it cost more than running it."""
+    (queue, priority) of the open referrals, or per (queue, status, priority). Built per
+    request it cost more than running it."""
+    statuses: tuple[str | None, ...] = (
+        (None,) if shape.statuses == OPEN_STATUSES else shape.statuses
+    )
     branches = [
         branch
         for queue in shape.queues
-        for status in shape.statuses
+        for status in statuses
         for priority in PRIORITY_ORDER
         if priority in shape.priorities
         and (branch := _branch(shape, queue, status, priority)) is not None
@@ -203,19 +237,20 @@ def _page_shape(shape: _Shape) -> Select[uuid.UUID, int, datetime] | None:
     return (
         select(union.c.id, union.c.rank, union.c.created_at)
         .order_by(union.c.rank, union.c.created_at, union.c.id)
-        .limit(shape.size + 1)
+        .limit(_const(shape.size + 1, Integer))
     )
 
 
 @lru_cache(maxsize=512)
-def _loading_shape(shape: _Shape) -> Select[Referral] | None:
-    """The page's referrals themselves, with assignee and intake, in page order: one query."""
+def _loading_shape(shape: _Shape) -> Select[Referral, str | None] | None:
+    """The page's referrals themselves, with assignee, intake and the intake's flags, in
+    page order: one query."""
     ids = _page_shape(shape)
     if ids is None:
         return None
     page = ids.subquery("page_ids")
     return (
-        select(Referral)
+        select(Referral, _intake_flags().label("flags"))
         .join(page, page.c.id == Referral.id)
         .options(joinedload(Referral.assignee), joinedload(Referral.submission))
         .order_by(page.c.rank, page.c.created_at, page.c.id)
@@ -235,12 +270,23 @@ def fetch_page(filters: Filters, after: Cursor | None = None, size: int = PAGE_S
     query = _loading_shape(_Shape.of(filters, after, size))
     if query is None:
         return Page([], None)
-    referrals = list(reads().scalars(query, _values(filters, after)).unique())
+    rows = reads().execute(query, _values(filters, after)).all()
+    referrals = [referral for referral, _ in rows]
     next_cursor = None
     if len(referrals) > size:
         last = referrals[size - 1]
         next_cursor = Cursor(PRIORITY_ORDER.index(last.priority), last.created_at, last.id)
-    return Page(referrals[:size], next_cursor)
+    flags = {r.submission_id: labels_of(text.split()) for r, text in rows[:size] if text}
+    return Page(referrals[:size], next_cursor, flags)
+
+
+def _intake_flags() -> ScalarSelect[Any]:
+    """The flag ids of the referral's intake as one space-separated text (None if none)."""
+    return (
+        select(func.aggregate_strings(SubmissionFlag.flag, " "))
+        .where(SubmissionFlag.submission_id == Referral.submission_id)
+        .scalar_subquery()
+    )
 
 
 def open_counts(queues: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -250,7 +296,7 @@ def open_counts(queues: Sequence[str]) -> dict[str, dict[str, int]]:
         return counts
     rows = db.session.execute(
         select(Referral.queue, Referral.priority, func.count())
-        .where(Referral.queue.in_(queues), Referral.status.in_(OPEN_STATUSES))
+        .where(Referral.queue.in_(queues), open_statuses())
         .group_by(Referral.queue, Referral.priority)
     )
     for queue, priority, count in rows:
@@ -281,11 +327,7 @@ def export_query(filters: Filters) -> tuple[Select[Any], dict[str, object]]:
         *((Referral.priority == p, n) for n, p in enumerate(PRIORITY_ORDER)),
         else_=len(PRIORITY_ORDER),
     )
-    flags = (
-        select(func.aggregate_strings(SubmissionFlag.flag, " "))
-        .where(SubmissionFlag.submission_id == Referral.submission_id)
-        .scalar_subquery()
-    )
+    flags = _intake_flags()
     query = (
         select(
             Referral.id,

@@ -10,7 +10,9 @@ intake read as one case: its readable id (`INT-2026-0042`) heads them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -42,6 +44,16 @@ class Row:
         return submission
 
 
+class OtherReferral(NamedTuple):
+    """A referral of a case's intake that the page does not list: what its link shows (a
+    plain row, not a loaded referral: a page has a few hundred of them)."""
+
+    id: uuid.UUID
+    submission_id: uuid.UUID
+    queue: str
+    status: str
+
+
 @dataclass
 class Case:
     """One intake on the page: its readable id, who filled it in, and its referrals."""
@@ -49,7 +61,7 @@ class Case:
     submission: IntakeSubmission
     age_band: str
     rows: list[Row] = field(default_factory=list)
-    others: list[Referral] = field(default_factory=list)
+    others: list[OtherReferral] = field(default_factory=list)
     """Referrals of the intake in the person's queues that this page does not list."""
 
     @property
@@ -69,11 +81,15 @@ def _sentence(referral: Referral) -> str:
     return plain(explanation.priority_sentence or explanation.sentence)
 
 
-def rows_for(referrals: list[Referral]) -> list[Row]:
+def rows_for(
+    referrals: list[Referral], flags: Mapping[uuid.UUID, tuple[FlagLabel, ...]] | None = None
+) -> list[Row]:
+    """The referrals' rows; `flags`: their intakes' flags when already read (else one query)."""
     now = utcnow()
     targets = parse_targets(current_app.config["STAFF_SLA_TARGETS"])
     zone = clinic_zone()
-    flags = flags_of({r.submission_id for r in referrals})
+    if flags is None:
+        flags = flags_of({r.submission_id for r in referrals})
     return [
         Row(
             r,
@@ -106,8 +122,8 @@ def cases_of(rows: list[Row], queues: tuple[str, ...]) -> list[Case]:
         cases[submission.id].rows.append(row)
     shown = {row.referral.id for row in rows}
     if cases:
-        for other in db.session.scalars(
-            select(Referral)
+        for other in db.session.execute(
+            select(Referral.id, Referral.submission_id, Referral.queue, Referral.status)
             .where(
                 Referral.submission_id.in_(list(cases)),
                 Referral.queue.in_(queues),
@@ -115,5 +131,5 @@ def cases_of(rows: list[Row], queues: tuple[str, ...]) -> list[Case]:
             )
             .order_by(Referral.rank)
         ):
-            cases[other.submission_id].others.append(other)
+            cases[other.submission_id].others.append(OtherReferral(*other))
     return list(cases.values())

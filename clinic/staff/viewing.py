@@ -47,7 +47,8 @@ class OverviewFigures:
     weekly: dict[str, list[int]]
     """Referrals received per queue, one number per week of `starts`."""
     medians: dict[str, float | None]
-    """Median hours to first contact per queue, since the first week."""
+    """Median hours to first contact per queue, since the first week (at most five minutes
+    old)."""
     urgent: dict[str, int]
     """Open urgent referrals per queue."""
 
@@ -56,7 +57,7 @@ def overview_figures(queues: Sequence[str], starts: Sequence[datetime]) -> Overv
     """The overview's figures for these queues and weeks."""
     figures = OverviewFigures(
         weekly=overview.referrals_per_week(queues, starts),
-        medians=overview.median_hours_to_contact(queues, starts[0]),
+        medians=overview.cached_median_hours_to_contact(queues, starts[0]),
         urgent=overview.open_urgent(queues),
     )
     audit.record("staff.overview_viewed", detail={"queues": list(queues)})

@@ -12,7 +12,7 @@ from flask import Flask
 from clinic.extensions import db
 from clinic.models import ReferralEvent
 from clinic.models.columns import utcnow
-from clinic.staff.overview import median_hours_to_contact
+from clinic.staff.overview import cached_median_hours_to_contact, median_hours_to_contact
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -64,3 +64,16 @@ def test_the_median_to_first_contact_is_the_same_either_way(app: Flask) -> None:
     if db.engine.dialect.name == "postgresql":
         assert median_hours_to_contact(QUEUES, since, in_sql=True) == medians
         assert median_hours_to_contact(QUEUES, since, in_sql=False) == medians
+
+
+def test_each_process_keeps_a_median_it_read_for_a_while(app: Flask) -> None:
+    """The overview reads the median afresh at most every MEDIAN_KEPT_FOR seconds for the
+    same queues and weeks; other queues are read for themselves."""
+    since = utcnow() - timedelta(weeks=8)
+    _contacted("emdr", timedelta(hours=1), made_ago=timedelta(days=2))
+    first = cached_median_hours_to_contact(("emdr",), since)
+    _contacted("emdr", timedelta(hours=9), made_ago=timedelta(days=2))
+
+    assert cached_median_hours_to_contact(("emdr",), since) == first == {"emdr": 1.0}
+    assert median_hours_to_contact(("emdr",), since) == {"emdr": 5.0}
+    assert cached_median_hours_to_contact(("emdr", "dbt"), since) == {"emdr": 5.0, "dbt": None}
