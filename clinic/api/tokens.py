@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from clinic.api import scopes as api_scopes
@@ -92,6 +92,20 @@ class TokenOwner:
         return None
 
 
+_LIVE_TOKEN = (
+    select(ApiToken)
+    .join(ApiToken.staff_user)
+    .options(contains_eager(ApiToken.staff_user))
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+        StaffUser.is_enabled.is_(True),
+    )
+)
+"""A live token with its enabled owner; built once, as every API request runs it."""
+
+
 def authenticate(token: str) -> TokenOwner | None:
     """The enabled owner of a live (not revoked, not expired) token, or None.
 
@@ -99,17 +113,7 @@ def authenticate(token: str) -> TokenOwner | None:
     when the one stored is older than LAST_USED_EVERY.
     """
     now = utcnow()
-    row = db.session.scalars(
-        select(ApiToken)
-        .join(ApiToken.staff_user)
-        .options(contains_eager(ApiToken.staff_user))
-        .where(
-            ApiToken.token_hash == _digest(token),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > now,
-            StaffUser.is_enabled.is_(True),
-        )
-    ).one_or_none()
+    row = db.session.scalars(_LIVE_TOKEN, {"digest": _digest(token), "now": now}).one_or_none()
     if row is None:
         return None
     if row.last_used_at is not None and row.last_used_at >= now - LAST_USED_EVERY:

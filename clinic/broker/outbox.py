@@ -31,9 +31,11 @@ from typing import Any
 
 from flask import current_app
 from kombu.connection import Connection
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import ColumnElement, and_, event, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
+from clinic.broker.kept_connections import kept_connection
 from clinic.broker.names import TASK_QUEUES
 from clinic.extensions import db, rows_matched
 from clinic.models import OutboxMessage
@@ -182,20 +184,23 @@ def _record_failure(session: Session, message: OutboxMessage | None, exc: Except
 
 
 class Publisher:
-    """Sends outbox rows over a broker connection of its own, each publish bounded.
+    """Sends outbox rows over the process's kept broker connection, each publish bounded.
 
     Connecting, sending and (RabbitMQ) waiting for the publisher confirm each
     wait at most BROKER_PUBLISH_TIMEOUT (the socket timeouts of
     clinic.broker.celery_app), whatever the broker does — refuses, stalls, or
-    is cut off. After a failure the connection is dropped, so that a late
-    confirm is never taken for the next publish's, and the next publish opens
-    a new one.
+    is cut off. The connection is kept for the next publisher
+    (clinic.broker.kept_connections). After a failure it is dropped, so that a
+    late confirm is never taken for the next publish's, and the next publish
+    opens a new one.
     """
 
     def __init__(self) -> None:
         self._celery = current_app.extensions["celery"]
         self._timeout = float(current_app.config["BROKER_PUBLISH_TIMEOUT"])
+        self._kept = kept_connection(self._celery)
         self._connection: Connection | None = None
+        self._reused = False
         self.failed = False
 
     def __enter__(self) -> Publisher:
@@ -203,17 +208,31 @@ class Publisher:
 
     def __exit__(self, *_: object) -> None:
         connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            connection.release()
-        except Exception:  # the broker went away after the last publish: just drop it
-            connection.collect()
+        if connection is not None:
+            self._kept.give_back(connection)
 
     def send(self, message: OutboxMessage | OutgoingTask) -> None:
-        """Publish the row's task (task id = row id); returns once the broker took it."""
+        """Publish the row's task (task id = row id); returns once the broker took it.
+
+        A kept connection may have died while idle (the broker restarted): a
+        publish that fails on one other than by timing out is tried once more,
+        on a new connection. One that timed out is not, so that no publish
+        waits for a stalled broker more than once.
+        """
+        try:
+            try:
+                self._send(message)
+            except Exception as exc:
+                if not self._reused or _timed_out(exc):
+                    raise
+                self._send(message)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def _send(self, message: OutboxMessage | OutgoingTask) -> None:
         if self._connection is None:
-            self._connection = self._celery.connection_for_write()
+            self._connection, self._reused = self._kept.take(self._celery)
         try:
             self._celery.send_task(
                 message.kind,
@@ -227,10 +246,19 @@ class Publisher:
                 headers={"request_id": logs.current("request_id"), "outbox_id": str(message.id)},
             )
         except BaseException:
-            self.failed = True
             connection, self._connection = self._connection, None
             connection.collect()
             raise
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """The broker did not answer in time (the error or one it was raised from)."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return any(isinstance(cause, (TimeoutError, RedisTimeoutError)) for cause in chain)
 
 
 def publish(message_id: uuid.UUID) -> bool:

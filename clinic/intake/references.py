@@ -10,9 +10,11 @@ with its reference, at the commit.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import Executable, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic.extensions import db
@@ -20,19 +22,26 @@ from clinic.models import IntakeReferenceCounter
 from clinic.models.intake_reference import format_reference
 
 
-def next_reference(at: datetime) -> str:
-    """A new reference for an intake submitted at `at`."""
-    year = at.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).year
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    table = IntakeReferenceCounter.__table__
-    statement = (
-        dialect.insert(table)
-        .values(year=year, last_number=1)
+def _upsert(dialect: str) -> Executable:
+    table = cast(Table, IntakeReferenceCounter.__table__)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return (
+        insert.values(year=bindparam("year"), last_number=1)
         .on_conflict_do_update(
             index_elements=[table.c.year], set_={"last_number": table.c.last_number + 1}
         )
         .returning(table.c.last_number)
     )
+
+
+_UPSERTS = {dialect: _upsert(dialect) for dialect in ("postgresql", "sqlite")}
+"""The counter's upsert on each database, built once: every submit runs it."""
+
+
+def next_reference(at: datetime) -> str:
+    """A new reference for an intake submitted at `at`."""
+    year = at.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).year
+    statement = _UPSERTS["postgresql" if db.engine.dialect.name == "postgresql" else "sqlite"]
     with db.session.no_autoflush:
-        number = db.session.execute(statement).scalar_one()
+        number = db.session.execute(statement, {"year": year}).scalar_one()
     return format_reference(year, number)
