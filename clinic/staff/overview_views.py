@@ -187,7 +187,7 @@ def export_queue(queue: str) -> Response:
                         sla.due.astimezone(zone).isoformat(timespec="minutes") if sla.due else "",
                         "yes" if sla.breached else "no",
                         _flag_ids(flags),
-                        safe_text(reference or str(submission_id)[:8]),
+                        safe_text(reference or submission_id[:8]),
                         "yes" if partial else "no",
                         "yes" if via == "safety_page" else "no",
                     )
