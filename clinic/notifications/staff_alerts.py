@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 
 from clinic.extensions import db
 from clinic.models import Referral, StaffAlert, StaffQueue, StaffUser
@@ -62,37 +62,54 @@ def queue_staff_alerts(referrals: Sequence[Referral]) -> None:
     """In the routing transaction: alert staff about new referrals; a second call adds nothing.
 
     Routing calls it inside `queueing.one_task_for`, so one task sends the messages.
+    Everything it reads (the alerts written before, each queue's recipients, the
+    intake's on-call page) is read once, before anything is added, so the rows it
+    writes are flushed together with the caller's.
     """
     settings = _settings()
-    for referral in referrals:
-        if db.session.scalars(
-            select(StaffAlert.id).where(StaffAlert.referral_id == referral.id)
-        ).first():
-            continue
-        digest = referral.priority == "routine" and (
-            settings.for_queue(referral.queue).digest_minutes > 0
+    written = [referral.id for referral in referrals if not inspect(referral).pending]
+    alerted = set(
+        db.session.scalars(
+            select(StaffAlert.referral_id).where(StaffAlert.referral_id.in_(written))
         )
+        if written  # a referral not flushed yet has no row for an alert to point to
+        else ()
+    )
+    new = [referral for referral in referrals if referral.id not in alerted]
+    digest = {
+        referral.id: referral.priority == "routine"
+        and settings.for_queue(referral.queue).digest_minutes > 0
+        for referral in new
+    }
+    with db.session.no_autoflush:  # staff rows only: nothing the caller added changes them
+        recipients = {
+            queue: queue_recipients(queue)
+            for queue in sorted({r.queue for r in new if not digest[r.id]})
+        }
+    pages = on_call.Pages([referral.submission_id for referral in new])
+    for referral in new:
         alert = StaffAlert(
             id=uuid.uuid4(),
             referral_id=referral.id,
             submission_id=referral.submission_id,
             queue=referral.queue,
             priority=referral.priority,
-            delivery="digest" if digest else "immediate",
-            notified_at=None if digest else utcnow(),
+            delivery="digest" if digest[referral.id] else "immediate",
+            notified_at=None if digest[referral.id] else utcnow(),
         )
         db.session.add(alert)
-        if not digest:
+        if not digest[referral.id]:
             link = staff_alert_link(alert.id)
-            for recipient in queue_recipients(referral.queue):
+            for recipient in recipients[referral.queue]:
                 add_message(
                     f"alert:{alert.id}",
                     recipient,
                     "staff_alert",
                     {"link": link, "urgent": referral.priority == "urgent"},
                     referral_id=referral.id,
+                    new_event=True,
                 )
-        on_call.link_or_page(alert, urgent=referral.priority == "urgent")
+        pages.link_or_page(alert, urgent=referral.priority == "urgent")
 
 
 def acknowledge(alert: StaffAlert, staff: StaffUser) -> bool:
