@@ -15,7 +15,7 @@ Every message says only that a referral needs attention, with a console link.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import inspect, or_, select
 
@@ -39,23 +39,45 @@ def _staff_recipients(users: Sequence[StaffUser], language: str) -> list[Recipie
 
 def queue_recipients(queue: str) -> list[Recipient]:
     """The queue's shared address, or every enabled staff member who works the queue."""
+    return recipients_by_queue([queue])[queue]
+
+
+def recipients_by_queue(queues: Iterable[str]) -> dict[str, list[Recipient]]:
+    """`queue_recipients` of each queue; the staff of them all are read in one query."""
     settings = _settings()
-    address = settings.for_queue(queue).address
-    if address:
-        return [Recipient(f"queue:{queue}", "email", address, settings.staff_language)]
-    assigned = select(StaffQueue.staff_user_id).where(StaffQueue.queue == queue)
-    users = db.session.scalars(
-        select(StaffUser)
+    found: dict[str, list[Recipient]] = {}
+    staffed: list[str] = []
+    for queue in queues:
+        address = settings.for_queue(queue).address
+        if address:
+            found[queue] = [Recipient(f"queue:{queue}", "email", address, settings.staff_language)]
+        else:
+            staffed.append(queue)
+    if not staffed:
+        return found
+    rows = db.session.execute(
+        select(StaffUser, StaffQueue.queue)
+        .outerjoin(
+            StaffQueue,
+            (StaffQueue.staff_user_id == StaffUser.id) & StaffQueue.queue.in_(staffed),
+        )
         .where(
             StaffUser.is_enabled.is_(True),
             or_(
                 StaffUser.role == "intake_coordinator",
-                (StaffUser.role == "clinician") & StaffUser.id.in_(assigned),
+                (StaffUser.role == "clinician") & StaffQueue.queue.is_not(None),
             ),
         )
         .order_by(StaffUser.email)
     ).all()
-    return _staff_recipients(users, settings.staff_language)
+    for queue in staffed:
+        users = {
+            user.id: user
+            for user, assigned in rows
+            if user.role == "intake_coordinator" or assigned == queue
+        }
+        found[queue] = _staff_recipients(list(users.values()), settings.staff_language)
+    return found
 
 
 def queue_staff_alerts(referrals: Sequence[Referral]) -> None:
@@ -82,10 +104,7 @@ def queue_staff_alerts(referrals: Sequence[Referral]) -> None:
         for referral in new
     }
     with db.session.no_autoflush:  # staff rows only: nothing the caller added changes them
-        recipients = {
-            queue: queue_recipients(queue)
-            for queue in sorted({r.queue for r in new if not digest[r.id]})
-        }
+        recipients = recipients_by_queue(sorted({r.queue for r in new if not digest[r.id]}))
     pages = on_call.Pages([referral.submission_id for referral in new])
     for referral in new:
         alert = StaffAlert(
