@@ -173,7 +173,8 @@ def send_for_intake(submission_id: str) -> Outcome:
     send has most of the task's time limit (4 x MAIL_TIMEOUT, shorter than the
     lease); the rest come in the next run (`retry_in` 0). A message that must
     wait (a backoff, another worker's lease) brings the task back when the first
-    of them is due. Once every message is settled, the intake's outbox row is done.
+    of them is due. Once every message is settled, the intake's outbox row is done
+    (in the last mark's commit when the last recipient's messages all went).
     """
     started = time.monotonic()
     budget = float(current_app.config["MAIL_TIMEOUT"])
@@ -181,7 +182,13 @@ def send_for_intake(submission_id: str) -> Outcome:
     waits: list[float] = []
     messages = intake_messages(uuid.UUID(submission_id))
     snapshots = [_Snapshot.of(message, now) for message in messages]  # before any commit
-    for _, group in groupby(snapshots, key=lambda snapshot: (snapshot.recipient, snapshot.channel)):
+    groups = [
+        list(group)
+        for _, group in groupby(
+            snapshots, key=lambda snapshot: (snapshot.recipient, snapshot.channel)
+        )
+    ]
+    for number, group in enumerate(groups):
         if time.monotonic() - started > budget:
             return Outcome("more to send", retry_in=0.0)
         due: list[_Snapshot] = []
@@ -193,7 +200,13 @@ def send_for_intake(submission_id: str) -> Outcome:
             if outcome.status not in SETTLED:
                 waits.append(_wait_for(snapshot.id, outcome))
         if due:
-            waits += _send_together(due, lambda: time.monotonic() - started > budget)
+            last = number == len(groups) - 1 and not waits and len(due) == len(group)
+            group_waits, done = _send_together(
+                due, lambda: time.monotonic() - started > budget, submission_id if last else None
+            )
+            if done:
+                return Outcome("sent")
+            waits += group_waits
     if waits:
         return Outcome("pending", retry_in=min(waits))
     outbox.mark_done(TaskNames.SEND_INTAKE_NOTIFICATIONS, submission_id)
@@ -233,19 +246,25 @@ class _Snapshot:
             return replace(found, error=exc)
 
 
-def _send_together(snapshots: list[_Snapshot], time_is_up: Callable[[], bool]) -> list[float]:
+def _send_together(
+    snapshots: list[_Snapshot], time_is_up: Callable[[], bool], intake: str | None
+) -> tuple[list[float], bool]:
     """Claim one recipient's due messages at once, send each, mark those taken sent at once.
 
-    Returns the waits before the task should run again: a temporary failure's
-    backoff, or 0 for messages given back unsent (`pending`, their attempt not
-    counted) because the time was up before their turn.
+    Returns the waits before the task should run again (a temporary failure's
+    backoff, another worker's claim, or 0 for messages given back unsent —
+    `pending`, their attempt not counted — because the time was up before their
+    turn), and whether the `intake` task's outbox row was marked done with them:
+    given when these are the intake's last messages, it is, once all of them went.
     """
     claimed = _claim_all(snapshots)
     sent: list[_Snapshot] = []
     waits: list[float] = []
+    done = False
     try:
         for number, snapshot in enumerate(snapshots):
             if snapshot.id not in claimed:
+                waits.append(_wait_for(snapshot.id, Outcome("claimed elsewhere")))
                 continue
             if time_is_up():
                 _give_back([later.id for later in snapshots[number:] if later.id in claimed])
@@ -258,11 +277,12 @@ def _send_together(snapshots: list[_Snapshot], time_is_up: Callable[[], bool]) -
                 waits.append(outcome.retry_in)
     finally:
         if sent:
-            _mark_sent([snapshot.id for snapshot in sent])
+            done = intake is not None and len(sent) == len(snapshots)
+            _mark_sent([snapshot.id for snapshot in sent], intake if done else None)
     for snapshot in sent:
         log.info("message %s sent by %s", snapshot.id, snapshot.channel)
         metrics.NOTIFICATIONS.labels(channel=snapshot.channel, outcome="sent").inc()
-    return waits
+    return waits, done
 
 
 def _send_snapshot(snapshot: _Snapshot) -> Outcome | None:
@@ -379,8 +399,11 @@ def _send_claimed(message: NotificationMessage) -> Outcome:
     return Outcome("sent")
 
 
-def _mark_sent(message_ids: list[uuid.UUID]) -> None:
-    """Step 3 for messages the far end took: retried on a database error, then raised."""
+def _mark_sent(message_ids: list[uuid.UUID], intake: str | None = None) -> None:
+    """Step 3 for messages the far end took: retried on a database error, then raised.
+
+    `intake`: these were the intake's last messages; its task's outbox row is done too.
+    """
     for delay in (*MARK_SENT_RETRY_DELAYS, None):
         try:
             with unit_of_work():
@@ -399,6 +422,8 @@ def _mark_sent(message_ids: list[uuid.UUID]) -> None:
                     execution_options={"synchronize_session": False},
                 )
                 outbox.mark_done(TaskNames.SEND_NOTIFICATION, *message_ids)
+                if intake is not None:
+                    outbox.mark_done(TaskNames.SEND_INTAKE_NOTIFICATIONS, intake)
             return
         except SQLAlchemyError as exc:
             if delay is None:
