@@ -40,6 +40,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -55,8 +56,9 @@ from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage, Referral
 from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
-from clinic.notifications.channel_choice import channel_for
+from clinic.notifications.channel_choice import channel_for, connected_channel
 from clinic.notifications.channels import (
+    Channel,
     DeliveryFailure,
     Outgoing,
     TemporaryFailure,
@@ -262,19 +264,21 @@ def _send_together(
     waits: list[float] = []
     done = False
     try:
-        for number, snapshot in enumerate(snapshots):
-            if snapshot.id not in claimed:
-                waits.append(_wait_for(snapshot.id, Outcome("claimed elsewhere")))
-                continue
-            if time_is_up():
-                _give_back([later.id for later in snapshots[number:] if later.id in claimed])
-                waits.append(0.0)
-                break
-            outcome = _send_snapshot(snapshot)
-            if outcome is None:
-                sent.append(snapshot)
-            elif outcome.retry_in is not None:
-                waits.append(outcome.retry_in)
+        with ExitStack() as connections:
+            channel = _GroupChannel(snapshots[0].channel, connections)
+            for number, snapshot in enumerate(snapshots):
+                if snapshot.id not in claimed:
+                    waits.append(_wait_for(snapshot.id, Outcome("claimed elsewhere")))
+                    continue
+                if time_is_up():
+                    _give_back([later.id for later in snapshots[number:] if later.id in claimed])
+                    waits.append(0.0)
+                    break
+                outcome = _send_snapshot(snapshot, channel)
+                if outcome is None:
+                    sent.append(snapshot)
+                elif outcome.retry_in is not None:
+                    waits.append(outcome.retry_in)
     finally:
         if sent:
             done = intake is not None and len(sent) == len(snapshots)
@@ -285,12 +289,27 @@ def _send_together(
     return waits, done
 
 
-def _send_snapshot(snapshot: _Snapshot) -> Outcome | None:
+class _GroupChannel:
+    """The channel of one recipient's messages, made at the first send (inside that send's
+    error handling); over SMTP the messages share one connection."""
+
+    def __init__(self, name: str, connections: ExitStack) -> None:
+        self._name = name
+        self._connections = connections
+        self._channel: Channel | None = None
+
+    def send(self, outgoing: Outgoing) -> None:
+        if self._channel is None:
+            self._channel = self._connections.enter_context(connected_channel(self._name))
+        self._channel.send(outgoing)
+
+
+def _send_snapshot(snapshot: _Snapshot, channel: Channel) -> Outcome | None:
     """Step 2 of a claimed message: None when the far end took it, else what step 3 recorded."""
     try:
         if snapshot.outgoing is None:
             raise snapshot.error or ValueError("not rendered")
-        channel_for(snapshot.channel).send(snapshot.outgoing)
+        channel.send(snapshot.outgoing)
     except DeliveryFailure as exc:
         message = db.session.get(NotificationMessage, snapshot.id)
         if message is None:
