@@ -393,13 +393,13 @@ def publish_claimed(message_ids: list[uuid.UUID], lease_end: datetime) -> int:
     return taken
 
 
-def _finish_unfinished(kind: str, target_id: object, **values: object) -> None:
-    """Set `values` on the task's rows that are not finished yet."""
+def _finish_unfinished(kind: str, target_ids: tuple[object, ...], **values: object) -> None:
+    """Set `values` on the tasks' rows that are not finished yet."""
     db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.kind == kind,
-            OutboxMessage.target_id == str(target_id),
+            OutboxMessage.target_id.in_([str(target_id) for target_id in target_ids]),
             OutboxMessage.status.in_(("pending", "published")),
         )
         .values(**values)
@@ -408,12 +408,12 @@ def _finish_unfinished(kind: str, target_id: object, **values: object) -> None:
 
 def mark_failed(kind: str, target_id: object, error: str) -> None:
     """In the task's own transaction: it failed for good; staff see the row as failed."""
-    _finish_unfinished(kind, target_id, status="failed", last_error=error[:500])
+    _finish_unfinished(kind, (target_id,), status="failed", last_error=error[:500])
 
 
-def mark_done(kind: str, target_id: object) -> None:
-    """In the task's own transaction: its outbox rows are done."""
-    _finish_unfinished(kind, target_id, status="done", done_at=utcnow())
+def mark_done(kind: str, *target_ids: object) -> None:
+    """In the task's own transaction: the outbox rows of its target(s) are done."""
+    _finish_unfinished(kind, target_ids, status="done", done_at=utcnow())
 
 
 def requeue(message: OutboxMessage) -> None:

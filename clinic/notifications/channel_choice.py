@@ -3,6 +3,9 @@ or `sms` (SMS_PROVIDER, else the development folder)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app
 
 from clinic.notifications import development, sms, smtp
@@ -19,3 +22,14 @@ def channel_for(name: str) -> Channel:
     if name == "sms":
         return sms.SmsChannel(sms.load_provider(config["SMS_PROVIDER"]))
     raise PermanentFailure(f"no channel {name}")
+
+
+@contextmanager
+def connected_channel(name: str) -> Iterator[Channel]:
+    """`channel_for(name)`, keeping one connection for the sends inside where it has one (SMTP)."""
+    channel = channel_for(name)
+    if isinstance(channel, smtp.SmtpChannel):
+        with channel.connection() as connection:
+            yield connection
+    else:
+        yield channel

@@ -5,7 +5,7 @@ whichever comes first:
 - `page_for_draft`: a saved answer made `acute` true while the client is still
   filling in the form. The message says only that an intake in progress needs
   urgent attention, and links to the alert's own console page.
-- `link_or_page`: routing wrote a staff alert about the intake. A draft-stage
+- `Pages.link_or_page`: routing wrote a staff alert about the intake. A draft-stage
   alert is linked to it (pages say "a referral" and link to it from then on)
   and nothing is paged again; an intake not yet paged is paged if the referral
   is urgent.
@@ -83,19 +83,20 @@ def linked_staff_alert(page: OnCallAlert) -> StaffAlert | None:
 
 def _start(
     submission_id: uuid.UUID,
-    staff_alert_id: uuid.UUID | None,
+    staff_alert: StaffAlert | None,
     rescreen_id: uuid.UUID | None = None,
+    recipients: Sequence[Recipient] | None = None,
 ) -> OnCallAlert:
     page = OnCallAlert(
         id=uuid.uuid4(),
         submission_id=submission_id,
-        staff_alert_id=staff_alert_id,
+        staff_alert_id=None if staff_alert is None else staff_alert.id,
         rescreen_id=rescreen_id,
         pages_sent=1,
         next_page_at=utcnow() + _repeat_after(),
     )
     db.session.add(page)
-    _send_page(page, number=1)
+    _send_page(page, 1, staff_alert, recipients)
     return page
 
 
@@ -106,7 +107,7 @@ def page_for_draft(submission_id: uuid.UUID) -> OnCallAlert | None:
     """
     if alert_for(submission_id) is not None:
         return None
-    return _start(submission_id, staff_alert_id=None)
+    return _start(submission_id, staff_alert=None)
 
 
 def page_for_rescreen(
@@ -120,22 +121,46 @@ def page_for_rescreen(
     ).one_or_none()
     if found is not None:
         return found
-    return _start(
-        submission_id, None if staff_alert is None else staff_alert.id, rescreen_id=rescreen_id
-    )
+    return _start(submission_id, staff_alert, rescreen_id=rescreen_id)
 
 
-def link_or_page(alert: StaffAlert, *, urgent: bool) -> None:
-    """In routing: link the intake's unlinked alert to `alert`, or page
-    on-call for an urgent referral of an intake not paged before. Never a second page."""
-    db.session.flush()
-    page = alert_for(alert.submission_id)
-    if page is None:
-        if urgent:
-            _start(alert.submission_id, staff_alert_id=alert.id)
-        return
-    if page.staff_alert_id is None:
-        page.staff_alert_id = alert.id
+class Pages:
+    """In routing: the on-call pages of the intakes whose staff alerts are being written.
+
+    Read once, up front (one query), and kept up to date as pages start, so that
+    the alerts of one intake never page twice and nothing is flushed in between.
+    """
+
+    def __init__(self, submission_ids: Sequence[uuid.UUID]) -> None:
+        self._pages: dict[uuid.UUID, OnCallAlert | None] = dict.fromkeys(submission_ids)
+        if self._pages:
+            for page in db.session.scalars(
+                select(OnCallAlert).where(
+                    OnCallAlert.submission_id.in_(list(self._pages)),
+                    OnCallAlert.rescreen_id.is_(None),
+                )
+            ):
+                self._pages[page.submission_id] = page
+        self._recipients: list[Recipient] | None = None
+
+    def link_or_page(self, alert: StaffAlert, *, urgent: bool) -> None:
+        """Link the intake's unlinked page to `alert`, or page on-call for an urgent
+        referral of an intake not paged before. Never a second page."""
+        page = self._pages.get(alert.submission_id)
+        if page is None:
+            if urgent:
+                self._pages[alert.submission_id] = _start(
+                    alert.submission_id, alert, recipients=self._on_call()
+                )
+            return
+        if page.staff_alert_id is None:
+            page.staff_alert_id = alert.id
+
+    def _on_call(self) -> list[Recipient]:
+        if self._recipients is None:
+            with db.session.no_autoflush:  # staff rows only: nothing pending changes them
+                self._recipients = on_call_recipients()
+        return self._recipients
 
 
 def _page_event(page_id: uuid.UUID, number: int) -> str:
@@ -156,15 +181,20 @@ def page_messages(page: OnCallAlert) -> Sequence[NotificationMessage]:
     ).all()
 
 
-def _send_page(page: OnCallAlert, number: int) -> None:
-    staff_alert = linked_staff_alert(page)
+def _send_page(
+    page: OnCallAlert,
+    number: int,
+    staff_alert: StaffAlert | None,
+    recipients: Sequence[Recipient] | None = None,
+) -> None:
+    """Page number `number`; `staff_alert`: the one the page links to, if any."""
     if staff_alert is None:
         link = on_call_alert_link(page.id)
         template, referral_id = DRAFT_PAGE_TEMPLATE, None
     else:
         link = staff_alert_link(staff_alert.id)
         template, referral_id = REFERRAL_PAGE_TEMPLATE, staff_alert.referral_id
-    for recipient in on_call_recipients():
+    for recipient in on_call_recipients() if recipients is None else recipients:
         add_message(
             _page_event(page.id, number),
             recipient,
@@ -172,6 +202,7 @@ def _send_page(page: OnCallAlert, number: int) -> None:
             {"link": link, "number": number},
             submission_id=page.submission_id,
             referral_id=referral_id,
+            new_event=number == 1,  # the page was started in this transaction
         )
 
 
@@ -208,7 +239,7 @@ def _repeat(page: OnCallAlert, now: datetime) -> int:
     )
     if not rows_matched(claimed):
         return 0
-    _send_page(page, number)
+    _send_page(page, number, linked_staff_alert(page))
     return 1
 
 

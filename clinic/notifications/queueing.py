@@ -57,11 +57,17 @@ def add_message(
     sender: str | None = None,
     submission_id: uuid.UUID | None = None,
     referral_id: uuid.UUID | None = None,
+    new_event: bool = False,
 ) -> NotificationMessage:
-    """The message for this key: the existing one, or a new one to be sent after commit."""
-    existing = find(event, recipient.key, recipient.channel)
-    if existing is not None:
-        return existing
+    """The message for this key: the existing one, or a new one to be sent after commit.
+
+    `new_event`: the event names a row this transaction made (a new alert or page),
+    so no message can have its key yet and none is looked for.
+    """
+    if not new_event:
+        existing = find(event, recipient.key, recipient.channel)
+        if existing is not None:
+            return existing
     payload: dict[str, Any] = {"to": recipient.address, "values": dict(values)}
     if sender:
         payload["sender"] = sender

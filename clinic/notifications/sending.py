@@ -14,8 +14,9 @@ The claim and the mark (each way) are `unit_of_work()` blocks, the only commits
 here; anything else (a message already finished or missing) is committed by the task.
 
 `send_for_intake` sends an intake's staff alerts and on-call pages (written by
-routing, clinic.notifications.queueing.one_task_for) in one task, grouped by
-recipient, each message through these same three steps.
+routing, clinic.notifications.queueing.one_task_for) in one task, batched per
+recipient: the same three steps, with one recipient's messages claimed in one
+commit and those sent marked in one commit.
 
 A task delivered again after the row was marked sent does nothing. One finding
 the row `sending` waits out the lease (a hard time limit keeps a live send
@@ -38,13 +39,15 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from clinic.broker import outbox
@@ -53,8 +56,9 @@ from clinic.extensions import db, rows_matched
 from clinic.models import NotificationMessage, Referral
 from clinic.models.columns import utcnow
 from clinic.models.unit_of_work import unit_of_work
-from clinic.notifications.channel_choice import channel_for
+from clinic.notifications.channel_choice import channel_for, connected_channel
 from clinic.notifications.channels import (
+    Channel,
     DeliveryFailure,
     Outgoing,
     TemporaryFailure,
@@ -129,7 +133,7 @@ SETTLED = (*FINISHED, "missing")
 """Outcomes after which the intake's task has nothing more to do for the message."""
 
 
-def intake_messages(submission_id: uuid.UUID) -> list[uuid.UUID]:
+def intake_messages(submission_id: uuid.UUID) -> list[NotificationMessage]:
     """The intake's unfinished staff and on-call messages, grouped by recipient.
 
     Client messages are never among them: each is at most once, with a task of its own.
@@ -137,7 +141,7 @@ def intake_messages(submission_id: uuid.UUID) -> list[uuid.UUID]:
     referrals = select(Referral.id).where(Referral.submission_id == submission_id)
     return list(
         db.session.scalars(
-            select(NotificationMessage.id)
+            select(NotificationMessage)
             .where(
                 or_(
                     NotificationMessage.referral_id.in_(referrals),
@@ -156,27 +160,207 @@ def intake_messages(submission_id: uuid.UUID) -> list[uuid.UUID]:
 
 
 def send_for_intake(submission_id: str) -> Outcome:
-    """Send the intake's staff alerts and pages, one after another (`send_message` each).
+    """Send the intake's staff alerts and pages, a recipient's messages together.
 
-    A new message is claimed only in the first MAIL_TIMEOUT of the run, so each
+    The messages of one recipient (and channel) that are due are claimed in one
+    commit, sent one after another, and those the far end took are marked sent
+    in one commit: the same three steps as `send_message`, per recipient rather
+    than per message (a worker dying between a send and the mark sends those
+    staff messages again after the lease, as for one message). A message in any
+    other state (claimed by a worker that may still be sending, or waiting out a
+    backoff) goes through `send_message` on its own.
+
+    Messages are claimed only in the first MAIL_TIMEOUT of the run, and one
+    claimed but not yet sent when that time is up is given back unsent, so each
     send has most of the task's time limit (4 x MAIL_TIMEOUT, shorter than the
     lease); the rest come in the next run (`retry_in` 0). A message that must
     wait (a backoff, another worker's lease) brings the task back when the first
-    of them is due. Once every message is settled, the intake's outbox row is done.
+    of them is due. Once every message is settled, the intake's outbox row is done
+    (in the last mark's commit when the last recipient's messages all went).
     """
     started = time.monotonic()
     budget = float(current_app.config["MAIL_TIMEOUT"])
+    now = utcnow()
     waits: list[float] = []
-    for message_id in intake_messages(uuid.UUID(submission_id)):
+    messages = intake_messages(uuid.UUID(submission_id))
+    snapshots = [_Snapshot.of(message, now) for message in messages]  # before any commit
+    groups = [
+        list(group)
+        for _, group in groupby(
+            snapshots, key=lambda snapshot: (snapshot.recipient, snapshot.channel)
+        )
+    ]
+    for number, group in enumerate(groups):
         if time.monotonic() - started > budget:
             return Outcome("more to send", retry_in=0.0)
-        outcome = send_message(str(message_id))
-        if outcome.status not in SETTLED:
-            waits.append(_wait_for(message_id, outcome))
+        due: list[_Snapshot] = []
+        for snapshot in group:
+            if snapshot.due:
+                due.append(snapshot)
+                continue
+            outcome = send_message(str(snapshot.id))
+            if outcome.status not in SETTLED:
+                waits.append(_wait_for(snapshot.id, outcome))
+        if due:
+            last = number == len(groups) - 1 and not waits and len(due) == len(group)
+            group_waits, done = _send_together(
+                due, lambda: time.monotonic() - started > budget, submission_id if last else None
+            )
+            if done:
+                return Outcome("sent")
+            waits += group_waits
     if waits:
         return Outcome("pending", retry_in=min(waits))
     outbox.mark_done(TaskNames.SEND_INTAKE_NOTIFICATIONS, submission_id)
     return Outcome("sent")
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What sending a message of the intake needs, read before any commit expires its row.
+
+    `due`: pending and due now; only those are rendered here (a rendering that
+    fails keeps its error: the message fails once claimed, as in `_send_claimed`).
+    """
+
+    id: uuid.UUID
+    recipient: str
+    channel: str
+    attempts: int
+    due: bool
+    outgoing: Outgoing | None = None
+    error: Exception | None = None
+
+    @classmethod
+    def of(cls, message: NotificationMessage, now: datetime) -> _Snapshot:
+        found = cls(
+            message.id,
+            message.recipient,
+            message.channel,
+            message.attempts,
+            due=message.status == "pending" and message.next_attempt_at <= now,
+        )
+        if not found.due:
+            return found
+        try:
+            return replace(found, outgoing=_outgoing(message))
+        except Exception as exc:
+            return replace(found, error=exc)
+
+
+def _send_together(
+    snapshots: list[_Snapshot], time_is_up: Callable[[], bool], intake: str | None
+) -> tuple[list[float], bool]:
+    """Claim one recipient's due messages at once, send each, mark those taken sent at once.
+
+    Returns the waits before the task should run again (a temporary failure's
+    backoff, another worker's claim, or 0 for messages given back unsent —
+    `pending`, their attempt not counted — because the time was up before their
+    turn), and whether the `intake` task's outbox row was marked done with them:
+    given when these are the intake's last messages, it is, once all of them went.
+    """
+    claimed = _claim_all(snapshots)
+    sent: list[_Snapshot] = []
+    waits: list[float] = []
+    done = False
+    try:
+        with ExitStack() as connections:
+            channel = _GroupChannel(snapshots[0].channel, connections)
+            for number, snapshot in enumerate(snapshots):
+                if snapshot.id not in claimed:
+                    waits.append(_wait_for(snapshot.id, Outcome("claimed elsewhere")))
+                    continue
+                if time_is_up():
+                    _give_back([later.id for later in snapshots[number:] if later.id in claimed])
+                    waits.append(0.0)
+                    break
+                outcome = _send_snapshot(snapshot, channel)
+                if outcome is None:
+                    sent.append(snapshot)
+                elif outcome.retry_in is not None:
+                    waits.append(outcome.retry_in)
+    finally:
+        if sent:
+            done = intake is not None and len(sent) == len(snapshots)
+            _mark_sent([snapshot.id for snapshot in sent], intake if done else None)
+    for snapshot in sent:
+        log.info("message %s sent by %s", snapshot.id, snapshot.channel)
+        metrics.NOTIFICATIONS.labels(channel=snapshot.channel, outcome="sent").inc()
+    return waits, done
+
+
+class _GroupChannel:
+    """The channel of one recipient's messages, made at the first send (inside that send's
+    error handling); over SMTP the messages share one connection."""
+
+    def __init__(self, name: str, connections: ExitStack) -> None:
+        self._name = name
+        self._connections = connections
+        self._channel: Channel | None = None
+
+    def send(self, outgoing: Outgoing) -> None:
+        if self._channel is None:
+            self._channel = self._connections.enter_context(connected_channel(self._name))
+        self._channel.send(outgoing)
+
+
+def _send_snapshot(snapshot: _Snapshot, channel: Channel) -> Outcome | None:
+    """Step 2 of a claimed message: None when the far end took it, else what step 3 recorded."""
+    try:
+        if snapshot.outgoing is None:
+            raise snapshot.error or ValueError("not rendered")
+        channel.send(snapshot.outgoing)
+    except DeliveryFailure as exc:
+        message = db.session.get(NotificationMessage, snapshot.id)
+        if message is None:
+            return Outcome("missing")
+        if isinstance(exc, TemporaryFailure):
+            return _temporary(message, str(exc))
+        return _fail(message, str(exc))
+    except Exception as exc:  # a bug or an unexpected library error: never loop on it
+        log.exception("message %s: unexpected error while sending", snapshot.id)
+        message = db.session.get(NotificationMessage, snapshot.id)
+        return Outcome("missing") if message is None else _fail(message, type(exc).__name__)
+    return None
+
+
+def _claim_all(snapshots: list[_Snapshot]) -> set[uuid.UUID]:
+    """Step 1 for several messages, committed before any is sent (guards as in `_claim`)."""
+    with unit_of_work():
+        claimed = db.session.scalars(
+            update(NotificationMessage)
+            .where(
+                NotificationMessage.status == "pending",
+                or_(
+                    *(
+                        and_(
+                            NotificationMessage.id == snapshot.id,
+                            NotificationMessage.attempts == snapshot.attempts,
+                        )
+                        for snapshot in snapshots
+                    )
+                ),
+            )
+            .values(
+                status="sending", claimed_at=utcnow(), attempts=NotificationMessage.attempts + 1
+            )
+            .returning(NotificationMessage.id),
+            execution_options={"synchronize_session": False},
+        )
+        return set(claimed)
+
+
+def _give_back(message_ids: list[uuid.UUID]) -> None:
+    """Claimed but never handed to a channel: pending again, as before the claim."""
+    if not message_ids:
+        return
+    with unit_of_work():
+        db.session.execute(
+            update(NotificationMessage)
+            .where(NotificationMessage.id.in_(message_ids), NotificationMessage.status == "sending")
+            .values(status="pending", claimed_at=None, attempts=NotificationMessage.attempts - 1),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def _wait_for(message_id: uuid.UUID, outcome: Outcome) -> float:
@@ -228,21 +412,24 @@ def _send_claimed(message: NotificationMessage) -> Outcome:
         log.exception("message %s: unexpected error while sending", message.id)
         return _fail(message, type(exc).__name__)
     message_id, channel = message.id, message.channel
-    _mark_sent(message_id)
+    _mark_sent([message_id])
     log.info("message %s sent by %s", message_id, channel)
     metrics.NOTIFICATIONS.labels(channel=channel, outcome="sent").inc()
     return Outcome("sent")
 
 
-def _mark_sent(message_id: uuid.UUID) -> None:
-    """Step 3 for a message the far end took: retried on a database error, then raised."""
+def _mark_sent(message_ids: list[uuid.UUID], intake: str | None = None) -> None:
+    """Step 3 for messages the far end took: retried on a database error, then raised.
+
+    `intake`: these were the intake's last messages; its task's outbox row is done too.
+    """
     for delay in (*MARK_SENT_RETRY_DELAYS, None):
         try:
             with unit_of_work():
                 db.session.execute(
                     update(NotificationMessage)
                     .where(
-                        NotificationMessage.id == message_id,
+                        NotificationMessage.id.in_(message_ids),
                         NotificationMessage.status.in_(("sending", "unknown")),
                     )
                     .values(
@@ -250,16 +437,19 @@ def _mark_sent(message_id: uuid.UUID) -> None:
                         sent_at=utcnow(),
                         last_error=None,
                         payload_encrypted=None,  # the address and any link are not needed now
-                    )
+                    ),
+                    execution_options={"synchronize_session": False},
                 )
-                _finish_outbox(str(message_id))
+                outbox.mark_done(TaskNames.SEND_NOTIFICATION, *message_ids)
+                if intake is not None:
+                    outbox.mark_done(TaskNames.SEND_INTAKE_NOTIFICATIONS, intake)
             return
         except SQLAlchemyError as exc:
             if delay is None:
                 raise
             log.warning(
-                "message %s was sent but not marked sent (%s); marking again in %.1fs",
-                message_id,
+                "messages %s were sent but not marked sent (%s); marking again in %.1fs",
+                ", ".join(map(str, message_ids)),
                 type(exc).__name__,
                 delay,
             )

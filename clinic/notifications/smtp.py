@@ -2,6 +2,9 @@
 
 Status codes decide what happens next: 4xx and connection problems are
 temporary (retried with backoff), 5xx is permanent (the message fails at once).
+Several messages (one recipient's, clinic.notifications.sending) can go over one
+connection (`SmtpChannel.connection`); a failure drops it, and the next message
+opens another.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +56,7 @@ class SmtpChannel:
             timeout=float(config["MAIL_TIMEOUT"]),
         )
 
-    def _connect(self) -> smtplib.SMTP:
+    def connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
         if self.use_ssl:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -72,15 +75,36 @@ class SmtpChannel:
         return smtp
 
     def send(self, outgoing: Outgoing) -> None:
-        message = build_email(outgoing, self.sender)
+        with self.connection() as connection:
+            connection.send(outgoing)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[SmtpConnection]:
+        """Sends inside share one connection, opened at the first and closed at the end."""
+        connection = SmtpConnection(self)
         try:
-            smtp = self._connect()
+            yield connection
+        finally:
+            connection.close()
+
+
+class SmtpConnection:
+    """One SMTP connection for several messages; a message that fails drops it."""
+
+    def __init__(self, channel: SmtpChannel) -> None:
+        self.channel = channel
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, outgoing: Outgoing) -> None:
+        message = build_email(outgoing, self.channel.sender)
+        try:
+            if self._smtp is None:
+                self._smtp = self.channel.connect()
             try:
-                smtp.send_message(message)
-            finally:
-                # Once DATA was accepted the message is sent, whatever QUIT does.
-                with contextlib.suppress(smtplib.SMTPException, OSError):
-                    smtp.quit()
+                self._smtp.send_message(message)
+            except BaseException:
+                self._drop()
+                raise
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _reply in exc.recipients.values()]
             raise failure_for_code(max(codes)) from None
@@ -90,3 +114,16 @@ class SmtpChannel:
             raise PermanentFailure("SMTP server does not support STARTTLS or AUTH") from None
         except (smtplib.SMTPException, OSError) as exc:
             raise TemporaryFailure(type(exc).__name__) from None
+
+    def close(self) -> None:
+        """QUIT; once DATA was accepted a message is sent, whatever QUIT does."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()

@@ -67,7 +67,6 @@ def record_routing(submission_id: str) -> str:
         log.warning("submission %s not found; nothing to route", submission_id)
         return "missing"
     if submission.status == "submitted":
-        _give_a_client_record(submission)
         try:
             scores, decision = score_and_decide(
                 submission.path, answers_of(submission), current_app.extensions["routing_rules"]
@@ -99,7 +98,6 @@ def record_routing_failure(submission_id: str, error: str) -> str:
     if submission is None:
         return "missing"
     if submission.status == "submitted":
-        _give_a_client_record(submission)
         log.error("submission %s: routing failed (%s); sent to intake review", submission.id, error)
         metrics.ROUTING_FAILURES.labels(reason="gave_up").inc()
         sentence = (
@@ -113,7 +111,7 @@ def record_routing_failure(submission_id: str, error: str) -> str:
 
 def _give_a_client_record(submission: IntakeSubmission) -> None:
     """Each routed intake belongs to a pseudonymous client record (`clinic.intake.clients`),
-    made here, in routing's transaction, rather than on the submit's path."""
+    made here, in routing's transaction, rather than on the submit's path (`_finish`)."""
     if submission.client_id is None:
         submission.client = Client(id=uuid.uuid4())
 
@@ -133,6 +131,7 @@ def _record_decision(
     decision: Decision,
     document: DecisionDocument,
 ) -> None:
+    store_flags(submission, decision.flags)  # first: its DELETE has nothing to flush yet
     referrals = [
         _add_referral(
             submission,
@@ -148,7 +147,6 @@ def _record_decision(
     submission.scores = {name: score.as_dict() for name, score in scores.items()}
     submission.decision = document.stored()
     submission.rules_version = decision.rules_version
-    store_flags(submission, decision.flags)
     for item in decision.referrals:
         metrics.ROUTING_DECISIONS.labels(queue=item.queue, priority=str(item.priority)).inc()
     _finish(submission, "routed", referrals, flags=sorted(decision.flags))
@@ -208,6 +206,7 @@ def _add_referral(
 def _finish(
     submission: IntakeSubmission, status: str, referrals: list[Referral], flags: list[str]
 ) -> None:
+    _give_a_client_record(submission)
     submission.status = status
     submission.routed_at = utcnow()
     audit.record(

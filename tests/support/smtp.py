@@ -46,6 +46,7 @@ class _Handler:
             assert isinstance(message, EmailMessage)
             with self.server.lock:
                 self.server.messages.append(message)
+                self.server.peers.append(session.peer)
             return "250 Message accepted"
         finally:  # answered, or dropped with its connection
             self.server.data_done.set()
@@ -55,6 +56,8 @@ class SmtpServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.peers: list[Any] = []
+        """The client address (host, port) of each accepted message: one per connection."""
         self.lock = threading.Lock()
         self.refuse_with: str | None = None
         self.holding = threading.Event()
@@ -76,6 +79,11 @@ class SmtpServer:
     def received(self) -> list[EmailMessage]:
         with self.lock:
             return list(self.messages)
+
+    def received_over(self) -> list[tuple[EmailMessage, Any]]:
+        """Each accepted message with the client address of the connection it came over."""
+        with self.lock:
+            return list(zip(self.messages, self.peers, strict=True))
 
     def mail_config(self) -> dict[str, Any]:
         """App config pointing at this server (plain SMTP, short timeouts)."""

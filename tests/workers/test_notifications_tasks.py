@@ -95,6 +95,22 @@ def test_one_task_sends_every_staff_alert_of_an_intake_once(
     assert _intake_task_rows(submission_id) == ["done"]
 
 
+def test_the_intake_task_sends_each_recipients_alerts_over_one_connection(
+    app: Flask, smtp_server: SmtpServer
+) -> None:
+    """Two referrals, two coordinators: each coordinator's two alerts share a connection."""
+    app.config.update(smtp_server.mail_config())
+    submission_id = _routed_with_two_staff({"safety.now": 1, "phq9.9": 2, **PTSD_POSITIVE})
+
+    assert send_intake_notifications(submission_id) == "sent"
+    connections: dict[str, set[object]] = {}
+    for message, peer in smtp_server.received_over():
+        connections.setdefault(str(message["To"]), set()).add(peer)
+    assert sorted(connections) == ["coordinator@example.org", "second@example.org"]
+    assert [len(peers) for peers in connections.values()] == [1, 1]
+    assert len(set.union(*connections.values())) == 2
+
+
 def test_the_intake_task_comes_back_for_a_temporary_failure(
     app: Flask, smtp_server: SmtpServer
 ) -> None:
