@@ -43,6 +43,7 @@ from tests.support.migrated import drop_templates, migrated_postgres_database, m
 from tests.support.services import (
     create_postgres_database,
     drop_postgres_database,
+    drops_deferred,
     reachable,
     service_url,
     services_required,
@@ -113,7 +114,8 @@ def fresh_sqlite_database(path: Path) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _migrated_templates() -> Iterator[None]:
-    yield
+    with drops_deferred():
+        yield
     drop_templates()
 
 
