@@ -49,6 +49,7 @@ from tests.support.services import (
     services_required,
 )
 from tests.support.smtp import SmtpServer
+from tests.support.templates import share_compiled_templates
 from workers.celery_app import init_celery
 
 settings.register_profile(
@@ -166,7 +167,7 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
         copy = tmp_path / "clinic.sqlite"
         shutil.copy(migrated_database.removeprefix("sqlite:///"), copy)
         url = f"sqlite:///{copy}"
-    application = create_app(app_overrides(url, tmp_path / "instance"))
+    application = share_compiled_templates(create_app(app_overrides(url, tmp_path / "instance")))
     application.test_client_class = IsolatedRequestClient
     if not on_postgres(url):
         yield application
