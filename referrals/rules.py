@@ -69,6 +69,8 @@ __all__ = [
 
 DEFAULT_RULES_PATH: Final = Path(__file__).resolve().parent.parent / "config" / "routing.yaml"
 MAX_AGE: Final = 125
+# libyaml's parser when PyYAML has it (as forms.fields): every app start reads this file.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RULE_ID: Final = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _MUST_EXCLUDE: Final[Mapping[str, tuple[str, ...]]] = {
     "couples": ("partner_risk", "acute"),
@@ -351,7 +353,7 @@ def load_rules(path: str | os.PathLike[str] = DEFAULT_RULES_PATH) -> RuleSet:
     except OSError as error:
         raise RuleFileError(f"{source}: cannot read the rule file: {error.strerror}") from error
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as error:
         raise RuleFileError(f"{source}: not valid YAML: {error}") from error
     return parse_rules(data, source)

@@ -43,11 +43,13 @@ from tests.support.migrated import drop_templates, migrated_postgres_database, m
 from tests.support.services import (
     create_postgres_database,
     drop_postgres_database,
+    drops_deferred,
     reachable,
     service_url,
     services_required,
 )
 from tests.support.smtp import SmtpServer
+from tests.support.templates import share_compiled_templates
 from workers.celery_app import init_celery
 
 settings.register_profile(
@@ -113,7 +115,8 @@ def fresh_sqlite_database(path: Path) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _migrated_templates() -> Iterator[None]:
-    yield
+    with drops_deferred():
+        yield
     drop_templates()
 
 
@@ -164,7 +167,7 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
         copy = tmp_path / "clinic.sqlite"
         shutil.copy(migrated_database.removeprefix("sqlite:///"), copy)
         url = f"sqlite:///{copy}"
-    application = create_app(app_overrides(url, tmp_path / "instance"))
+    application = share_compiled_templates(create_app(app_overrides(url, tmp_path / "instance")))
     application.test_client_class = IsolatedRequestClient
     if not on_postgres(url):
         yield application

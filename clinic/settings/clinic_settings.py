@@ -36,6 +36,8 @@ from clinic.settings.notification_settings import NotificationSettings, parse_no
 from clinic.settings.rescreen_settings import RescreenSettings, parse_rescreen
 from clinic.settings.schema import Entry, Location, Section, key_of, problem, refuse_at
 
+# libyaml's parser when PyYAML has it (as forms.fields): every app start reads these files.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "config" / "clinic.yaml"
 
 
@@ -104,7 +106,7 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
 
 def _read(file: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
     except OSError as exc:
         raise ClinicSettingsError(file, "<file>", f"cannot be read ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

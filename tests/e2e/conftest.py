@@ -37,6 +37,7 @@ from tests.support.browser import CHROMIUM_ARGS, LiveServer, NeutralSite, chromi
 from tests.support.fault_record import FaultRecord
 from tests.support.services import drop_postgres_database
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.templates import share_compiled_templates
 
 STACKS = ("embedded", "postgres-redis", "postgres-rabbitmq")
 
@@ -87,7 +88,7 @@ class Stack:
                 db.engine.dispose()
 
     def _create_app(self, broker_url: str) -> Flask:
-        return create_app(
+        app = create_app(
             {
                 "INSTANCE_PATH": str(self.instance_path),
                 "SQLALCHEMY_DATABASE_URI": self.database_url,
@@ -97,6 +98,7 @@ class Stack:
                 "CLINIC_BASE_URL": TEST_BASE_URL,
             }
         )
+        return share_compiled_templates(app)
 
     def close(self) -> None:
         if self._app is not None:

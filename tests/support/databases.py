@@ -17,6 +17,7 @@ from clinic import create_app
 from clinic.extensions import db
 from tests.conftest import app_overrides, fresh_postgres_database
 from tests.support.services import drop_postgres_database
+from tests.support.templates import share_compiled_templates
 
 
 @contextmanager
@@ -33,7 +34,7 @@ def own_postgres_database() -> Iterator[str]:
 @contextmanager
 def app_on(database_url: str, instance_path: Path, **config: Any) -> Iterator[Flask]:
     """An app (the test suite's settings) on `database_url`; its connections closed after."""
-    app = create_app(app_overrides(database_url, instance_path, **config))
+    app = share_compiled_templates(create_app(app_overrides(database_url, instance_path, **config)))
     try:
         yield app
     finally:

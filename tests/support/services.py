@@ -2,6 +2,11 @@
 
 A service is used when its TEST_*_URL is set and it answers. When it does not,
 its tests are skipped, except under REQUIRE_SERVICES=1, where they fail.
+
+A test session drops the databases its tests are done with at its end, not one by
+one (`drops_deferred`): PostgreSQL forces a checkpoint for each DROP DATABASE, writing
+out and syncing every database's changed pages, which took seconds a test on a busy
+machine and held up the other tests' databases meanwhile.
 """
 
 from __future__ import annotations
@@ -9,11 +14,17 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+PARALLEL_DROPS = 8  # drops at once share their checkpoints
+_deferred_drops: list[str] | None = None
 
 SERVICE_URL_VARIABLES = {
     "postgres": "TEST_DATABASE_URL",
@@ -67,6 +78,28 @@ def create_postgres_database(base_url: str) -> str:
 
 
 def drop_postgres_database(database_url: str) -> None:
+    """Drop the database now, or when the `drops_deferred` block around this ends."""
+    if _deferred_drops is not None:
+        _deferred_drops.append(database_url)
+        return
+    _drop(database_url)
+
+
+@contextmanager
+def drops_deferred() -> Iterator[None]:
+    """Databases given to `drop_postgres_database` in the block are dropped as it ends,
+    several at once (connections still open to them are closed)."""
+    global _deferred_drops
+    _deferred_drops = []
+    try:
+        yield
+    finally:
+        urls, _deferred_drops = _deferred_drops, None
+        with ThreadPoolExecutor(PARALLEL_DROPS) as pool:
+            list(pool.map(_drop, urls))
+
+
+def _drop(database_url: str) -> None:
     url = make_url(database_url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
