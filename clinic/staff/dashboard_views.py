@@ -47,7 +47,7 @@ WORSE = "worse"
 _ANY_ID = uuid.UUID(int=0)
 
 
-def referral_urls() -> Callable[[uuid.UUID], str]:
+def referral_urls() -> Callable[[str], str]:
     """The link to a referral's page, as `url_for` builds it, built once: a dashboard page
     links a few hundred referrals."""
     before, _, after = url_for("staff.referral", referral_id=_ANY_ID).partition(str(_ANY_ID))
@@ -108,7 +108,7 @@ def _render(queue: str | None) -> str:
         after = Cursor.parse(request.args.get("after"))
     except ValueError:
         raise BadRequest("That page of the list does not exist: start from the first.") from None
-    page = viewing.queue_page(queue or "mine", filters, after)
+    page = viewing.queue_page(queue or "mine", filters, after, visible_queues(me()))
     counts = open_counts(queues)
     figures = cached_waits().by_queue
     waits = {q: {p: figures.get((q, p)) for p in PRIORITY_ORDER} for q in queues}
@@ -127,7 +127,9 @@ def _render(queue: str | None) -> str:
         queues=queues,
         filters=filters,
         args=args,
-        cases=cases_of(rows_for(page.referrals, page.flags), visible_queues(me()), referral_urls()),
+        cases=cases_of(
+            rows_for(page.referrals, page.flags), page.intake_referrals, referral_urls()
+        ),
         first_url=url_for(str(request.endpoint), **here),
         next_url=next_url,
         counts=counts,

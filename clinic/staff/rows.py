@@ -16,9 +16,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select
 
-from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral
 from clinic.models.columns import utcnow
 from clinic.models.documents import explanation_of, readable_answers_of
@@ -32,6 +30,7 @@ from clinic.staff.labels import (
     queue_label,
     status_label,
 )
+from clinic.staff.queue_query import IntakeReferral
 from clinic.staff.sla import SlaState, parse_targets, sla_state
 from referrals.flags import FlagLabel
 
@@ -203,10 +202,13 @@ def _line(row: Row, href: str, words: _Words) -> Line:
 
 
 def cases_of(
-    rows: list[Row], queues: tuple[str, ...], referral_url: Callable[[uuid.UUID], str]
+    rows: list[Row],
+    intake_referrals: Mapping[uuid.UUID, list[IntakeReferral]],
+    referral_url: Callable[[str], str],
 ) -> list[Case]:
     """The rows grouped by intake, in the order each intake first appears on the page, as
-    the dashboard shows them; `referral_url` links a referral's page."""
+    the dashboard shows them. `intake_referrals`: each intake's referrals in the person's
+    queues (`Page.intake_referrals`); `referral_url` links a referral's page."""
     words = _Words()
     cases: dict[uuid.UUID, Case] = {}
     for row in rows:
@@ -221,23 +223,16 @@ def cases_of(
                 partial=bool(submission.submitted_partial),
                 left_at_crisis_page=bool(submission.left_at_crisis_page),
             )
-        case.lines.append(_line(row, referral_url(row.referral.id), words))
-    shown = {row.referral.id for row in rows}
-    if cases:
-        for other in db.session.execute(
-            select(Referral.id, Referral.submission_id, Referral.queue, Referral.status)
-            .where(
-                Referral.submission_id.in_(list(cases)),
-                Referral.queue.in_(queues),
-                Referral.id.not_in(shown),
+        case.lines.append(_line(row, referral_url(str(row.referral.id)), words))
+    shown = {str(row.referral.id) for row in rows}
+    for submission_id, case in cases.items():
+        case.others = [
+            Link(
+                referral_url(other.id),
+                words.of("queue", other.queue),
+                words.of("status_lower", other.status),
             )
-            .order_by(Referral.rank)
-        ):
-            cases[other.submission_id].others.append(
-                Link(
-                    referral_url(other.id),
-                    words.of("queue", other.queue),
-                    words.of("status_lower", other.status),
-                )
-            )
+            for other in intake_referrals.get(submission_id, ())
+            if other.id not in shown
+        ]
     return list(cases.values())
