@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -56,7 +55,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, joinedload
 
-from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, StaffUser, SubmissionFlag
 from clinic.models.columns import UuidText
 from clinic.models.reads import reads
@@ -337,21 +335,6 @@ def _intake_referrals_of(text: str) -> list[IntakeReferral]:
     """The `_intake_referrals` text read back, by rank."""
     items = sorted((item.split(" ") for item in text.split(",")), key=lambda item: int(item[0]))
     return [IntakeReferral(ident, queue, status) for _, ident, queue, status in items]
-
-
-def open_counts(queues: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Open referrals by queue and priority (every queue and priority present, 0 if none)."""
-    counts = {queue: dict.fromkeys(PRIORITY_ORDER, 0) for queue in queues}
-    if not queues:
-        return counts
-    rows = db.session.execute(
-        select(Referral.queue, Referral.priority, func.count())
-        .where(Referral.queue.in_(queues), open_statuses())
-        .group_by(Referral.queue, Referral.priority)
-    )
-    for queue, priority, count in rows:
-        counts[queue][priority] = count
-    return counts
 
 
 def filtered_count(filters: Filters) -> int:
