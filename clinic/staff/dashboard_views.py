@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, union_all
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, StaffQueue, StaffUser
+from clinic.models.columns import UuidText
 from clinic.models.referral import OPEN_STATUSES
 from clinic.routing.waits import WINDOW, cached_waits
 from clinic.staff import bp, viewing
@@ -36,7 +37,7 @@ from clinic.staff.queue_query import (
     UNASSIGNED,
     Cursor,
     Filters,
-    open_counts,
+    open_statuses,
 )
 from clinic.staff.rows import cases_of, rows_for
 from clinic.staff.sla import parse_targets
@@ -47,7 +48,7 @@ WORSE = "worse"
 _ANY_ID = uuid.UUID(int=0)
 
 
-def referral_urls() -> Callable[[uuid.UUID], str]:
+def referral_urls() -> Callable[[str], str]:
     """The link to a referral's page, as `url_for` builds it, built once: a dashboard page
     links a few hundred referrals."""
     before, _, after = url_for("staff.referral", referral_id=_ANY_ID).partition(str(_ANY_ID))
@@ -81,21 +82,53 @@ def parse_filters(args: MultiDict[str, str], queues: tuple[str, ...]) -> Filters
     )
 
 
-def _assignees(queues: tuple[str, ...]) -> list[StaffUser]:
-    """Enabled clinicians who work any of `queues`, by name (one query for every queue)."""
-    return list(
-        db.session.scalars(
-            select(StaffUser)
-            .where(
-                StaffUser.role == "clinician",
-                StaffUser.is_enabled.is_(True),
-                select(StaffQueue.queue)
-                .where(StaffQueue.staff_user_id == StaffUser.id, StaffQueue.queue.in_(queues))
-                .exists(),
-            )
-            .order_by(StaffUser.display_name, StaffUser.id)
+_COUNT = "count"
+_CLINICIAN = "clinician"
+"""The kinds of row `_counts_and_assignees` reads."""
+
+
+class Assignee(NamedTuple):
+    """A clinician the list can be filtered by."""
+
+    id: str
+    display_name: str
+
+
+def _counts_and_assignees(
+    queues: tuple[str, ...],
+) -> tuple[dict[str, dict[str, int]], list[Assignee]]:
+    """Open referrals by queue and priority (every queue and priority present, 0 if none),
+    and the enabled clinicians who work any of `queues`, by name: one statement for both."""
+    counts = {queue: dict.fromkeys(PRIORITY_ORDER, 0) for queue in queues}
+    if not queues:
+        return counts, []
+    by_priority = (
+        select(
+            literal(_COUNT).label("kind"),
+            Referral.queue.label("a"),
+            Referral.priority.label("b"),
+            func.count().label("n"),
         )
+        .where(Referral.queue.in_(queues), open_statuses())
+        .group_by(Referral.queue, Referral.priority)
     )
+    clinicians = select(
+        literal(_CLINICIAN), UuidText(StaffUser.id), StaffUser.display_name, literal(0)
+    ).where(
+        StaffUser.role == "clinician",
+        StaffUser.is_enabled.is_(True),
+        select(StaffQueue.queue)
+        .where(StaffQueue.staff_user_id == StaffUser.id, StaffQueue.queue.in_(queues))
+        .exists(),
+    )
+    both = union_all(by_priority, clinicians).subquery()
+    assignees = []
+    for kind, a, b, n in db.session.execute(select(both).order_by(both.c.kind, both.c.b, both.c.a)):
+        if kind == _COUNT:
+            counts[a][b] = n
+        else:
+            assignees.append(Assignee(a, b))
+    return counts, assignees
 
 
 def _render(queue: str | None) -> str:
@@ -108,11 +141,10 @@ def _render(queue: str | None) -> str:
         after = Cursor.parse(request.args.get("after"))
     except ValueError:
         raise BadRequest("That page of the list does not exist: start from the first.") from None
-    page = viewing.queue_page(queue or "mine", filters, after)
-    counts = open_counts(queues)
+    page = viewing.queue_page(queue or "mine", filters, after, visible_queues(me()))
+    counts, assignees = _counts_and_assignees(queues)
     figures = cached_waits().by_queue
     waits = {q: {p: figures.get((q, p)) for p in PRIORITY_ORDER} for q in queues}
-    assignees = _assignees(queues)
     view_args = request.view_args or {}
     args: dict[str, Any] = {
         k: v for k, v in request.args.items() if k != "after" and k not in view_args
@@ -127,9 +159,10 @@ def _render(queue: str | None) -> str:
         queues=queues,
         filters=filters,
         args=args,
-        cases=cases_of(rows_for(page.referrals, page.flags), visible_queues(me())),
+        cases=cases_of(
+            rows_for(page.referrals, page.flags), page.intake_referrals, referral_urls()
+        ),
         first_url=url_for(str(request.endpoint), **here),
-        referral_url=referral_urls(),
         next_url=next_url,
         counts=counts,
         waits=waits,

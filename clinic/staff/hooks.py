@@ -108,13 +108,17 @@ def clinic_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
 
 
+LOCAL_FORMAT = "%d %b %Y %H:%M"
+"""A time as the console writes it, in the clinic's zone."""
+
+
 @bp.app_template_filter("local")
-def _local(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+def _local(value: datetime | None, fmt: str = LOCAL_FORMAT) -> str:
     return "" if value is None else value.astimezone(clinic_zone()).strftime(fmt)
 
 
 @bp.app_template_filter("waited")
-def _waited(seconds: float) -> str:
+def waited(seconds: float) -> str:
     """A short duration: '45 min', '5 h', '3 d'."""
     minutes = int(seconds // 60)
     if minutes < 60:

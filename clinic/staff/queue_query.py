@@ -20,7 +20,9 @@ as constants: PostgreSQL then proves the partial index's condition, and a first
 page without filters has no parameters at all, so the plan it prepares once per
 connection serves every later request (with the constants as parameters it
 planned the union afresh each time).
-The page's referrals, their assignees and intakes come in the same statement.
+The page's referrals, their assignees and intakes come in the same statement, and on
+the dashboard each intake's referrals in the person's queues too (its other referrals'
+links): one round trip for the whole list.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -43,16 +44,17 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
+    cast,
     exists,
+    false,
     func,
     literal,
     or_,
     select,
     union_all,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from clinic.extensions import db
 from clinic.models import IntakeSubmission, Referral, StaffUser, SubmissionFlag
 from clinic.models.columns import UuidText
 from clinic.models.reads import reads
@@ -115,6 +117,14 @@ class Cursor:
         return cursor
 
 
+class IntakeReferral(NamedTuple):
+    """A referral of one of the page's intakes, as plain text (a page names a few hundred)."""
+
+    id: str
+    queue: str
+    status: str
+
+
 @dataclass(frozen=True)
 class Page:
     referrals: list[Referral]
@@ -122,6 +132,9 @@ class Page:
     flags: dict[uuid.UUID, tuple[FlagLabel, ...]] = field(default_factory=dict)
     """The flags of the page's intakes (from the same statement); an intake without
     flags is left out."""
+    intake_referrals: dict[uuid.UUID, list[IntakeReferral]] = field(default_factory=dict)
+    """When asked for: each of the page's intakes' referrals in the queues named, by rank
+    (those on the page too; from the same statement)."""
 
 
 @dataclass(frozen=True)
@@ -243,15 +256,19 @@ def _page_shape(shape: _Shape) -> Select[uuid.UUID, int, datetime] | None:
 
 
 @lru_cache(maxsize=512)
-def _loading_shape(shape: _Shape) -> Select[Referral, str | None] | None:
-    """The page's referrals themselves, with assignee, intake and the intake's flags, in
-    page order: one query."""
+def _loading_shape(
+    shape: _Shape, intake_queues: tuple[str, ...]
+) -> Select[Referral, str | None, str | None] | None:
+    """The page's referrals themselves, with assignee, intake, the intake's flags and its
+    referrals in `intake_queues` (none when empty), in page order: one query."""
     ids = _page_shape(shape)
     if ids is None:
         return None
     page = ids.subquery("page_ids")
     return (
-        select(Referral, _intake_flags().label("flags"))
+        select(
+            Referral, _intake_flags().label("flags"), _intake_referrals(intake_queues).label("also")
+        )
         .join(page, page.c.id == Referral.id)
         .options(joinedload(Referral.assignee), joinedload(Referral.submission))
         .order_by(page.c.rank, page.c.created_at, page.c.id)
@@ -267,18 +284,25 @@ def page_query(
     return None if query is None else query.params(_values(filters, after))
 
 
-def fetch_page(filters: Filters, after: Cursor | None = None, size: int = PAGE_SIZE) -> Page:
-    query = _loading_shape(_Shape.of(filters, after, size))
+def fetch_page(
+    filters: Filters,
+    after: Cursor | None = None,
+    size: int = PAGE_SIZE,
+    intake_queues: tuple[str, ...] = (),
+) -> Page:
+    """A page of referrals; `intake_queues`: also each intake's referrals in these queues."""
+    query = _loading_shape(_Shape.of(filters, after, size), intake_queues)
     if query is None:
         return Page([], None)
     rows = reads().execute(query, _values(filters, after)).all()
-    referrals = [referral for referral, _ in rows]
+    referrals = [row[0] for row in rows]
     next_cursor = None
     if len(referrals) > size:
         last = referrals[size - 1]
         next_cursor = Cursor(PRIORITY_ORDER.index(last.priority), last.created_at, last.id)
-    flags = {r.submission_id: labels_of(text.split()) for r, text in rows[:size] if text}
-    return Page(referrals[:size], next_cursor, flags)
+    flags = {r.submission_id: labels_of(text.split()) for r, text, _ in rows[:size] if text}
+    also = {r.submission_id: _intake_referrals_of(text) for r, _, text in rows[:size] if text}
+    return Page(referrals[:size], next_cursor, flags, also)
 
 
 def _intake_flags() -> ScalarSelect[Any]:
@@ -290,19 +314,27 @@ def _intake_flags() -> ScalarSelect[Any]:
     )
 
 
-def open_counts(queues: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Open referrals by queue and priority (every queue and priority present, 0 if none)."""
-    counts = {queue: dict.fromkeys(PRIORITY_ORDER, 0) for queue in queues}
-    if not queues:
-        return counts
-    rows = db.session.execute(
-        select(Referral.queue, Referral.priority, func.count())
-        .where(Referral.queue.in_(queues), open_statuses())
-        .group_by(Referral.queue, Referral.priority)
+def _intake_referrals(queues: tuple[str, ...]) -> ScalarSelect[Any]:
+    """The referrals of the referral's intake in `queues`, as one text: "rank id queue
+    status", comma-separated (None if none, or if no queues are named)."""
+    other = aliased(Referral)
+    item = (
+        cast(other.rank, String) + " " + UuidText(other.id) + " " + other.queue + " " + other.status
     )
-    for queue, priority, count in rows:
-        counts[queue][priority] = count
-    return counts
+    return (
+        select(func.aggregate_strings(item, ","))
+        .where(
+            other.submission_id == Referral.submission_id,
+            other.queue.in_([_const(queue) for queue in queues]) if queues else false(),
+        )
+        .scalar_subquery()
+    )
+
+
+def _intake_referrals_of(text: str) -> list[IntakeReferral]:
+    """The `_intake_referrals` text read back, by rank."""
+    items = sorted((item.split(" ") for item in text.split(",")), key=lambda item: int(item[0]))
+    return [IntakeReferral(ident, queue, status) for _, ident, queue, status in items]
 
 
 def filtered_count(filters: Filters) -> int:

@@ -30,9 +30,12 @@ def answers(referral_id: uuid.UUID) -> tuple[Referral, detail.AnswersView]:
     return ref, view
 
 
-def queue_page(shown_as: str, filters: Filters, after: Cursor | None) -> Page:
-    """One page of the referrals `filters` select; `shown_as`: the queue, or "mine"."""
-    page = fetch_page(filters, after)
+def queue_page(
+    shown_as: str, filters: Filters, after: Cursor | None, intake_queues: tuple[str, ...]
+) -> Page:
+    """One page of the referrals `filters` select, with their intakes' referrals in
+    `intake_queues`; `shown_as`: the queue, or "mine"."""
+    page = fetch_page(filters, after, intake_queues=intake_queues)
     audit.record(
         "staff.queue_viewed",
         target_type="queue",
