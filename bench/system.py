@@ -173,6 +173,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command's name: fields[11] is utime, [13] cutime."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 @dataclass
 class Gunicorn:
     process: subprocess.Popen[bytes]
@@ -191,10 +196,13 @@ class Gunicorn:
         return pids
 
     def cpu_seconds(self) -> float:
+        """The CPU of the live workers, and of those gunicorn has recycled (`max_requests`)
+        since it started: the master's waited-for children."""
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        master = _stat_fields(self.process.pid)
+        total = int(master[13]) + int(master[14])  # cutime, cstime
         for pid in self.worker_pids():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat_fields(pid)
             total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / ticks
 
