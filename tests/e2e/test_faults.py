@@ -34,7 +34,7 @@ from clinic.models import AuditEvent, IntakeSubmission, OutboxMessage, Referral
 from tests import factories
 from tests.e2e.conftest import ProxiedStack, Stack, _make_stack
 from tests.support.fault_record import FaultRecord
-from tests.support.processes import start_beat, start_worker, wait_until
+from tests.support.processes import LiveProcess, start_beat, start_worker, wait_until
 from tests.support.tcp_proxy import TcpProxy
 from workers.celery_app import init_celery
 from workers.tasks.outbox import sweep_outbox
@@ -118,14 +118,17 @@ def test_a_database_connection_cut_mid_transaction_is_retried(
         submission_id = str(factories.submitted_intake().id)
         db.session.commit()  # published at once: the worker below takes it
     locker = create_engine(stack.database_url)
-    worker = start_worker({**stack.env, **QUICK_RETRIES, "DATABASE_URL": proxied}, tmp_path)
+    worker: LiveProcess | None = None
     try:
         with locker.connect() as connection:
+            # The row is locked before the worker starts, so its routing transaction
+            # always stops mid-way on it (a worker started first could route it at once).
             transaction = connection.begin()
             connection.execute(
                 text("SELECT id FROM intake_submission WHERE id = :id FOR UPDATE"),
                 {"id": submission_id},
             )
+            worker = start_worker({**stack.env, **QUICK_RETRIES, "DATABASE_URL": proxied}, tmp_path)
             wait_until(
                 lambda: _locks_waited_on(locker) >= 1,
                 60,
@@ -153,7 +156,8 @@ def test_a_database_connection_cut_mid_transaction_is_retried(
         assert "PendingRollbackError" not in worker.output()
         assert "raised unexpected" not in worker.output()
     finally:
-        worker.stop()
+        if worker is not None:
+            worker.stop()
         locker.dispose()
         proxy.stop()
 
