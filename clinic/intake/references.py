@@ -1,10 +1,18 @@
 """The next readable intake id (`INT-2026-0042`), taken in the submit's transaction.
 
-The year is the clinic's (CLINIC_TIMEZONE). One upsert on the year's counter row
-returns the number: concurrent submits queue on that row lock, so each gets its
-own number, and a rolled-back submit gives its number back with the rest. The
-upsert does not flush the session first, so the submission is inserted once,
-with its reference, at the commit.
+The year is the clinic's (CLINIC_TIMEZONE). On PostgreSQL each year has a sequence
+of its own (`intake_reference_2026`): taking a number holds no lock, so submits at
+the same time never wait for each other. (A counter row updated in the submit's
+transaction was locked until that transaction's commit had reached the disk, so
+every submit queued behind the one before it: most of the database's time under
+load was spent waiting on that row.) Numbers are unique and rise through the year;
+a submit that is rolled back leaves a gap.
+
+A year's sequence is made by the first submit that needs it, in a short
+transaction of its own (which also gives that submit its number), and starts
+after the year's `intake_reference_counter` row: the numbers given before
+sequences were used. On SQLite (the embedded default, one writer at a time)
+that counter row is still the source: one upsert returns the number.
 """
 
 from __future__ import annotations
@@ -14,19 +22,26 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Executable, Table, bindparam
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Executable, Table, bindparam, select, text
+from sqlalchemy.dialects import sqlite
 
 from clinic.extensions import db
 from clinic.models import IntakeReferenceCounter
 from clinic.models.intake_reference import format_reference
 
+_NEXT_IN_SEQUENCE = text(
+    "SELECT CASE WHEN to_regclass(:name) IS NULL THEN NULL ELSE nextval(:name) END"
+)
+"""The sequence's next number, or NULL when the year has no sequence yet (one statement)."""
 
-def _upsert(dialect: str) -> Executable:
+_CREATE_LOCK = 0x494E54  # 'INT': advisory lock key, taken while a year's sequence is made
+
+
+def _counter_upsert() -> Executable:
     table = cast(Table, IntakeReferenceCounter.__table__)
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     return (
-        insert.values(year=bindparam("year"), last_number=1)
+        sqlite.insert(table)
+        .values(year=bindparam("year"), last_number=1)
         .on_conflict_do_update(
             index_elements=[table.c.year], set_={"last_number": table.c.last_number + 1}
         )
@@ -34,14 +49,41 @@ def _upsert(dialect: str) -> Executable:
     )
 
 
-_UPSERTS = {dialect: _upsert(dialect) for dialect in ("postgresql", "sqlite")}
-"""The counter's upsert on each database, built once: every submit runs it."""
+_COUNTER_UPSERT = _counter_upsert()
+"""SQLite's counter upsert, built once."""
+
+
+def sequence_name(year: int) -> str:
+    return f"intake_reference_{year}"
 
 
 def next_reference(at: datetime) -> str:
     """A new reference for an intake submitted at `at`."""
     year = at.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).year
-    statement = _UPSERTS["postgresql" if db.engine.dialect.name == "postgresql" else "sqlite"]
-    with db.session.no_autoflush:
-        number = db.session.execute(statement, {"year": year}).scalar_one()
+    with db.session.no_autoflush:  # the submission is inserted once, with its reference
+        if db.engine.dialect.name != "postgresql":
+            number = db.session.execute(_COUNTER_UPSERT, {"year": year}).scalar_one()
+        else:
+            number = db.session.execute(
+                _NEXT_IN_SEQUENCE, {"name": sequence_name(year)}
+            ).scalar() or _take_from_new_sequence(year)
     return format_reference(year, number)
+
+
+def _take_from_new_sequence(year: int) -> int:
+    """The year's sequence was not found: make it if no one has, starting after the year's
+    counter row, and take a number from it, on a connection of its own.
+
+    Sequences are not transactional, so a number taken there is as good as one taken in
+    the submit's transaction; and that transaction, which may have looked for the
+    sequence before it existed, need not see it yet.
+    """
+    name = sequence_name(year)
+    with db.engine.connect() as connection, connection.begin():
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CREATE_LOCK})
+        last = connection.scalar(
+            select(IntakeReferenceCounter.last_number).where(IntakeReferenceCounter.year == year)
+        )
+        start = int(last or 0) + 1
+        connection.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {start}"))
+        return int(connection.execute(text("SELECT nextval(:name)"), {"name": name}).scalar_one())

@@ -1,8 +1,10 @@
-"""Readable intake ids: `INT-2026-0042`, a per-year sequence assigned at submit.
+"""Readable intake ids: `INT-2026-0042`, numbered through the year from submit.
 
-Staff say and search for these; URLs keep the row's UUID. One counter row per
-year holds the last number given; taking the next one is a single upsert, so
-two submits at once wait for each other on that row and never share a number.
+Staff say and search for these; URLs keep the row's UUID. On PostgreSQL the
+numbers come from a sequence per year (clinic.intake.references), and this
+table holds, for the years before sequences were used, the last number given,
+where each year's sequence starts from. On SQLite (the embedded default) one
+counter row per year still holds the last number given, taken by an upsert.
 """
 
 from __future__ import annotations
