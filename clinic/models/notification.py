@@ -82,6 +82,7 @@ class NotificationMessage(HasEncryptedValues, Model):
     payload_encrypted: Mapped[str | None] = ciphertext()
 
     payload = EncryptedJSON()  # {"to": address, "values": …}; None once sent or expired
+    referral = relationship("Referral")  # also orders a flush: the referral's row first
 
     @property
     def details_removed(self) -> bool:

@@ -134,12 +134,16 @@ class Pages:
     def __init__(self, submission_ids: Sequence[uuid.UUID]) -> None:
         self._pages: dict[uuid.UUID, OnCallAlert | None] = dict.fromkeys(submission_ids)
         if self._pages:
-            for page in db.session.scalars(
-                select(OnCallAlert).where(
-                    OnCallAlert.submission_id.in_(list(self._pages)),
-                    OnCallAlert.rescreen_id.is_(None),
-                )
-            ):
+            # Pages written before (a draft's) are committed: what the caller added is
+            # flushed once, at its commit, not for this query.
+            with db.session.no_autoflush:
+                pages = db.session.scalars(
+                    select(OnCallAlert).where(
+                        OnCallAlert.submission_id.in_(list(self._pages)),
+                        OnCallAlert.rescreen_id.is_(None),
+                    )
+                ).all()
+            for page in pages:
                 self._pages[page.submission_id] = page
         self._recipients: list[Recipient] | None = None
 

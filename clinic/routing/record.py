@@ -7,6 +7,9 @@ dashboard's filter), the submission's new status, an audit event, the staff
 alerts of the new referrals with their messages (and an urgent intake's on-call
 page), and one outbox row for the `notifications.send_intake` task that sends
 them all after the commit. An intake takes two tasks: this one and that send.
+It reads what it needs first (the submission, the staff to alert, the intake's
+on-call page) and writes everything in one flush (before it marks its outbox row
+done).
 A submission that cannot be scored or decided is never dropped: it goes to
 general intake review as `needs_review`, with the reason recorded for staff; so
 does one whose routing kept failing (the database away) for longer than the
@@ -78,7 +81,7 @@ def record_routing(submission_id: str) -> str:
             _record_decision(submission, scores, decision, document)
         log.info("submission %s: %s", submission_id, submission.status)
         _count_routed(submission)
-    outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)
+    outbox.mark_done(TaskNames.ROUTE_SUBMISSION, submission_id)  # flushes what routing wrote
     return submission.status
 
 
@@ -131,7 +134,7 @@ def _record_decision(
     decision: Decision,
     document: DecisionDocument,
 ) -> None:
-    store_flags(submission, decision.flags)  # first: its DELETE has nothing to flush yet
+    db.session.add_all(_flag_rows(submission, decision.flags))  # a submitted intake has none
     referrals = [
         _add_referral(
             submission,
@@ -155,9 +158,11 @@ def _record_decision(
 def store_flags(submission: IntakeSubmission, flags: Iterable[str]) -> None:
     """Make the submission's `submission_flag` rows exactly these flags (ids only)."""
     db.session.execute(delete(SubmissionFlag).where(SubmissionFlag.submission_id == submission.id))
-    db.session.add_all(
-        SubmissionFlag(submission_id=submission.id, flag=flag) for flag in sorted(set(flags))
-    )
+    db.session.add_all(_flag_rows(submission, flags))
+
+
+def _flag_rows(submission: IntakeSubmission, flags: Iterable[str]) -> list[SubmissionFlag]:
+    return [SubmissionFlag(submission_id=submission.id, flag=flag) for flag in sorted(set(flags))]
 
 
 def _record_needs_review(submission: IntakeSubmission, exc: Exception) -> None:
