@@ -9,7 +9,11 @@ a status code only, never an address or a server's reply (which may quote one).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.charset import Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import formatdate
 from pathlib import Path
 from typing import Protocol
@@ -45,20 +49,36 @@ class Channel(Protocol):
     def send(self, outgoing: Outgoing) -> None: ...
 
 
-def build_email(outgoing: Outgoing, default_sender: str) -> EmailMessage:
-    """The MIME message; its Message-ID is fixed per row, so a repeat is recognisable."""
+_UTF8 = Charset("utf-8")
+# The text as it is: 7bit when it is ASCII, else 8bit (None: documented, not in the stubs).
+_UTF8.body_encoding = None  # type: ignore[assignment]
+
+
+def build_email(outgoing: Outgoing, default_sender: str) -> Message:
+    """The MIME message; its Message-ID is fixed per row, so a repeat is recognisable.
+
+    Built with the classic (compat32) classes rather than `EmailMessage`: the same
+    message on the wire (a reader decodes it alike), made in a third of the time,
+    which counts when every intake sends a message to each of a queue's staff.
+    """
     sender = outgoing.sender or default_sender
     domain = sender.rpartition("@")[2] or "clinic.invalid"
-    message = EmailMessage()
+    message = _text(outgoing.text, "plain")
+    if outgoing.html is not None:
+        message = MIMEMultipart("alternative", _subparts=[message, _text(outgoing.html, "html")])
     message["From"] = sender
     message["To"] = outgoing.to
-    message["Subject"] = outgoing.subject
+    subject = outgoing.subject
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = f"<{outgoing.key}@{domain}>"
-    message.set_content(outgoing.text)
-    if outgoing.html is not None:
-        message.add_alternative(outgoing.html, subtype="html")
     return message
+
+
+def _text(text: str, subtype: str) -> Message:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(text, _UTF8)  # sets the charset and the transfer encoding
+    return part
 
 
 def development_folder() -> Path:
