@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -393,13 +394,20 @@ def publish_claimed(message_ids: list[uuid.UUID], lease_end: datetime) -> int:
     return taken
 
 
-def _finish_unfinished(kind: str, target_ids: tuple[object, ...], **values: object) -> None:
-    """Set `values` on the tasks' rows that are not finished yet."""
+def _finish_unfinished(tasks: Mapping[str, Sequence[object]], **values: object) -> None:
+    """Set `values` on the rows of these tasks (kind: targets) that are not finished yet."""
     db.session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.kind == kind,
-            OutboxMessage.target_id.in_([str(target_id) for target_id in target_ids]),
+            or_(
+                *(
+                    and_(
+                        OutboxMessage.kind == kind,
+                        OutboxMessage.target_id.in_([str(target) for target in targets]),
+                    )
+                    for kind, targets in tasks.items()
+                )
+            ),
             OutboxMessage.status.in_(("pending", "published")),
         )
         .values(**values)
@@ -408,12 +416,17 @@ def _finish_unfinished(kind: str, target_ids: tuple[object, ...], **values: obje
 
 def mark_failed(kind: str, target_id: object, error: str) -> None:
     """In the task's own transaction: it failed for good; staff see the row as failed."""
-    _finish_unfinished(kind, (target_id,), status="failed", last_error=error[:500])
+    _finish_unfinished({kind: (target_id,)}, status="failed", last_error=error[:500])
 
 
 def mark_done(kind: str, *target_ids: object) -> None:
     """In the task's own transaction: the outbox rows of its target(s) are done."""
-    _finish_unfinished(kind, target_ids, status="done", done_at=utcnow())
+    mark_all_done({kind: target_ids})
+
+
+def mark_all_done(tasks: Mapping[str, Sequence[object]]) -> None:
+    """`mark_done` for the targets of several kinds of task (kind: targets), in one statement."""
+    _finish_unfinished(tasks, status="done", done_at=utcnow())
 
 
 def requeue(message: OutboxMessage) -> None:

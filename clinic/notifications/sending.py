@@ -39,7 +39,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -440,9 +440,10 @@ def _mark_sent(message_ids: list[uuid.UUID], intake: str | None = None) -> None:
                     ),
                     execution_options={"synchronize_session": False},
                 )
-                outbox.mark_done(TaskNames.SEND_NOTIFICATION, *message_ids)
+                done: dict[str, Sequence[object]] = {TaskNames.SEND_NOTIFICATION: message_ids}
                 if intake is not None:
-                    outbox.mark_done(TaskNames.SEND_INTAKE_NOTIFICATIONS, intake)
+                    done[TaskNames.SEND_INTAKE_NOTIFICATIONS] = (intake,)
+                outbox.mark_all_done(done)
             return
         except SQLAlchemyError as exc:
             if delay is None:
