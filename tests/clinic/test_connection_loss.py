@@ -87,8 +87,10 @@ def test_a_rollback_after_the_connection_died_mid_transaction_recovers(
 
 
 def _submitted(app: Flask) -> str:
+    """An intake whose decision has a flag, so that routing writes to `submission_flag`."""
+    answers = {"safety.now": 1, **factories.PARTNER_RISK}
     with app.app_context(), unit_of_work():
-        return str(factories.submitted_intake().id)
+        return str(factories.submitted_intake(answers=answers).id)
 
 
 def _route(submission_id: str, *, first_tried_seconds_ago: float) -> object:
