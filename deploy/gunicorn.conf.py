@@ -24,9 +24,11 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 5
 
 # Restart each worker after a number of requests (with jitter), so that no slow
-# leak grows for ever; the others keep serving meanwhile.
-max_requests = 2000
-max_requests_jitter = 200
+# leak grows for ever; the others keep serving meanwhile. A new worker loads the
+# whole app again (about a second of CPU), so the number is high enough that,
+# even under a heavy load, restarts cost a small part of the requests' time.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
+max_requests_jitter = max_requests // 10
 
 # Code is loaded in each worker, not in the master, so that SIGHUP reloads it.
 preload_app = False
