@@ -19,8 +19,8 @@ Prints, as the README's table rows:
   started, until every one is routed;
 - submit -> routed p50/p95 at 10, 20 and 50 intakes per second, with the
   production layout's routing pool and a second worker for every other queue
-  (the staff alerts' sends), both live (the database's own submitted_at and
-  routed_at);
+  (the staff alerts' sends), both live and warmed up by 40 intakes first (the
+  database's own submitted_at and routed_at);
 - the console at BENCH_REFERRALS referrals (default 1,000,000, seeded by COPY):
   dashboard first page, one queue + one status page, /staff/overview (p95 of
   sequential requests), the CSV export of one queue (time, and the serving
@@ -418,6 +418,8 @@ def bench_submit(s: Services, repeats: int, seconds: float) -> list[str]:
 ROUTING_POOL = (Queues.ROUTING,)
 """The production layout's routing pool (deploy/systemd/clinic-worker-routing.service)."""
 OTHER_QUEUES = tuple(queue for queue in Queues.all() if queue != Queues.ROUTING)
+WARM_UP_INTAKES = 40
+"""Submitted and routed before the latency is measured (not counted)."""
 
 
 def _routed(s: Services, ids: Sequence[str]) -> int:
@@ -474,6 +476,9 @@ def bench_latency(s: Services, seconds: float) -> list[str]:
     others = start_worker(s.env(), s.scratch, name="latency-others", queues=OTHER_QUEUES)
     try:
         with gunicorn(PROJECT, s.env(), 2, s.scratch / "latency-web.log") as server:
+            # Warm up, as a system that has been up a while: each process's first tasks
+            # and requests open connections and prepare statements.
+            _wait_routed(s, paced(server.port, headers, 10, WARM_UP_INTAKES), 120)
             for rate in (10, 20, 50):
                 ids = paced(server.port, headers, rate, int(rate * seconds))
                 all_routed = _wait_routed(s, ids, 300)
