@@ -22,6 +22,7 @@ broadcasts (a worker's `inspect` replies, its heartbeats):
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -157,6 +158,7 @@ def _new_vhost(base_url: str) -> str | None:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
         json.dump(definitions, file)
         file.flush()
+        os.chmod(file.name, 0o644)  # rabbitmqctl reads it as the rabbitmq user
         made = _rabbitmqctl("import_definitions", file.name) is not None
     if not made:
         _delete_vhosts(names)
