@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from clinic.app import REPO_ROOT, ConfigurationError, create_base_app
 from clinic.broker import celery_app
-from clinic.extensions import csrf, db, login_manager, migrate
+from clinic.extensions import csrf, db, login_manager
 from clinic.models import unit_of_work
 
 
@@ -19,6 +19,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     the client's languages; `overrides` (tests) win over the environment's settings."""
     # Imported here, not above: every `import clinic.…` runs this module, and a worker
     # process imports clinic but must not load a page.
+    from flask_migrate import Migrate
+
     from clinic import api, staff
     from clinic.api import errors as api_errors
     from clinic.development import demo_cli
@@ -52,7 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides is None:  # a server or the `flask` command, not a test: its logs
         logs.configure(app.config)
         errors.init(app.config)
-    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    Migrate().init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     input_checks.init_app(app)  # before CSRF: a control character is refused first
     csrf.init_app(app)
     login_manager.init_app(app)

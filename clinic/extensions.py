@@ -1,11 +1,12 @@
 """Flask extensions, created once here and bound to an app by the app factories: the
-database in `clinic.app.create_base_app`, the others in `clinic.create_app` (web only)."""
+database in `clinic.app.create_base_app`, the others in `clinic.create_app` (web only).
+Flask-Migrate (Alembic, a tenth of a worker's imports) is made by `clinic.create_app`
+alone: the `flask db` commands are the web app's."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import CursorResult, MetaData, Result
@@ -25,7 +26,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 

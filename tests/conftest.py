@@ -37,7 +37,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from clinic import create_app
 from clinic.extensions import db
 from clinic.security.instance_secrets import new_encryption_key_entry
-from tests.support.brokers import redis_database
+from tests.support.brokers import redis_database, vhost_deletes_deferred
 from tests.support.client import IsolatedRequestClient
 from tests.support.migrated import drop_templates, migrated_postgres_database, migrated_sqlite_file
 from tests.support.services import (
@@ -118,6 +118,13 @@ def _migrated_templates() -> Iterator[None]:
     with drops_deferred():
         yield
     drop_templates()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _rabbitmq_vhosts_deleted_at_the_end() -> Iterator[None]:
+    """RabbitMQ vhosts made a few at a time, deleted together (tests.support.brokers)."""
+    with vhost_deletes_deferred():
+        yield
 
 
 def _postgres_url() -> str | None:

@@ -4,8 +4,12 @@ Tests on the real brokers run in parallel with everything else, and with other
 runs on the same servers, without meeting each other's queues, workers or
 broadcasts (a worker's `inspect` replies, its heartbeats):
 
-- RabbitMQ: a virtual host made for the test (`rabbitmqctl add_vhost`) and
-  deleted after it, with every queue and exchange in it. Where rabbitmqctl
+- RabbitMQ: a virtual host made for the test, never used before, and deleted
+  after it with every queue and exchange in it. rabbitmqctl is a slow command
+  (an Erlang VM each time), so a test process makes its vhosts a few at a time
+  (`rabbitmqctl import_definitions`, the vhosts and the URL user's permissions)
+  and, inside `vhost_deletes_deferred` (the whole test session), deletes the used
+  ones together at its end (one `rabbitmqctl eval`). Where rabbitmqctl
   cannot manage the server of TEST_AMQP_URL (not installed, another host, no
   rights), the test holds a lock on that server for its whole run instead (an
   exclusive queue, freed when its connection closes), so such tests take turns
@@ -17,8 +21,11 @@ broadcasts (a worker's `inspect` replies, its heartbeats):
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +44,7 @@ REDIS_LEASE_SECONDS = 1800  # longer than any test; a killed run's lease expires
 RABBITMQ_LOCK_QUEUE = "clinic-tests.shared-vhost-lock"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 RABBITMQCTL_TIMEOUT = 120.0
+VHOSTS_AT_A_TIME = 4  # made by one rabbitmqctl call, used by a test each
 WAIT_FOR_A_TURN = 900.0  # other tests may hold every database, or the lock, that long
 
 
@@ -76,54 +84,108 @@ def redis_database() -> Iterator[str]:
         leases.close()
 
 
+_spare_vhosts: list[tuple[str, str]] = []  # (server URL, vhost) made and not used yet
+_used_vhosts: list[str] | None = None  # to delete at the end of `vhost_deletes_deferred`
+
+
 @contextmanager
 def rabbitmq_vhost() -> Iterator[str]:
     """The URL of a RabbitMQ vhost of the test's own (or of the URL's, held for it alone)."""
     base_url = service_url("rabbitmq")
-    vhost = f"clinic-test-{uuid.uuid4().hex[:12]}"
-    if not _add_vhost(base_url, vhost):
+    vhost = _new_vhost(base_url)
+    if vhost is None:
         with _shared_vhost_turn(base_url):
             yield base_url
         return
     try:
         yield _with_path(base_url, "/" + quote(vhost, safe=""))
     finally:
-        _rabbitmqctl("delete_vhost", vhost)
+        if _used_vhosts is None:
+            _delete_vhosts([vhost])
+        else:
+            _used_vhosts.append(vhost)
 
 
-def _rabbitmqctl(*args: str) -> bool:
+@contextmanager
+def vhost_deletes_deferred() -> Iterator[None]:
+    """Vhosts used in the block (and those made but not used) are deleted as it ends."""
+    global _used_vhosts
+    _used_vhosts = []
     try:
-        subprocess.run(
+        yield
+    finally:
+        names = _used_vhosts + [vhost for _, vhost in _spare_vhosts]
+        _used_vhosts = None
+        _spare_vhosts.clear()
+        if names:
+            _delete_vhosts(names)
+
+
+def _rabbitmqctl(*args: str) -> str | None:
+    """What the command printed, or None when it failed or could not run."""
+    try:
+        done = subprocess.run(
             ["rabbitmqctl", "-q", *args],
             check=True,
             capture_output=True,
+            text=True,
             timeout=RABBITMQCTL_TIMEOUT,
         )
     except (OSError, subprocess.SubprocessError):
-        return False
-    return True
+        return None
+    return done.stdout
 
 
-def _add_vhost(base_url: str, vhost: str) -> bool:
-    """Make `vhost` for the URL's user; False when rabbitmqctl cannot manage that server."""
+def _new_vhost(base_url: str) -> str | None:
+    """A vhost for the URL's user, never used; None when rabbitmqctl cannot manage that server."""
+    for number, (server, vhost) in enumerate(_spare_vhosts):
+        if server == base_url:
+            del _spare_vhosts[number]
+            return vhost
     parts = urlsplit(base_url)
     if shutil.which("rabbitmqctl") is None or parts.hostname not in LOCAL_HOSTS:
-        return False
+        return None
+    count = 1 if _used_vhosts is None else VHOSTS_AT_A_TIME
+    names = [f"clinic-test-{uuid.uuid4().hex[:12]}" for _ in range(count)]
     user = unquote(parts.username or "guest")
-    if not (
-        _rabbitmqctl("add_vhost", vhost)
-        and _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
-    ):
-        _rabbitmqctl("delete_vhost", vhost)
-        return False
-    url = _with_path(base_url, "/" + quote(vhost, safe=""))
+    definitions = {
+        "vhosts": [{"name": name} for name in names],
+        "permissions": [
+            {"user": user, "vhost": name, "configure": ".*", "write": ".*", "read": ".*"}
+            for name in names
+        ],
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
+        json.dump(definitions, file)
+        file.flush()
+        os.chmod(file.name, 0o644)  # rabbitmqctl reads it as the rabbitmq user
+        made = _rabbitmqctl("import_definitions", file.name) is not None
+    if not made:
+        _delete_vhosts(names)
+        return None
+    url = _with_path(base_url, "/" + quote(names[0], safe=""))
     try:  # the local rabbitmqctl may manage another server than the URL's
         with Connection(url, connect_timeout=10) as connection:
             connection.ensure_connection(max_retries=1)
     except Exception:
-        _rabbitmqctl("delete_vhost", vhost)
-        return False
-    return True
+        _delete_vhosts(names)
+        return None
+    _spare_vhosts.extend((base_url, name) for name in names[1:])
+    return names[0]
+
+
+def _delete_vhosts(names: list[str]) -> None:
+    """Delete the vhosts (those that exist) in one rabbitmqctl call, else one call each."""
+    listed = ", ".join(f"<<{json.dumps(name)}>>" for name in names)
+    left = _rabbitmqctl(
+        "eval",
+        f"Names = [{listed}], "
+        '_ = [catch rabbit_vhost:delete(Name, <<"clinic-tests">>) || Name <- Names], '
+        "length([Name || Name <- Names, rabbit_vhost:exists(Name)]).",
+    )
+    if left is None or left.strip() != "0":
+        for name in names:
+            _rabbitmqctl("delete_vhost", name)
 
 
 @contextmanager

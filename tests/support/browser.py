@@ -3,7 +3,8 @@
 `LiveServer` serves a Flask app from a thread on a free local port; `NeutralSite`
 stands in for the clinic's quick-exit site. `launch_chromium`
 starts the system Chromium; `assert_accessible` runs axe-core in the page and fails
-on any WCAG 2.x A/AA violation; `save_screenshot` keeps pictures as test artifacts.
+on any WCAG 2.x A/AA violation; `save_screenshot` keeps pictures as test artifacts
+(not under TEST_SCREENSHOTS=0).
 """
 
 from __future__ import annotations
@@ -104,7 +105,17 @@ def assert_accessible(page: object) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
-def save_screenshot(page: object, name: str) -> Path:
+def screenshots_wanted() -> bool:
+    """False under TEST_SCREENSHOTS=0 (`.ci/run`: a fresh clone's artifacts are not kept).
+    A full-page screenshot is a sixth of the time of a browser test that walks the intake,
+    and checks nothing."""
+    return os.environ.get("TEST_SCREENSHOTS", "1") != "0"
+
+
+def save_screenshot(page: object, name: str) -> Path | None:
+    """A picture of the whole page in test-artifacts/screenshots/, unless none is wanted."""
+    if not screenshots_wanted():
+        return None
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]  # type: ignore[attr-defined]

@@ -16,6 +16,10 @@ from clinic.development.devserver import celery_commands
 from tests.support.waiting import wait_until
 
 STARTUP_TIMEOUT = 90.0
+# A test's workers are the only ones on its own broker (tests.support.brokers) and take
+# nothing from each other: no revoked tasks to sync at startup (mingle, which waits a
+# second for replies, mostly from no one) and no events of other workers to follow (gossip).
+ALONE_ON_THE_BROKER = ["--without-mingle", "--without-gossip"]
 _RUNNING: set[LiveProcess] = set()
 
 
@@ -77,8 +81,8 @@ def start_worker(
 ) -> LiveProcess:
     """A live worker consuming `queues` (all of them by default), once it is ready."""
     hostname = f"{name}-{os.getpid()}-{time.time_ns()}@%h"
-    argv = celery_commands(sys.executable, hostname=hostname, queues=queues)
-    worker = LiveProcess(name, argv["worker"], env, log_dir / f"{name}.log")
+    argv = celery_commands(sys.executable, hostname=hostname, queues=queues)["worker"]
+    worker = LiveProcess(name, [*argv, *ALONE_ON_THE_BROKER], env, log_dir / f"{name}.log")
     worker.wait_for_output(" ready.")
     return worker
 
