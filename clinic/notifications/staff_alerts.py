@@ -33,10 +33,6 @@ def _settings() -> NotificationSettings:
     return clinic_settings().notifications
 
 
-def _staff_recipients(users: Sequence[StaffUser], language: str) -> list[Recipient]:
-    return [Recipient(f"staff:{user.id}", "email", user.email, language) for user in users]
-
-
 def queue_recipients(queue: str) -> list[Recipient]:
     """The queue's shared address, or every enabled staff member who works the queue."""
     return recipients_by_queue([queue])[queue]
@@ -55,8 +51,8 @@ def recipients_by_queue(queues: Iterable[str]) -> dict[str, list[Recipient]]:
             staffed.append(queue)
     if not staffed:
         return found
-    rows = db.session.execute(
-        select(StaffUser, StaffQueue.queue)
+    rows = db.session.execute(  # columns, not users: routing reads this for every intake
+        select(StaffUser.id, StaffUser.email, StaffUser.role, StaffQueue.queue)
         .outerjoin(
             StaffQueue,
             (StaffQueue.staff_user_id == StaffUser.id) & StaffQueue.queue.in_(staffed),
@@ -71,12 +67,15 @@ def recipients_by_queue(queues: Iterable[str]) -> dict[str, list[Recipient]]:
         .order_by(StaffUser.email)
     ).all()
     for queue in staffed:
-        users = {
-            user.id: user
-            for user, assigned in rows
-            if user.role == "intake_coordinator" or assigned == queue
+        emails = {
+            user_id: email
+            for user_id, email, role, assigned in rows
+            if role == "intake_coordinator" or assigned == queue
         }
-        found[queue] = _staff_recipients(list(users.values()), settings.staff_language)
+        found[queue] = [
+            Recipient(f"staff:{user_id}", "email", email, settings.staff_language)
+            for user_id, email in emails.items()
+        ]
     return found
 
 
