@@ -33,8 +33,14 @@ def _answer(response: Response) -> Response:
     return response
 
 
+def _end(_exc: BaseException | None) -> None:
+    """Nothing the thread logs after the request (or a test's next step) carries its id."""
+    logs.bind(request_id=None)
+
+
 def init_app(app: Flask) -> None:
-    """First of the request hooks, so that every other hook's logs carry the id. It is
-    not cleared at teardown: the outbox publishes after the commit, at the end."""
+    """First of the request hooks and last of the teardowns, so that every other hook's
+    logs carry the id, the outbox's publish after the commit (an `after_request`) included."""
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_answer)
+    app.teardown_request_funcs.setdefault(None, []).insert(0, _end)  # run in reverse

@@ -4,6 +4,7 @@ otherwise."""
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -30,6 +31,23 @@ def test_any_other_request_id_is_replaced_by_a_new_one(client: FlaskClient, inco
     second = client.get("/healthz", headers={"X-Request-ID": incoming}).headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", first)
     assert first != second
+
+
+def test_the_id_ends_with_its_request(app: Flask) -> None:
+    """In the thread that served it (a plain client, not the suite's isolating one),
+    after every other teardown has seen it."""
+    seen: list[str | None] = []
+
+    @app.teardown_request
+    def last_but_one(_exc: BaseException | None) -> None:
+        seen.append(logs.current("request_id"))
+
+    def serve() -> str | None:
+        FlaskClient(app).get("/healthz", headers={"X-Request-ID": "req-ended-0001"})
+        return logs.current("request_id")
+
+    assert contextvars.Context().run(serve) is None
+    assert seen == ["req-ended-0001"]
 
 
 def _capture(fmt: str) -> tuple[io.StringIO, logging.Handler]:
@@ -77,6 +95,10 @@ def test_production_logs_json_and_development_text() -> None:
     assert logs.log_format({"APP_ENV": "production", "LOG_FORMAT": "text"}) == "text"
     stream, handler = _capture("text")
     record = logging.LogRecord("clinic.x", logging.INFO, "", 0, "routed", (), None)
-    with logs.bound(task_id="t-1", outbox_id="o-1"):
-        handler.handle(record)
+
+    def log_in_a_task() -> None:
+        with logs.bound(task_id="t-1", outbox_id="o-1"):
+            handler.handle(record)
+
+    contextvars.Context().run(log_in_a_task)  # no id an earlier test left in this thread
     assert stream.getvalue().endswith("INFO clinic.x [task_id=t-1 outbox_id=o-1]: routed\n")
