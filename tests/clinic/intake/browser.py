@@ -7,7 +7,7 @@ alone (Tab, Space, arrow keys, Enter), reading only where the focus is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Locator, Page, expect
@@ -37,12 +37,42 @@ class BrowserIntake:
 
     # --- what is on screen ---------------------------------------------------------------
     def screen(self) -> str | None:
-        hidden = self.page.locator('form input[name="screen"]')
-        return hidden.get_attribute("value") if hidden.count() else None
+        return self._hidden("screen")
 
     def note_section(self) -> str | None:
-        hidden = self.page.locator('form input[name="section"]')
-        return hidden.get_attribute("value") if hidden.count() else None
+        return self._hidden("section")
+
+    def _hidden(self, name: str) -> str | None:
+        """The value of the form's hidden input `name` (None without one): one round trip."""
+        value = self.page.evaluate(
+            'name => document.querySelector(`form input[name="${name}"]`)'
+            "?.getAttribute('value') ?? null",
+            name,
+        )
+        return None if value is None else str(value)
+
+    def questions(self) -> list[tuple[str, list[str]]]:
+        """Each question on screen (`fieldset.question`): its name and its answers' values,
+        read in one round trip (a call per radio button is most of a walk's time)."""
+        found = self.page.evaluate(
+            """[...document.querySelectorAll('fieldset.question')].map(group => {
+                 const radios = [...group.querySelectorAll('input[type="radio"]')];
+                 return [radios[0]?.getAttribute('name') ?? '',
+                         radios.map(radio => radio.getAttribute('value') ?? '')];
+               })"""
+        )
+        return [(str(name), [str(value) for value in values]) for name, values in found]
+
+    def input_types(self, names: Iterable[str]) -> dict[str, str]:
+        """The type of the first input named each of `names` that the page has."""
+        found = self.page.evaluate(
+            """names => Object.fromEntries(names
+                 .map(name => [name, document.querySelector(`input[name="${name}"]`)])
+                 .filter(([, input]) => input)
+                 .map(([name, input]) => [name, input.getAttribute('type') ?? 'text']))""",
+            list(names),
+        )
+        return {str(name): str(kind) for name, kind in found.items()}
 
     def heading(self) -> str:
         return self.page.get_by_role("heading", level=1).inner_text()
@@ -129,8 +159,11 @@ class BrowserIntake:
 
     def choose_radio(self, name: str, value: str) -> None:
         """Keyboard: Tab into the group, Space picks the first, arrows move to the wanted one."""
-        radios = self.page.locator(f'input[type="radio"][name="{name}"]')
-        values = [radios.nth(i).get_attribute("value") for i in range(radios.count())]
+        values = self.page.evaluate(
+            """name => [...document.querySelectorAll(`input[type="radio"][name="${name}"]`)]
+                 .map(radio => radio.getAttribute('value'))""",
+            name,
+        )
         self.tab_to_name(name)
         self.page.keyboard.press("Space")
         for _ in range(values.index(value)):
@@ -150,17 +183,18 @@ class BrowserIntake:
     def contact_screen(self, screen: str, fields: Mapping[str, str]) -> None:
         """Fill in one contact screen with the `fields` it shows, and continue."""
         self.check_page(screen)
+        types = self.input_types([*fields, "caregiver_contact_ok"])
         for name, value in fields.items():
-            box = self.page.locator(f'input[name="{name}"]')
-            if not box.count():
+            if name not in types:
                 continue
-            if box.first.get_attribute("type") == "checkbox":
+            box = self.page.locator(f'input[name="{name}"]')
+            if types[name] == "checkbox":
                 if self.keyboard:
                     self.tab_to_name(name)
                     self.page.keyboard.press("Space")
                 else:
                     box.check()
-            elif box.first.get_attribute("type") == "radio":
+            elif types[name] == "radio":
                 if self.keyboard:
                     self.choose_radio(name, value)
                 else:
@@ -171,10 +205,7 @@ class BrowserIntake:
                     self.page.keyboard.type(value)
                 else:
                     box.fill(value)
-        if (
-            self.page.locator('input[name="caregiver_contact_ok"]').count()
-            and "caregiver_contact_ok" not in fields
-        ):
+        if "caregiver_contact_ok" in types and "caregiver_contact_ok" not in fields:
             if self.keyboard:
                 self.choose_radio("caregiver_contact_ok", "no")
             else:
@@ -221,10 +252,7 @@ class BrowserIntake:
         self.check_page(screen)
         self.answered = set()
         groups = self.page.locator("fieldset.question")
-        for index in range(groups.count()):
-            radios = groups.nth(index).locator('input[type="radio"]')
-            name = radios.first.get_attribute("name") or ""
-            values = [radios.nth(i).get_attribute("value") or "" for i in range(radios.count())]
+        for index, (name, values) in enumerate(self.questions()):
             given = (answers or {}).get(name, "unset")
             value = (
                 choose(name, values)
