@@ -11,8 +11,11 @@ a submit that is rolled back leaves a gap.
 A year's sequence is made by the first submit that needs it, in a short
 transaction of its own (which also gives that submit its number), and starts
 after the year's `intake_reference_counter` row: the numbers given before
-sequences were used. On SQLite (the embedded default, one writer at a time)
-that counter row is still the source: one upsert returns the number.
+sequences were used. Once a web process or worker has seen a year's sequence
+(`reference_for`), its later submits take their number inside the submission's
+own INSERT: a submit waits on the database once less. On SQLite (the embedded
+default, one writer at a time) that counter row is still the source: one upsert
+returns the number.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Executable, Table, bindparam, select, text
+from sqlalchemy import ColumnElement, Executable, String, Table, bindparam, select, text
 from sqlalchemy.dialects import sqlite
 
 from clinic.extensions import db
 from clinic.models import IntakeReferenceCounter
-from clinic.models.intake_reference import format_reference
+from clinic.models.intake_reference import REFERENCE_PREFIX, format_reference
 
 _NEXT_IN_SEQUENCE = text(
     "SELECT CASE WHEN to_regclass(:name) IS NULL THEN NULL ELSE nextval(:name) END"
@@ -53,13 +56,42 @@ _COUNTER_UPSERT = _counter_upsert()
 """SQLite's counter upsert, built once."""
 
 
+_NUMBERED_IN_INSERT = text(
+    "SELECT :prefix || lpad(n::text, greatest(4, length(n::text)), '0') AS reference"
+    " FROM nextval(CAST(:name AS regclass)) AS n"
+)
+"""A reference formatted as `format_reference` does, for the INSERT to evaluate."""
+
+_YEARS_SEEN = "intake_reference_years"
+"""Key in `app.extensions`: the years whose sequence this process has seen."""
+
+
 def sequence_name(year: int) -> str:
     return f"intake_reference_{year}"
 
 
+def _clinic_year(at: datetime) -> int:
+    return at.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).year
+
+
+def reference_for(at: datetime) -> str | ColumnElement[str]:
+    """What to store as the reference of an intake submitted at `at`: the reference, or,
+    on PostgreSQL once this process has seen the year's sequence, an expression that
+    the submission's INSERT evaluates (read back only if the reference is asked for).
+
+    Sequences are never dropped, so a year seen once stays seen.
+    """
+    year = _clinic_year(at)
+    if year in current_app.extensions.get(_YEARS_SEEN, ()):
+        prefix = f"{REFERENCE_PREFIX}-{year}-"
+        clause = _NUMBERED_IN_INSERT.bindparams(prefix=prefix, name=sequence_name(year))
+        return clause.columns(reference=String).scalar_subquery()
+    return next_reference(at)
+
+
 def next_reference(at: datetime) -> str:
     """A new reference for an intake submitted at `at`."""
-    year = at.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).year
+    year = _clinic_year(at)
     with db.session.no_autoflush:  # the submission is inserted once, with its reference
         if db.engine.dialect.name != "postgresql":
             number = db.session.execute(_COUNTER_UPSERT, {"year": year}).scalar_one()
@@ -67,6 +99,7 @@ def next_reference(at: datetime) -> str:
             number = db.session.execute(
                 _NEXT_IN_SEQUENCE, {"name": sequence_name(year)}
             ).scalar() or _take_from_new_sequence(year)
+            current_app.extensions.setdefault(_YEARS_SEEN, set()).add(year)
     return format_reference(year, number)
 
 

@@ -14,7 +14,7 @@ from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.intake.drafts import definitions_version
-from clinic.intake.references import next_reference
+from clinic.intake.references import reference_for
 from clinic.models import IntakeSubmission, StaffUser
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
@@ -40,7 +40,7 @@ def _mark_submitted(
     submission.submitted_at = utcnow()
     submission.submitted_partial = partial
     submission.submitted_via = via
-    submission.reference = next_reference(submission.submitted_at)
+    submission.reference = reference_for(submission.submitted_at)
     submission.resume_code_hash = None
     submission.draft_expires_at = None
     submission.progress = None

@@ -1,11 +1,13 @@
 """Readable intake ids on PostgreSQL: a sequence per year, so that submits at the same
-time never wait for each other, starting after the numbers an earlier version gave."""
+time never wait for each other, starting after the numbers an earlier version gave, and
+taken inside the submission's INSERT once a process has seen the year's sequence."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -18,6 +20,7 @@ from clinic.models import IntakeReferenceCounter
 from tests import factories
 from tests.conftest import app_overrides, fresh_postgres_database
 from tests.support.services import drop_postgres_database
+from tests.support.statements import counting
 
 pytestmark = pytest.mark.postgres
 
@@ -89,3 +92,21 @@ def test_a_rolled_back_submit_leaves_a_gap(committing_app: Flask) -> None:
         db.session.commit()
         assert first is not None and second is not None
         assert _number(second) == _number(first) + 1
+
+
+def test_a_year_seen_once_is_numbered_inside_the_insert(committing_app: Flask) -> None:
+    """The first submit of the year finds (here: makes) its sequence; the next takes its
+    number in its own INSERT, with no statement for it, formatted the same way."""
+    year = datetime.now(ZoneInfo(committing_app.config["CLINIC_TIMEZONE"])).year
+    with committing_app.app_context():
+        db.session.add(IntakeReferenceCounter(year=year, last_number=9998))
+        db.session.commit()
+        first = factories.submitted_intake()
+        db.session.flush()
+        with counting(db.engine) as seen:
+            second = factories.submitted_intake()
+            db.session.flush()
+        db.session.commit()
+        assert (first.reference, second.reference) == (f"INT-{year}-9999", f"INT-{year}-10000")
+        numbered = [statement for statement in seen.sent if "nextval" in statement]
+        assert len(numbered) == 1 and numbered[0].startswith("INSERT INTO intake_submission")
