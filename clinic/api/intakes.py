@@ -21,9 +21,9 @@ def refuse(owner: TokenOwner, path: str, scope: str) -> None:
     """The token lacks the scope, or its owner's role no longer allows it: recorded."""
     audit.record(
         "api.forbidden",
-        actor=owner.user,
+        actor=owner.actor,
         target_type="api_token",
-        target_id=owner.token.id,
+        target_id=owner.token_id,
         detail={"path": path, "scope": scope},
     )
 
@@ -39,7 +39,7 @@ def create(owner: TokenOwner, body: Mapping[str, Any]) -> IntakeSubmission:
         subject_age=body["subject_age"],
         answers=body.get("answers", {}),
         contact=body.get("contact", {}),
-        by=owner.user,
+        by=owner.actor,
         action="api.intake_created",
         via="api",
     )
@@ -51,7 +51,7 @@ def replayed(owner: TokenOwner, submission_id: object) -> None:
         "api.intake_create_replayed",
         target_type="submission",
         target_id=submission_id,
-        actor=owner.user,
+        actor=owner.actor,
     )
 
 
@@ -61,6 +61,6 @@ def read(owner: TokenOwner, submission_id: uuid.UUID) -> IntakeSubmission | None
     if submission is None or submission.status == "draft":
         return None
     audit.record(
-        "api.intake_viewed", target_type="submission", target_id=submission_id, actor=owner.user
+        "api.intake_viewed", target_type="submission", target_id=submission_id, actor=owner.actor
     )
     return submission

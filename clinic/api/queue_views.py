@@ -23,9 +23,9 @@ from clinic.security import audit
 @token_required("referrals:read")
 def queue_waits() -> Response:
     owner: TokenOwner = g.api_owner
-    visible = owner.user.visible_queues
+    visible = owner.visible_queues
     waits = cached_waits().by_queue
-    audit.record("api.queue_waits_viewed", actor=owner.user)
+    audit.record("api.queue_waits_viewed", actor=owner.actor)
     body = QueueWaits(
         window_days=WINDOW.days,
         waits=[

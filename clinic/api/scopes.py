@@ -56,7 +56,12 @@ CATALOGUE: dict[str, Scope] = {
 
 def allowed(user: StaffUser) -> tuple[str, ...]:
     """The scopes `user`'s current roles allow, in catalogue order."""
-    return tuple(name for name, scope in CATALOGUE.items() if scope.roles & user.roles)
+    return allowed_for(user.roles)
+
+
+def allowed_for(roles: frozenset[str]) -> tuple[str, ...]:
+    """The scopes an account with `roles` is allowed, in catalogue order."""
+    return tuple(name for name, scope in CATALOGUE.items() if scope.roles & roles)
 
 
 def check_requested(user: StaffUser, requested: Iterable[str]) -> tuple[str, ...]:

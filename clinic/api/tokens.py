@@ -9,15 +9,16 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.orm import contains_eager
 
 from clinic.api import scopes as api_scopes
 from clinic.extensions import db
 from clinic.models import ApiToken, StaffUser
 from clinic.models.columns import utcnow
+from clinic.models.staff import visible_queues
 from clinic.security import audit
 
 TOKEN_PREFIX = "cit_"
@@ -74,28 +75,51 @@ def create_token(
 
 @dataclass(frozen=True)
 class TokenOwner:
-    """The owner of the token a request carries, as the owner is now."""
+    """The token a request carries and its owner, as they are now.
 
-    user: StaffUser
-    token: ApiToken
+    Read as plain columns (no ORM entities): every API request authenticates, and
+    most need only the owner's id and roles. `user`, the owner's row, is loaded
+    when a view asks for it.
+    """
+
+    token_id: uuid.UUID
+    scopes: tuple[str, ...]
+    user_id: uuid.UUID
+    roles: frozenset[str]
 
     @property
-    def token_id(self) -> uuid.UUID:
-        return self.token.id
+    def actor(self) -> audit.StaffRef:
+        """Who the request's audit events name."""
+        return audit.StaffRef(self.user_id)
+
+    @cached_property
+    def user(self) -> StaffUser:
+        return db.session.get_one(StaffUser, self.user_id)
+
+    @property
+    def visible_queues(self) -> tuple[str, ...]:
+        """The queues the owner may see (the owner's row is read only for a clinician)."""
+        return visible_queues(self.roles, lambda: self.user.queues)
 
     def refusal(self, scope: str) -> str | None:
         """Why this request may not use `scope`, or None when it may."""
-        if scope not in self.token.scopes:
+        if scope not in self.scopes:
             return f"this token does not have the scope {scope}"
-        if scope not in api_scopes.allowed(self.user):
+        if scope not in api_scopes.allowed_for(self.roles):
             return f"the token owner's role no longer allows {scope}"
         return None
 
 
 _LIVE_TOKEN = (
-    select(ApiToken)
+    select(
+        ApiToken.id,
+        ApiToken.scope,
+        ApiToken.last_used_at,
+        StaffUser.id.label("user_id"),
+        StaffUser.role,
+        StaffUser.is_admin,
+    )
     .join(ApiToken.staff_user)
-    .options(contains_eager(ApiToken.staff_user))
     .where(
         ApiToken.token_hash == bindparam("digest"),
         ApiToken.revoked_at.is_(None),
@@ -113,11 +137,17 @@ def authenticate(token: str) -> TokenOwner | None:
     when the one stored is older than LAST_USED_EVERY.
     """
     now = utcnow()
-    row = db.session.scalars(_LIVE_TOKEN, {"digest": _digest(token), "now": now}).one_or_none()
+    row = db.session.execute(_LIVE_TOKEN, {"digest": _digest(token), "now": now}).one_or_none()
     if row is None:
         return None
+    owner = TokenOwner(
+        token_id=row.id,
+        scopes=tuple(row.scope.split()),
+        user_id=row.user_id,
+        roles=StaffUser.roles_of(row.role, row.is_admin),
+    )
     if row.last_used_at is not None and row.last_used_at >= now - LAST_USED_EVERY:
-        return TokenOwner(user=row.staff_user, token=row)
+        return owner
     db.session.execute(
         update(ApiToken)
         .where(
@@ -127,7 +157,7 @@ def authenticate(token: str) -> TokenOwner | None:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return TokenOwner(user=row.staff_user, token=row)
+    return owner
 
 
 def row_of(token: str) -> ApiToken | None:

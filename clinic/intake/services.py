@@ -15,7 +15,7 @@ from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.intake.drafts import definitions_version
 from clinic.intake.references import reference_for
-from clinic.models import IntakeSubmission, StaffUser
+from clinic.models import IntakeSubmission
 from clinic.models.columns import utcnow
 from clinic.models.documents import AnswersDocument, ContactDocument, answers_of, contact_of, parse
 from clinic.notifications import queue_submission_confirmation
@@ -28,7 +28,7 @@ def _mark_submitted(
     *,
     partial: bool,
     via: str,
-    by: StaffUser | None = None,
+    by: audit.Actor | None = None,
     action: str = "submission.submitted",
 ) -> None:
     """Submitted, with its routing outbox row and its one audit event.
@@ -65,7 +65,7 @@ def submit_intake(
     answers: Mapping[str, int | None],
     contact: Mapping[str, object] | None = None,
     sex: str | None = None,
-    by: StaffUser | None = None,
+    by: audit.Actor | None = None,
     action: str = "submission.submitted",
     via: str = "direct",
 ) -> IntakeSubmission:

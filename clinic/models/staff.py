@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -96,24 +97,34 @@ class StaffUser(HasEncryptedValues, UserMixin, Model):  # type: ignore[misc]
     def queues(self) -> list[str]:
         return sorted(a.queue for a in self.queue_assignments)
 
+    @staticmethod
+    def roles_of(role: str, is_admin: bool) -> frozenset[str]:
+        """The roles of an account with this `role` column and admin flag."""
+        return frozenset({role, *(("admin",) if is_admin else ())})
+
     @property
     def roles(self) -> frozenset[str]:
-        return frozenset({self.role, *(("admin",) if self.is_admin else ())})
+        return self.roles_of(self.role, self.is_admin)
 
     @property
     def visible_queues(self) -> tuple[str, ...]:
-        """The queues whose referrals this account may see, in catalogue order: every
-        queue for an intake coordinator, a clinician's own, none for an admin only."""
-        if "intake_coordinator" in self.roles:
-            return tuple(QUEUES)
-        if "clinician" in self.roles:
-            assigned = set(self.queues)
-            return tuple(queue for queue in QUEUES if queue in assigned)
-        return ()
+        return visible_queues(self.roles, lambda: self.queues)
 
     @property
     def has_mfa(self) -> bool:
         return self.mfa_confirmed_at is not None
+
+
+def visible_queues(roles: frozenset[str], assigned: Callable[[], Iterable[str]]) -> tuple[str, ...]:
+    """The queues whose referrals an account with `roles` may see, in catalogue order:
+    every queue for an intake coordinator, a clinician's own (`assigned`, asked only
+    then), none for an admin only."""
+    if "intake_coordinator" in roles:
+        return tuple(QUEUES)
+    if "clinician" in roles:
+        own = set(assigned())
+        return tuple(queue for queue in QUEUES if queue in own)
+    return ()
 
 
 class StaffQueue(Model):

@@ -4,6 +4,7 @@ and checking the keyed chain the sealer links them into (`clinic.security.audit_
 from __future__ import annotations
 
 import hmac
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,12 +25,24 @@ from clinic.security.audit_seal import derived_key, mac_of
 VERIFY_BATCH = 2000
 
 
+@dataclass(frozen=True)
+class StaffRef:
+    """A staff account known by its id alone (e.g. an API token's owner, read without
+    loading the account's row), as the actor of an event."""
+
+    id: uuid.UUID
+
+
+Actor = StaffUser | StaffRef
+"""Who did what an event records: a staff account, loaded or known by its id."""
+
+
 def record(
     action: str,
     *,
     target_type: str | None = None,
     target_id: object = None,
-    actor: StaffUser | None = None,
+    actor: Actor | None = None,
     actor_kind: str | None = None,
     detail: AuditDetail | None = None,
 ) -> AuditEvent:

@@ -45,7 +45,7 @@ class Reader:
                 self.refuse(refusal)
 
     def refuse(self, why: str) -> NoReturn:
-        audit.record("fhir.forbidden", actor=self.owner.user, detail={"path": request.path})
+        audit.record("fhir.forbidden", actor=self.owner.actor, detail={"path": request.path})
         raise Forbidden(why)
 
     def submission(self, submission_id: uuid.UUID) -> IntakeSubmission | None:
@@ -74,7 +74,7 @@ def current_reader(*scopes: str) -> Reader:
     owner = authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
     if owner is None:
         raise Unauthorised
-    reader = Reader(owner, owner.user.visible_queues)
+    reader = Reader(owner, owner.visible_queues)
     reader.require(*scopes)
     return reader
 
@@ -85,4 +85,4 @@ def read_scope(resource_type: str) -> tuple[str, ...]:
 
 
 def record(action: str, reader: Reader, **detail: str | int) -> None:
-    audit.record(f"fhir.{action}", actor=reader.owner.user, detail=dict(detail))
+    audit.record(f"fhir.{action}", actor=reader.owner.actor, detail=dict(detail))

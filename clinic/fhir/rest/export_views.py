@@ -46,7 +46,7 @@ def export_kick_off() -> Response:
         raise SearchError(f"_outputFormat must be {NDJSON}")
     export = FhirExport(
         id=uuid.uuid4(),
-        owner_id=reader.owner.user.id,
+        owner_id=reader.owner.user_id,
         resource_types=types,
         queues=list(reader.queues),
         since=_since(request.args.get("_since")),
@@ -85,7 +85,7 @@ def _since(value: str | None) -> datetime | None:
 
 def _own_export(reader: Reader, export_id: uuid.UUID) -> FhirExport:
     export = db.session.get(FhirExport, export_id)
-    if export is None or export.owner_id != reader.owner.user.id:
+    if export is None or export.owner_id != reader.owner.user_id:
         raise NotFound("no such export")
     return export
 
