@@ -238,6 +238,8 @@ class Publisher:
             self._celery.send_task(
                 message.kind,
                 args=[message.target_id],
+                argsrepr=repr([message.target_id]),  # what Celery would write, without saferepr
+                kwargsrepr="{}",
                 task_id=str(message.id),
                 queue=message.queue or TASK_QUEUES[message.kind],
                 connection=self._connection,

@@ -16,6 +16,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import session
 from sqlalchemy import select, update
@@ -37,8 +38,10 @@ SESSION_RETURN_TO_REVIEW = "intake_return_to_review"
 SESSION_SENT = "intake_sent"
 
 
+@cache
 def definitions_version() -> str:
-    """Which questions were asked: a digest of every section's version and the flows'."""
+    """Which questions were asked: a digest of every section's version and the flows'
+    (loaded once, at import: the digest is worked out once per process)."""
     versions = ";".join(f"{s}={forms.get_definition(s).version}" for s in sorted(forms.SECTION_IDS))
     versions += f";flows={FLOWS.version}"
     return "forms-" + hashlib.sha256(versions.encode()).hexdigest()[:16]

@@ -37,9 +37,15 @@ HEADERS = {
 }
 
 
+_LOWERED = tuple((name.lower(), name, value) for name, value in HEADERS.items())
+
+
 def _add_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Each of HEADERS the view did not set itself (one pass over the response's headers)."""
+    present = {name.lower() for name, _value in response.headers}
+    response.headers.extend(
+        (name, value) for lower, name, value in _LOWERED if lower not in present
+    )
     return response
 
 
