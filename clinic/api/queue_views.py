@@ -11,13 +11,18 @@ from clinic.api.openapi import operation
 from clinic.api.schemas import QueueWaits, WaitView
 from clinic.api.tokens import TokenOwner
 from clinic.api.views import token_required
-from clinic.routing.waits import WINDOW, cached_waits
+from clinic.routing.waits import KEPT_FOR, WINDOW, cached_waits
 from clinic.security import audit
 
 
 @bp.get("/queues/waits")
 @operation(
     "Each queue's expected wait to being scheduled, for the queues the token's owner works",
+    description=(
+        f"Worked out from the scheduling steps of the last {WINDOW.days} days. Each web "
+        f"process keeps the figures it worked out for {int(KEPT_FOR // 60)} minutes, so an "
+        "answer may be that old."
+    ),
     responses={200: QueueWaits},
 )
 @token_required("referrals:read")

@@ -135,3 +135,9 @@ def test_the_documented_example_intake_is_accepted(client: FlaskClient) -> None:
     for example in examples:
         response = client.post("/api/v1/intakes", json=example, headers=auth)
         assert response.status_code == 201, response.get_json()
+
+
+def test_the_waits_operation_says_how_old_its_figures_may_be() -> None:
+    """Each web process keeps the figures for five minutes: a caller is told so."""
+    description = document()["paths"]["/api/v1/queues/waits"]["get"]["description"]
+    assert "last 90 days" in description and "5 minutes" in description
