@@ -363,9 +363,7 @@ def audit_event(**overrides: Any) -> AuditEvent:
     }
     values.update(overrides)
     action = values.pop("action")
-    event = audit.record(action, **values)
-    db.session.flush()
-    return event
+    return db.session.get_one(AuditEvent, audit.record(action, **values))
 
 
 def audit_chain_head(**overrides: Any) -> AuditChainHead:

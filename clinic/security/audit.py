@@ -7,11 +7,11 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Table, bindparam, func, insert, select
 
 from clinic.extensions import db
 from clinic.models import AuditChainHead, AuditEvent, StaffUser
@@ -37,6 +37,17 @@ Actor = StaffUser | StaffRef
 """Who did what an event records: a staff account, loaded or known by its id."""
 
 
+_EVENTS = cast(Table, AuditEvent.__table__)
+_WRITTEN = ("at", "actor_id", "actor_kind", "action", "target_type", "target_id", "ip", "detail")
+_INSERT_EVENT = (
+    insert(_EVENTS)
+    .values({name: bindparam(name, type_=_EVENTS.c[name].type) for name in _WRITTEN})
+    .returning(_EVENTS.c.id)
+)
+"""An event's INSERT, built once: most requests and tasks write one (an ORM object per
+event cost about a twentieth of a submit's web CPU)."""
+
+
 def record(
     action: str,
     *,
@@ -45,11 +56,14 @@ def record(
     actor: Actor | None = None,
     actor_kind: str | None = None,
     detail: AuditDetail | None = None,
-) -> AuditEvent:
-    """Add an audit event to the session. `detail` holds ids and codes, never answers.
+) -> int:
+    """Write an audit event in the session's transaction; returns its id. `detail` holds
+    ids and codes, never answers.
 
-    The address is kept for staff and system events only: a client's address
-    would say where a person in danger was when they filled in the form.
+    The event is inserted at once (what the session holds is flushed first, so an
+    actor made in the same transaction exists). The address is kept for staff and
+    system events only: a client's address would say where a person in danger was
+    when they filled in the form.
     """
     ip = None
     if has_request_context():
@@ -57,17 +71,20 @@ def record(
             actor = current_user._get_current_object()
         if actor_kind != "client":
             ip = request.remote_addr
-    event = AuditEvent(
-        actor_id=actor.id if actor is not None else None,
-        actor_kind=actor_kind or ("staff" if actor is not None else "system"),
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        ip=ip,
-        detail=dict(detail or {}),
-    )
-    db.session.add(event)
-    return event
+    event_id: int = db.session.execute(
+        _INSERT_EVENT,
+        {
+            "at": utcnow(),
+            "actor_id": actor.id if actor is not None else None,
+            "actor_kind": actor_kind or ("staff" if actor is not None else "system"),
+            "action": action,
+            "target_type": target_type,
+            "target_id": None if target_id is None else str(target_id),
+            "ip": ip,
+            "detail": dict(detail or {}),
+        },
+    ).scalar_one()
+    return event_id
 
 
 @dataclass(frozen=True)

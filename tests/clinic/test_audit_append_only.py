@@ -65,9 +65,7 @@ def backend_app(
 
 
 def _events(count: int) -> list[int]:
-    events = [audit.record("test.append_only", detail={"n": n}) for n in range(count)]
-    db.session.flush()
-    ids = [event.id for event in events]
+    ids = [audit.record("test.append_only", detail={"n": n}) for n in range(count)]
     db.session.commit()
     return ids
 

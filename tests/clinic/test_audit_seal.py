@@ -25,9 +25,7 @@ pytestmark = pytest.mark.usefixtures("app_context")
 
 
 def _write(count: int, action: str = "test.seal") -> list[int]:
-    events = [audit.record(action, detail={"n": n}) for n in range(count)]
-    db.session.flush()
-    ids = [event.id for event in events]
+    ids = [audit.record(action, detail={"n": n}) for n in range(count)]
     db.session.commit()
     return ids
 

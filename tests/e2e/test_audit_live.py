@@ -49,9 +49,8 @@ def test_beat_seals_new_events_and_exports_the_head(audit_stack: Stack, tmp_path
     try:
         app = audit_stack.web_app()
         with app.app_context():
-            events = [audit.record("test.live", detail={"n": n}) for n in range(3)]
+            last = max(audit.record("test.live", detail={"n": n}) for n in range(3))
             db.session.commit()
-            last = max(event.id for event in events)
         wait_until(lambda: _unsealed(app) == 0, TIMEOUT, "the sealer", worker)
         wait_until(lambda: _exported_up_to(app) == last, TIMEOUT, "the head export", worker)
         result = app.test_cli_runner().invoke(args=["audit", "verify"])

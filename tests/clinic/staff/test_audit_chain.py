@@ -17,10 +17,10 @@ TABLE = AuditEvent.__table__
 
 
 def _write(count: int) -> list[AuditEvent]:
-    events = [audit.record("test.event", detail={"n": n}) for n in range(count)]
+    ids = [audit.record("test.event", detail={"n": n}) for n in range(count)]
     db.session.commit()
     audit_seal.seal_pending()
-    return events
+    return [db.session.get_one(AuditEvent, event_id) for event_id in ids]
 
 
 def _verify(app: Flask) -> tuple[int, str]:
