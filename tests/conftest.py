@@ -165,8 +165,10 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
 
     No app context is left pushed: each test-client request runs in one of its own
     (tests.support.client), and a test that works with the database or `current_app`
-    itself asks for `app_context`. On PostgreSQL every context's session joins one
-    connection's transaction (a SAVEPOINT each), rolled back after the test.
+    itself asks for `app_context`. Every context's session joins one connection's
+    transaction (a SAVEPOINT each), rolled back after the test, so what a test writes
+    is seen by its requests and tasks, as they would see it once committed (on SQLite,
+    a copy of the migrated database of the test's own).
     """
     if on_postgres(migrated_database):
         url = migrated_database
@@ -176,11 +178,6 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
         url = f"sqlite:///{copy}"
     application = share_compiled_templates(create_app(app_overrides(url, tmp_path / "instance")))
     application.test_client_class = IsolatedRequestClient
-    if not on_postgres(url):
-        yield application
-        with application.app_context():
-            db.engine.dispose()
-        return
     with application.app_context():
         connection = db.engine.connect()
     transaction = connection.begin()

@@ -31,7 +31,7 @@ def _token(role: str) -> dict[str, str]:
 
 
 def _actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action)))
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 def test_a_response_below_400_commits_what_the_request_wrote(client: FlaskClient) -> None:
