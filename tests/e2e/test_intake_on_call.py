@@ -106,7 +106,7 @@ def test_an_acute_answer_pages_on_call_before_anything_is_sent_and_only_once(
     status, alerts, _, _ = clinic.state()
     assert (status, alerts) == ("draft", [])  # suicide risk alone pages no one
 
-    page.get_by_role("link", name="Continue the form").click()
+    intake.continue_the_form()
     intake.answer({"asq.5": 1})  # acute: "are you thinking of killing yourself right now?"
     expect(page).to_have_url(f"{url}/intake/support")
     expect(page.get_by_text("to our team straight away")).to_be_visible()

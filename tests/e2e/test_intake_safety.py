@@ -65,7 +65,7 @@ def test_continuing_after_the_support_page_then_review_and_change(
     intake.walk(stop=lambda: intake.screen() == "safety")
     intake.answer({"safety.now": 0})
     expect(page).to_have_url(f"{url}/intake/support")
-    page.get_by_role("link", name="Continue the form").click()
+    intake.continue_the_form()
     intake.walk()
 
     page.get_by_role("link", name="Change – Safety right now").click()

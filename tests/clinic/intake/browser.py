@@ -127,6 +127,12 @@ class BrowserIntake:
                 self.page.get_by_role("button", name=text, exact=True).click()
 
     # --- screens -------------------------------------------------------------------------
+    def continue_the_form(self) -> None:
+        """From a support page on to the form, once the next page has been read in."""
+        self.page.get_by_role("link", name="Continue the form").click()
+        self.page.wait_for_url(lambda url: not url.endswith("/intake/support"))
+        self.page.wait_for_load_state("domcontentloaded")
+
     def start(self, path_label: str, age: int) -> None:
         self.page.goto(f"{self.base_url}/intake")
         self.check_page("start")
