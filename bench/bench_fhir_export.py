@@ -41,11 +41,11 @@ BATCH = 500
 
 def seed(intakes: int) -> uuid.UUID:
     """The intakes, and an export of everything asked for by a coordinator; its id."""
-    template = submit_intake(path="adult_self", subject_age=34, answers=ANSWERS, contact={})
+    template_id = submit_intake(path="adult_self", subject_age=34, answers=ANSWERS, contact={})
     db.session.commit()
     with unit_of_work():
-        record_routing(str(template.id))
-    db.session.refresh(template)
+        record_routing(str(template_id))
+    template = db.session.get_one(IntakeSubmission, template_id)
     referrals = [(r.queue, r.rank, r.priority, r.explanation) for r in template.referrals]
     for start in range(0, intakes - 1, BATCH):
         for _ in range(min(BATCH, intakes - 1 - start)):

@@ -100,9 +100,7 @@ def submitted_intake(**overrides: Any) -> IntakeSubmission:
         "contact": {"email": "client@example.org"},
     }
     values.update(overrides)
-    submission = submit_intake(**values)
-    db.session.flush()
-    return submission
+    return db.session.get_one(IntakeSubmission, submit_intake(**values))
 
 
 def reference_counter(**overrides: Any) -> IntakeReferenceCounter:
@@ -384,9 +382,9 @@ def outbox_message(**overrides: Any) -> OutboxMessage:
     """A pending outbox row (default: route a new random submission id)."""
     values: dict[str, Any] = {"kind": TaskNames.ROUTE_SUBMISSION, "target_id": uuid.uuid4()}
     values.update(overrides)
-    message = outbox.enqueue(values.pop("kind"), values.pop("target_id"), **values)
-    db.session.flush()
-    return message
+    return db.session.get_one(
+        OutboxMessage, outbox.enqueue(values.pop("kind"), values.pop("target_id"), **values)
+    )
 
 
 def service_heartbeat(**overrides: Any) -> ServiceHeartbeat:

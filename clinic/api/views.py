@@ -160,8 +160,8 @@ def _create(body: Any) -> Response:
         ]
     if errors or not isinstance(body, dict):
         return json_error(422, "the intake is not valid", errors=errors)
-    submission = intakes.create(_owner(), body)
-    return _created(201, IntakeCreated(id=str(submission.id)).model_dump(mode="json"))
+    submission_id = intakes.create(_owner(), body)
+    return _created(201, IntakeCreated(id=str(submission_id)).model_dump(mode="json"))
 
 
 def _created(status: int, body: dict[str, Any]) -> Response:

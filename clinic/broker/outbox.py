@@ -28,12 +28,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import cast
 
 from flask import current_app
 from kombu.connection import Connection
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import ColumnElement, and_, event, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, event, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from clinic.broker.kept_connections import kept_connection
@@ -41,6 +41,7 @@ from clinic.broker.names import TASK_QUEUES
 from clinic.extensions import db, rows_matched
 from clinic.models import OutboxMessage
 from clinic.models.columns import utcnow
+from clinic.models.row_inserts import RowInsert, insert_together, prebuilt_insert
 from clinic.models.unit_of_work import unit_of_work
 from clinic.observability import logs
 
@@ -77,44 +78,80 @@ def publish_grace() -> timedelta:
     return timedelta(seconds=float(current_app.config["OUTBOX_PUBLISH_GRACE"]))
 
 
-def enqueue(kind: str, target_id: object, *, queue: str | None = None) -> OutboxMessage:
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT_ROW = prebuilt_insert(
+    _OUTBOX,
+    ("id", "kind", "target_id", "queue", "status", "attempts", "next_attempt_at", "created_at"),
+    prefix="outbox_",
+)
+"""An outbox row's INSERT, built once (see clinic.models.row_inserts)."""
+
+
+def enqueue(
+    kind: str, target_id: object, *, queue: str | None = None, with_rows: Sequence[RowInsert] = ()
+) -> uuid.UUID:
     """Write an outbox row for task `kind` with the single argument `target_id`.
 
     `queue` overrides the task's default queue (e.g. a specialist queue). The
     task is published once the transaction commits; the sweep takes the row
-    only if it is still unfinished after OUTBOX_PUBLISH_GRACE.
+    only if it is still unfinished after OUTBOX_PUBLISH_GRACE. `with_rows` (the
+    change the task is about, its audit event) are written in the same statement.
+    Returns the row's id, which is the task's.
     """
-    message = OutboxMessage(
-        id=uuid.uuid4(),
-        kind=kind,
-        target_id=str(target_id),
-        queue=queue,
-        next_attempt_at=utcnow() + publish_grace(),
+    task = OutgoingTask(id=uuid.uuid4(), kind=kind, target_id=str(target_id), queue=queue)
+    now = utcnow()
+    row = RowInsert(
+        _INSERT_ROW,
+        {
+            "outbox_id": task.id,
+            "outbox_kind": kind,
+            "outbox_target_id": task.target_id,
+            "outbox_queue": queue,
+            "outbox_status": "pending",
+            "outbox_attempts": 0,
+            "outbox_next_attempt_at": now + publish_grace(),
+            "outbox_created_at": now,
+        },
     )
-    db.session.add(message)
-    return message
+    session = db.session()
+    insert_together(session, row, *with_rows)
+    _written(session, task)
+    return task.id
 
 
-@event.listens_for(Session, "after_flush")
-def _note_new_rows(session: Session, _context: Any) -> None:
-    new = [OutgoingTask.of(row) for row in session.new if isinstance(row, OutboxMessage)]
+def _written(session: Session, task: OutgoingTask) -> None:
+    """Note the task of a row this transaction wrote, with the (innermost) transaction
+    that wrote it: published after the outermost commits, forgotten if either rolls back."""
+    written_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_NEW_IDS, []).append((task, written_in))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Rows of a rolled-back transaction or SAVEPOINT (and of those inside it) were never
+    written: nothing to publish."""
+    new: list[tuple[OutgoingTask, SessionTransaction | None]] | None = session.info.get(_NEW_IDS)
     if new:
-        session.info.setdefault(_NEW_IDS, []).extend(new)
+        new[:] = [
+            (task, written_in) for task, written_in in new if not _within(written_in, rolled_back)
+        ]
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_new_rows(session: Session) -> None:
-    """Rows of a rolled-back transaction were never written: nothing to publish."""
-    session.info.pop(_NEW_IDS, None)
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @event.listens_for(Session, "after_commit")
 def _mark_committed(session: Session) -> None:
     if session.in_nested_transaction():  # a released SAVEPOINT is not durable yet
         return
-    new_ids = session.info.pop(_NEW_IDS, None)
-    if new_ids:
-        session.info.setdefault(_COMMITTED_IDS, []).extend(new_ids)
+    new = session.info.pop(_NEW_IDS, None)
+    if new:
+        session.info.setdefault(_COMMITTED_IDS, []).extend(task for task, _ in new)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -128,6 +165,7 @@ def _publish_committed(session: Session, transaction: SessionTransaction) -> Non
     """
     if transaction.parent is not None or session.info.get(_PUBLISHING):
         return
+    session.info.pop(_NEW_IDS, None)  # what the outermost transaction did not commit
     committed: list[OutgoingTask] | None = session.info.pop(_COMMITTED_IDS, None)
     if not committed:
         return
@@ -441,4 +479,4 @@ def requeue(message: OutboxMessage) -> None:
     message.last_error = None
     message.next_attempt_at = utcnow() + publish_grace()
     db.session.flush()
-    db.session.info.setdefault(_NEW_IDS, []).append(OutgoingTask.of(message))
+    _written(db.session(), OutgoingTask.of(message))

@@ -56,11 +56,13 @@ _COUNTER_UPSERT = _counter_upsert()
 """SQLite's counter upsert, built once."""
 
 
-_NUMBERED_IN_INSERT = text(
-    "SELECT :prefix || lpad(n::text, greatest(4, length(n::text)), '0') AS reference"
-    " FROM nextval(CAST(:name AS regclass)) AS n"
+_NUMBERED = text(
+    "SELECT :reference_prefix || lpad(n::text, greatest(4, length(n::text)), '0')"
+    " AS reference FROM nextval(CAST(:reference_name AS regclass)) AS n"
 )
-"""A reference formatted as `format_reference` does, for the INSERT to evaluate."""
+NUMBERED_IN_INSERT = _NUMBERED.columns(reference=String).scalar_subquery()
+"""A reference formatted as `format_reference` does, for an INSERT to evaluate; its bind
+values are those of `numbered_in_insert`."""
 
 _YEARS_SEEN = "intake_reference_years"
 """Key in `app.extensions`: the years whose sequence this process has seen."""
@@ -74,19 +76,28 @@ def _clinic_year(at: datetime) -> int:
     return at.astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).year
 
 
-def reference_for(at: datetime) -> str | ColumnElement[str]:
-    """What to store as the reference of an intake submitted at `at`: the reference, or,
-    on PostgreSQL once this process has seen the year's sequence, an expression that
-    the submission's INSERT evaluates (read back only if the reference is asked for).
-
-    Sequences are never dropped, so a year seen once stays seen.
-    """
+def numbered_in_insert(at: datetime) -> dict[str, str] | None:
+    """The bind values of NUMBERED_IN_INSERT for an intake submitted at `at`, when the
+    submission's INSERT can take its number (on PostgreSQL, once this process has seen
+    the year's sequence: sequences are never dropped, so a year seen once stays seen);
+    None when `next_reference` must give it."""
     year = _clinic_year(at)
-    if year in current_app.extensions.get(_YEARS_SEEN, ()):
-        prefix = f"{REFERENCE_PREFIX}-{year}-"
-        clause = _NUMBERED_IN_INSERT.bindparams(prefix=prefix, name=sequence_name(year))
-        return clause.columns(reference=String).scalar_subquery()
-    return next_reference(at)
+    if year not in current_app.extensions.get(_YEARS_SEEN, ()):
+        return None
+    return {
+        "reference_prefix": f"{REFERENCE_PREFIX}-{year}-",
+        "reference_name": sequence_name(year),
+    }
+
+
+def reference_for(at: datetime) -> str | ColumnElement[str]:
+    """What to store as the reference of an intake submitted at `at`: the reference, or
+    an expression that the submission's INSERT evaluates (`numbered_in_insert`; read
+    back only if the reference is asked for)."""
+    numbering = numbered_in_insert(at)
+    if numbering is None:
+        return next_reference(at)
+    return _NUMBERED.bindparams(**numbering).columns(reference=String).scalar_subquery()
 
 
 def next_reference(at: datetime) -> str:

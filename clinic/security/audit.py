@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Row, Table, bindparam, func, insert, select
+from sqlalchemy import Row, Table, func, select
 
 from clinic.extensions import db
 from clinic.models import AuditChainHead, AuditEvent, StaffUser
@@ -19,6 +19,7 @@ from clinic.models.audit import GENESIS_HASH
 from clinic.models.columns import key_ring, utcnow
 from clinic.models.documents import AuditDetail
 from clinic.models.encryption import KeyRing
+from clinic.models.row_inserts import RowInsert, prebuilt_insert
 from clinic.security.audit_heads import check_heads
 from clinic.security.audit_seal import derived_key, mac_of
 
@@ -38,12 +39,9 @@ Actor = StaffUser | StaffRef
 
 
 _EVENTS = cast(Table, AuditEvent.__table__)
-_WRITTEN = ("at", "actor_id", "actor_kind", "action", "target_type", "target_id", "ip", "detail")
-_INSERT_EVENT = (
-    insert(_EVENTS)
-    .values({name: bindparam(name, type_=_EVENTS.c[name].type) for name in _WRITTEN})
-    .returning(_EVENTS.c.id)
-)
+_INSERT_EVENT = prebuilt_insert(
+    _EVENTS, ("at", "actor_id", "actor_kind", "action", "target_type", "target_id", "ip", "detail")
+).returning(_EVENTS.c.id)
 """An event's INSERT, built once: most requests and tasks write one (an ORM object per
 event cost about a twentieth of a submit's web CPU)."""
 
@@ -65,13 +63,36 @@ def record(
     system events only: a client's address would say where a person in danger was
     when they filled in the form.
     """
+    row = event_row(
+        action,
+        target_type=target_type,
+        target_id=target_id,
+        actor=actor,
+        actor_kind=actor_kind,
+        detail=detail,
+    )
+    event_id: int = db.session.execute(row.statement, row.values).scalar_one()
+    return event_id
+
+
+def event_row(
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: object = None,
+    actor: Actor | None = None,
+    actor_kind: str | None = None,
+    detail: AuditDetail | None = None,
+) -> RowInsert:
+    """The event `record` writes, as a row to write with another in one statement
+    (`clinic.models.row_inserts`): e.g. with the outbox row of the change it records."""
     ip = None
     if has_request_context():
         if actor is None and actor_kind is None and current_user.is_authenticated:
             actor = current_user._get_current_object()
         if actor_kind != "client":
             ip = request.remote_addr
-    event_id: int = db.session.execute(
+    return RowInsert(
         _INSERT_EVENT,
         {
             "at": utcnow(),
@@ -83,8 +104,7 @@ def record(
             "ip": ip,
             "detail": dict(detail or {}),
         },
-    ).scalar_one()
-    return event_id
+    )
 
 
 @dataclass(frozen=True)

@@ -81,14 +81,14 @@ def test_requests_intakes_and_decisions_are_counted(app: Flask, scraper: FlaskCl
     }
     assert scraper.get("/healthz").status_code == 200
     with app.app_context():
-        submission = submit_intake(
+        submission_id = submit_intake(
             path="adult_self",
             subject_age=30,
             answers={"safety.now": 1, **{f"pcptsd5.{n}": 1 for n in range(6)}},
             contact={},
         )
         db.session.commit()
-        assert record_routing(str(submission.id)) == "routed"
+        assert record_routing(str(submission_id)) == "routed"
         db.session.commit()
 
     text = _scrape(scraper)

@@ -47,6 +47,26 @@ def test_rolled_back_outbox_rows_are_never_published(app: Flask) -> None:
     assert db.session.scalars(select(OutboxMessage)).all() == []
 
 
+def test_a_rolled_back_savepoint_publishes_nothing_of_its_own_and_keeps_the_rest(
+    app: Flask,
+) -> None:
+    """Only the rows that reached the commit are published: a SAVEPOINT rolled back takes
+    its rows (and those of a SAVEPOINT released inside it) with it, not the outer ones."""
+    with recording() as sent:
+        kept = factories.submitted_intake()
+        savepoint = db.session.begin_nested()
+        factories.submitted_intake()
+        with db.session.begin_nested():
+            factories.submitted_intake()
+        savepoint.rollback()
+        with db.session.begin_nested():
+            released = factories.submitted_intake()
+        db.session.commit()
+    rows = db.session.scalars(select(OutboxMessage)).all()
+    assert {row.target_id for row in rows} == {str(kept.id), str(released.id)}
+    assert sorted(sent) == sorted((row.kind, str(row.id)) for row in rows)
+
+
 def test_sweep_publishes_due_pending_rows_once_the_broker_is_back(app: Flask) -> None:
     _use_broker(app, UNREACHABLE_BROKER)
     factories.submitted_intake()

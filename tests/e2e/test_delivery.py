@@ -50,7 +50,7 @@ def _stored_not_published(stack: Stack, **answers: int | None) -> tuple[str, str
     app = stack.web_app_with_broker_unreachable()
     try:
         with app.app_context():
-            submission = submit_intake(
+            submission_id = submit_intake(
                 path="adult_self",
                 subject_age=30,
                 answers={"safety.now": 1, **answers},
@@ -59,7 +59,7 @@ def _stored_not_published(stack: Stack, **answers: int | None) -> tuple[str, str
             db.session.commit()
             message = db.session.scalars(select(OutboxMessage)).one()
             assert message.status == "pending"
-            return str(submission.id), str(message.id)
+            return str(submission_id), str(message.id)
     finally:
         with app.app_context():
             db.engine.dispose()

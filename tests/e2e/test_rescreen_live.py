@@ -81,11 +81,11 @@ def server_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sta
 
 def _submit(app: Flask, answers: dict[str, int | None], contact: dict[str, Any]) -> str:
     with app.app_context():
-        submission = submit_intake(
+        submission_id = submit_intake(
             path="adult_self", subject_age=34, answers=answers, contact=contact
         )
         db.session.commit()
-        return str(submission.id)
+        return str(submission_id)
 
 
 def _routed(app: Flask, submission_id: str) -> bool:
@@ -212,7 +212,7 @@ def _invitation_stored(stack: Stack) -> tuple[str, str]:
     app = stack.web_app_with_broker_unreachable()
     try:
         with app.app_context():
-            submission = submit_intake(
+            submission_id = submit_intake(
                 path="adult_self",
                 subject_age=34,
                 answers=EMDR,
@@ -221,8 +221,9 @@ def _invitation_stored(stack: Stack) -> tuple[str, str]:
             db.session.commit()
             from clinic.routing.record import record_routing
 
-            record_routing(str(submission.id))
+            record_routing(str(submission_id))
             db.session.commit()
+            submission = db.session.get_one(IntakeSubmission, submission_id)
             assert submission.client_id is not None
             assert invitations.invite_if_due(submission.client_id, utcnow() + timedelta(days=15))
             db.session.commit()

@@ -39,11 +39,10 @@ def committed_app(tmp_path: Path) -> Iterator[Flask]:
 
 def test_concurrent_runs_route_once(committed_app: Flask) -> None:
     with committed_app.app_context():
-        submission = submit_intake(
-            path="adult_self", subject_age=30, answers={"phq9.9": 2, **PTSD_POSITIVE}
+        submission_id = str(
+            submit_intake(path="adult_self", subject_age=30, answers={"phq9.9": 2, **PTSD_POSITIVE})
         )
         db.session.commit()
-        submission_id = str(submission.id)
     start = threading.Barrier(4)
     results: list[str] = []
 
@@ -67,12 +66,12 @@ def test_concurrent_runs_route_once(committed_app: Flask) -> None:
 
 def test_the_database_refuses_a_second_referral_to_the_same_queue(committed_app: Flask) -> None:
     with committed_app.app_context():
-        submission = submit_intake(path="adult_self", subject_age=30, answers={})
+        submission_id = submit_intake(path="adult_self", subject_age=30, answers={})
         db.session.commit()
-        record_routing(str(submission.id))
+        record_routing(str(submission_id))
         db.session.add(
             Referral(
-                submission_id=submission.id,
+                submission_id=submission_id,
                 queue="intake",
                 priority="routine",
                 explanation={"rule_ids": []},

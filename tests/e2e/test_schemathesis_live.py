@@ -88,11 +88,12 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
                 password="a long enough password for tests",
             )
             token = create_token(owner, "schemathesis")
-            intake = submit_intake(path="adult_self", subject_age=34, answers=ANSWERS, contact={})
+            intake_id = str(
+                submit_intake(path="adult_self", subject_age=34, answers=ANSWERS, contact={})
+            )
             db.session.commit()
             with unit_of_work():
-                record_routing(str(intake.id))
-            intake_id = str(intake.id)
+                record_routing(intake_id)
             fhir_spec = fhir_openapi.document()
         with LiveServer(app) as server:
             spec = requests.get(f"{server.url}/api/v1/openapi.json", timeout=30).json()

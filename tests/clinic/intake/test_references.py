@@ -109,4 +109,4 @@ def test_a_year_seen_once_is_numbered_inside_the_insert(committing_app: Flask) -
         db.session.commit()
         assert (first.reference, second.reference) == (f"INT-{year}-9999", f"INT-{year}-10000")
         numbered = [statement for statement in seen.sent if "nextval" in statement]
-        assert len(numbered) == 1 and numbered[0].startswith("INSERT INTO intake_submission")
+        assert len(numbered) == 1 and "INSERT INTO intake_submission" in numbered[0]
