@@ -377,6 +377,30 @@ def _per_submit_in_process(s: Services, baseline: bool, count: int = 50) -> tupl
     return statements[0] / count, commits[0] / count
 
 
+def _project_per_submit(s: Services) -> tuple[float, float]:
+    """`_per_submit_in_process` of the project served: with --project-dir, counted by that
+    checkout's own code in a process of its own."""
+    if PROJECT_DIR[0] == ROOT:
+        return _per_submit_in_process(s, baseline=False)
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from bench import system\n"
+        "s = system.Services(sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4])\n"
+        "print(json.dumps(system._per_submit_in_process(s, baseline=False)))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script, s.database_url, s.redis_url, str(s.scratch), s.token],
+        cwd=PROJECT_DIR[0],
+        env={**s.env(), "PYTHONPATH": str(PROJECT_DIR[0])},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    statements, commits = json.loads(output.strip().splitlines()[-1])
+    return float(statements), float(commits)
+
+
 def bench_submit(s: Services, repeats: int, seconds: float) -> list[str]:
     headers = {"Authorization": f"Bearer {s.token}", "Content-Type": "application/json"}
     lines = []
@@ -407,7 +431,7 @@ def bench_submit(s: Services, repeats: int, seconds: float) -> list[str]:
             f"project {statistics.median(rates['project']):.0f}/s, "
             f"bare {statistics.median(rates['baseline']):.0f}/s) |"
         )
-    statements, commits = _per_submit_in_process(s, baseline=False)
+    statements, commits = _project_per_submit(s)
     bare_statements, bare_commits = _per_submit_in_process(s, baseline=True)
     lines.append(
         "| web CPU / SQL statements / commits per submit | "
