@@ -41,7 +41,7 @@ from tests.support.smtp import SmtpServer
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 90.0
-REPEAT_MINUTES = 0.05  # 3 s between on-call pages
+REPEAT_MINUTES = 0.03  # 1.8 s between on-call pages
 SWEEP_RECEIVED = re.compile(rf"Task {re.escape(TaskNames.SWEEP_NOTIFICATIONS)}\[[^\]]+\] received")
 SWEEP_SUCCEEDED = re.compile(
     rf"Task {re.escape(TaskNames.SWEEP_NOTIFICATIONS)}\[[^\]]+\] succeeded"
