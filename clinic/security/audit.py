@@ -7,7 +7,7 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, TypedDict, Unpack, cast
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
@@ -46,15 +46,17 @@ _INSERT_EVENT = prebuilt_insert(
 event cost about a twentieth of a submit's web CPU)."""
 
 
-def record(
-    action: str,
-    *,
-    target_type: str | None = None,
-    target_id: object = None,
-    actor: Actor | None = None,
-    actor_kind: str | None = None,
-    detail: AuditDetail | None = None,
-) -> int:
+class EventFields(TypedDict, total=False):
+    """What an event says besides its action (`record`); each may be left out."""
+
+    target_type: str | None
+    target_id: object
+    actor: Actor | None
+    actor_kind: str | None
+    detail: AuditDetail | None
+
+
+def record(action: str, **fields: Unpack[EventFields]) -> int:
     """Write an audit event in the session's transaction; returns its id. `detail` holds
     ids and codes, never answers.
 
@@ -63,29 +65,17 @@ def record(
     system events only: a client's address would say where a person in danger was
     when they filled in the form.
     """
-    row = event_row(
-        action,
-        target_type=target_type,
-        target_id=target_id,
-        actor=actor,
-        actor_kind=actor_kind,
-        detail=detail,
-    )
+    row = event_row(action, **fields)
     event_id: int = db.session.execute(row.statement, row.values).scalar_one()
     return event_id
 
 
-def event_row(
-    action: str,
-    *,
-    target_type: str | None = None,
-    target_id: object = None,
-    actor: Actor | None = None,
-    actor_kind: str | None = None,
-    detail: AuditDetail | None = None,
-) -> RowInsert:
+def event_row(action: str, **fields: Unpack[EventFields]) -> RowInsert:
     """The event `record` writes, as a row to write with another in one statement
     (`clinic.models.row_inserts`): e.g. with the outbox row of the change it records."""
+    actor = fields.get("actor")
+    actor_kind = fields.get("actor_kind")
+    target_id = fields.get("target_id")
     ip = None
     if has_request_context():
         if actor is None and actor_kind is None and current_user.is_authenticated:
@@ -99,10 +89,10 @@ def event_row(
             "actor_id": actor.id if actor is not None else None,
             "actor_kind": actor_kind or ("staff" if actor is not None else "system"),
             "action": action,
-            "target_type": target_type,
+            "target_type": fields.get("target_type"),
             "target_id": None if target_id is None else str(target_id),
             "ip": ip,
-            "detail": dict(detail or {}),
+            "detail": dict(fields.get("detail") or {}),
         },
     )
 
