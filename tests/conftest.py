@@ -166,9 +166,9 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
     No app context is left pushed: each test-client request runs in one of its own
     (tests.support.client), and a test that works with the database or `current_app`
     itself asks for `app_context`. Every context's session joins one connection's
-    transaction (a SAVEPOINT each), rolled back after the test, so what a test writes
-    is seen by its requests and tasks, as they would see it once committed (on SQLite,
-    a copy of the migrated database of the test's own).
+    transaction (a SAVEPOINT each), so what a test writes is seen by its requests and
+    tasks as they would see it once committed. On PostgreSQL that transaction is rolled
+    back after the test; on SQLite the database is a copy of the test's own anyway.
     """
     if on_postgres(migrated_database):
         url = migrated_database

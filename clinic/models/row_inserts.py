@@ -43,9 +43,7 @@ def insert_together(session: Session, *rows: RowInsert) -> Result[Any]:
     """Write the rows in the session's transaction, in one statement where the database
     allows; the result is the last row's (its RETURNING, if it has one)."""
     *firsts, last = rows
-    if not firsts:
-        return session.execute(last.statement, last.values)
-    if session.get_bind().dialect.name != "postgresql":
+    if not firsts or session.get_bind().dialect.name != "postgresql":
         for row in firsts:
             session.execute(row.statement, row.values)
         return session.execute(last.statement, last.values)
