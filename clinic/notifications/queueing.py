@@ -12,7 +12,7 @@ sent and marked on its own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +23,7 @@ from clinic.broker import outbox
 from clinic.broker.names import TaskNames
 from clinic.extensions import db
 from clinic.models import NotificationMessage
+from clinic.models.row_inserts import RowInsert, insert_together
 
 _BATCH = "notification_batch"
 """Key in `Session.info`: the messages written inside `one_task_for`, sent by one task."""
@@ -92,13 +93,15 @@ def add_message(
 
 
 @contextmanager
-def one_task_for(submission_id: uuid.UUID) -> Iterator[None]:
+def one_task_for(submission_id: uuid.UUID, with_rows: Sequence[RowInsert] = ()) -> Iterator[None]:
     """The staff and on-call messages written inside are sent by one task for the intake.
 
     In the caller's transaction: when the block wrote any message, one outbox row
     for `notifications.send_intake` with the submission's id (published after the
     commit); none otherwise. Client messages never go this way (they are at most
     once, each its own task): the task sends only staff and on-call messages.
+    `with_rows` (routing's audit event) are written with that outbox row in one
+    statement, or on their own when there is none.
     """
     outer = db.session.info.get(_BATCH)
     batch: list[NotificationMessage] = []
@@ -111,7 +114,9 @@ def one_task_for(submission_id: uuid.UUID) -> Iterator[None]:
         else:
             db.session.info[_BATCH] = outer
     if batch:
-        outbox.enqueue(TaskNames.SEND_INTAKE_NOTIFICATIONS, submission_id)
+        outbox.enqueue(TaskNames.SEND_INTAKE_NOTIFICATIONS, submission_id, with_rows=with_rows)
+    elif with_rows:
+        insert_together(db.session(), *with_rows)
 
 
 def record_not_sent(

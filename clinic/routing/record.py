@@ -8,8 +8,8 @@ alerts of the new referrals with their messages (and an urgent intake's on-call
 page), and one outbox row for the `notifications.send_intake` task that sends
 them all after the commit. An intake takes two tasks: this one and that send.
 It reads what it needs first (the submission, the staff to alert, the intake's
-on-call page) and writes everything in one flush (before it marks its outbox row
-done).
+on-call page) and writes everything in one flush, then the audit event with the
+send's outbox row in one statement (before it marks its own outbox row done).
 A submission that cannot be scored or decided is never dropped: it goes to
 general intake review as `needs_review`, with the reason recorded for staff; so
 does one whose routing kept failing (the database away) for longer than the
@@ -214,7 +214,7 @@ def _finish(
     _give_a_client_record(submission)
     submission.status = status
     submission.routed_at = utcnow()
-    audit.record(
+    event = audit.event_row(
         f"submission.{status}",
         target_type="submission",
         target_id=submission.id,
@@ -226,5 +226,5 @@ def _finish(
             "flags": flags,
         },
     )
-    with notifications.one_task_for(submission.id):
+    with notifications.one_task_for(submission.id, with_rows=[event]):
         notifications.queue_staff_alerts(referrals)

@@ -161,13 +161,18 @@ def test_routing_task_is_one_transaction_with_one_commit_and_one_task_after_it(
     app: Flask,
 ) -> None:
     """The referrals, their staff alerts and messages, and one send task: one commit;
-    publishing that task after the commit writes nothing."""
+    publishing that task after the commit writes nothing. On PostgreSQL, 11 statements:
+    three reads, one flush, the audit event with the send's outbox row, the task done."""
     factories.staff_user()
     submission = factories.submitted_intake(answers={"safety.now": 1, "phq9.9": 2, **PTSD_POSITIVE})
     db.session.commit()
+    submission_id = str(submission.id)
+    db.session.expunge_all()  # the task starts with nothing loaded, as in a worker
     with recording() as sent, counting(db.engine) as seen:
-        assert route_submission_task(str(submission.id)) == "routed"
+        assert route_submission_task(submission_id) == "routed"
     assert seen.commits == 1
+    if db.engine.dialect.name == "postgresql":
+        assert seen.count == 11, "\n".join(statement[:70] for statement in seen.sent)
     assert sent == [
         (TaskNames.SEND_INTAKE_NOTIFICATIONS, str(row.id))
         for row in db.session.scalars(
